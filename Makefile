@@ -1,0 +1,86 @@
+# cite-vote: `make run` serves the app, `make test` runs the whole suite.
+# Both set up everything they need first (venv, install, translations, database).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+WORKERS ?= 3
+export FLASK_APP := cite_vote
+
+.PHONY: run test test-pg setup install translations db demo browser lint format i18n bench clean
+
+run: setup db demo
+	@$(BIN)/flask demo-info --host $(HOST) --port $(PORT)
+	CITE_VOTE_SECRET_KEY="$$(cat instance/secret_key)" \
+	  $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: setup browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole suite against PostgreSQL (a throwaway database is made on the server named here).
+test-pg: setup
+	CITE_VOTE_TEST_DATABASE_URL=$${CITE_VOTE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
+	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+setup: install translations instance/secret_key
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(BIN)/python -c "import weasyprint" 2>/dev/null || $(MAKE) --no-print-directory pdf-libs
+	touch $@
+
+# WeasyPrint (the PDF cahier) needs pango and harfbuzz from Debian.
+pdf-libs:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; \
+	else echo "The PDF export needs: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; fi
+
+translations: install
+	$(BIN)/pybabel -q compile -d cite_vote/translations
+
+# Re-extract the strings after changing code or templates, then translate the new ones in the .po files.
+i18n: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o cite_vote/translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i cite_vote/translations/messages.pot -d cite_vote/translations
+	$(BIN)/pybabel -q compile -d cite_vote/translations
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	chmod 600 $@
+
+db: setup
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask demo
+
+# Debian's chromium for the real-browser tests (no browser download: Playwright drives this one).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && apt-get install -y -qq chromium; \
+	else \
+	  echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache tests/artifacts

@@ -1,0 +1,53 @@
+"""cite-vote: a participatory forum in a room."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: settings from the environment, then ``config`` on top (tests)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from cite_vote.config import from_environment
+
+    app.config.from_mapping(from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    from cite_vote import models  # noqa: F401  (registers every table)
+    from cite_vote.extensions import babel, csrf, db, limiter, migrate, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    from cite_vote import web
+
+    web.init_app(app)
+
+    from cite_vote.forums.views import bp as forums_bp
+    from cite_vote.ideas.views import bp as ideas_bp
+    from cite_vote.votes.views import bp as votes_bp
+
+    app.register_blueprint(forums_bp)
+    app.register_blueprint(ideas_bp)
+    app.register_blueprint(votes_bp)
+
+    from cite_vote.cli import register
+
+    register(app)
+    return app

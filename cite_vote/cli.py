@@ -1,0 +1,86 @@
+"""Command-line tools: ``flask --app cite_vote <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, url_for
+
+from cite_vote.extensions import db
+from cite_vote.forums.models import PHASES
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Create the demo forum (cite-2018) if it is missing; keep it as it is otherwise."""
+        from cite_vote.forums.demo import ensure_demo_forum
+
+        forum, created = ensure_demo_forum()
+        db.session.commit()
+        state = "created" if created else "already there"
+        click.echo(f"Demo forum {forum.slug}: {state}. Join code: {forum.join_code}")
+
+    @app.cli.command("demo-info")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=8000, type=int)
+    def demo_info(host: str, port: int) -> None:
+        """Print the demo forum's join code and the URLs to open."""
+        from cite_vote.forums.demo import DEMO_SLUG
+        from cite_vote.forums.services import forum_by_slug
+
+        base = f"http://{host}:{port}"
+        with app.test_request_context(base_url=base):
+            forum = forum_by_slug(DEMO_SLUG)
+            click.echo("")
+            click.echo(f"  cite-vote is starting on {base}/")
+            click.echo(f"  Demo forum:  {forum.title}")
+            click.echo(f"  Join code:   {forum.join_code}")
+            click.echo(
+                f"  Join link:   {url_for('forums.join', code=forum.join_code, _external=True)}"
+            )
+            click.echo(f"  Forum page:  {url_for('forums.forum', slug=forum.slug, _external=True)}")
+            click.echo("")
+
+    @app.cli.command("phase")
+    @click.argument("slug")
+    @click.argument("phase", type=click.Choice(PHASES))
+    @click.option("--challenge", "position", type=int, help="Only this challenge (its number).")
+    def phase(slug: str, phase: str, position: int | None) -> None:
+        """Set the phase of every challenge of a forum, or of one with --challenge N."""
+        from sqlalchemy import select
+
+        from cite_vote.forums.models import Forum
+        from cite_vote.forums.services import challenge_by_position, set_phase
+
+        forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+        if forum is None:
+            raise click.ClickException(f"No forum with the slug {slug!r}.")
+        challenge = None
+        if position is not None:
+            challenge = challenge_by_position(forum, position)
+            if challenge is None:
+                raise click.ClickException(f"Forum {slug} has no challenge number {position}.")
+        changed = set_phase(forum, phase, challenge)
+        db.session.commit()
+        for c in changed:
+            click.echo(f"{c.position}. {c.title}: {c.phase}")
+
+    @app.cli.command("verify")
+    @click.argument("slug")
+    def verify(slug: str) -> None:
+        """Replay the ledger and check it gives exactly the stored totals (exit 1 if not)."""
+        from sqlalchemy import select
+
+        from cite_vote.forums.models import Challenge, Forum
+        from cite_vote.votes.services import ledger_differences
+
+        forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+        if forum is None:
+            raise click.ClickException(f"No forum with the slug {slug!r}.")
+        ids = list(db.session.scalars(select(Challenge.id).where(Challenge.forum_id == forum.id)))
+        problems = ledger_differences(ids)
+        for problem in problems:
+            click.echo(f"DIFFERENCE {problem}")
+        if problems:
+            raise SystemExit(1)
+        click.echo(f"{slug}: the ledger gives exactly the stored totals.")

@@ -1,0 +1,57 @@
+"""Settings from the environment, with embedded defaults that are safe for development.
+
+Every setting is read from a ``CITE_VOTE_*`` environment variable. In production
+(``CITE_VOTE_ENV=production``) the app refuses to start with the development secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration we refuse to run with."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the Flask config mapping from ``os.environ``."""
+    env = os.environ
+    production = env.get("CITE_VOTE_ENV", "development") == "production"
+    secret = env.get("CITE_VOTE_SECRET_KEY")
+    if not secret:
+        key_file = Path(instance_path) / "secret_key"
+        secret = key_file.read_text().strip() if key_file.exists() else DEV_SECRET_KEY
+    if production and secret == DEV_SECRET_KEY:
+        raise ConfigError("CITE_VOTE_SECRET_KEY must be set to a long random value in production.")
+    default_db = "sqlite:///" + str(Path(instance_path) / "cite_vote.sqlite3")
+    return {
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": env.get("CITE_VOTE_DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PRODUCTION": production,
+        # A phone stays on a page for hours: the CSRF token must not expire under it.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("CITE_VOTE_SECURE_COOKIES"), production),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        "PARTICIPANT_COOKIE_NAME": "cite_vote_participant",
+        "PARTICIPANT_COOKIE_DAYS": int(env.get("CITE_VOTE_PARTICIPANT_COOKIE_DAYS", "400")),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "LANGUAGES": ["fr", "en"],
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": env.get("CITE_VOTE_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("CITE_VOTE_RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+    }

@@ -1,0 +1,19 @@
+"""Refusals that a person must understand: raised by services, shown by views."""
+
+from __future__ import annotations
+
+
+class RuleError(Exception):
+    """A product rule refuses the action (phase closed, budget spent, ...): HTTP 409."""
+
+    status = 409
+
+    def __init__(self, message: str):
+        super().__init__(str(message))
+        self.message = message
+
+
+class NotAllowed(RuleError):
+    """The person may not do this here (tickets required, staff only, ...): HTTP 403."""
+
+    status = 403

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cite_vote.extensions import db
+from cite_vote.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from cite_vote.accounts.models import Participant
+
+PHASES = ("draft", "proposing", "voting", "closed")
+
+
+class Forum(db.Model):
+    __tablename__ = "forums"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    languages: Mapped[str] = mapped_column(String(40), default="fr,en")
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dot_budget: Mapped[int] = mapped_column(default=5)
+    dot_cap: Mapped[int] = mapped_column(default=3)
+    show_totals_during_voting: Mapped[bool] = mapped_column(default=False)
+    premoderation: Mapped[bool] = mapped_column(default=False)
+    tickets_required: Mapped[bool] = mapped_column(default=False)
+    results_public_early: Mapped[bool] = mapped_column(default=False)
+    shortlist_size: Mapped[int] = mapped_column(default=5)
+    cross_group_min: Mapped[int] = mapped_column(default=3)
+    projection_mode: Mapped[str] = mapped_column(String(10), default="blind")
+    screen_token_hash: Mapped[str | None] = mapped_column(String(64))
+    screen_rotate: Mapped[bool] = mapped_column(default=True)
+    timer_ends_at: Mapped[datetime | None]
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    challenges: Mapped[list[Challenge]] = relationship(
+        back_populates="forum",
+        order_by="Challenge.position",
+        cascade="all, delete-orphan",
+    )
+
+    __table_args__ = (
+        CheckConstraint("dot_budget >= 1", name="budget_positive"),
+        CheckConstraint("dot_cap >= 1", name="cap_positive"),
+        CheckConstraint("projection_mode in ('blind', 'live')", name="projection_mode"),
+    )
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
+
+
+class Challenge(db.Model):
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    phase: Mapped[str] = mapped_column(String(12), default="draft")
+    archived: Mapped[bool] = mapped_column(default=False)
+    # The projection stays on this challenge instead of rotating (at most one per forum).
+    on_screen: Mapped[bool] = mapped_column(default=False)
+    phase_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    forum: Mapped[Forum] = relationship(back_populates="challenges")
+
+    __table_args__ = (
+        CheckConstraint("phase in ('draft', 'proposing', 'voting', 'closed')", name="phase_known"),
+    )
+
+
+class Ticket(db.Model):
+    """A printed single-use ticket: its join link binds one phone to one participant."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    participant: Mapped[Participant | None] = relationship()

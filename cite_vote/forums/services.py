@@ -1,0 +1,141 @@
+"""Forums, challenges, phases and join codes."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+
+from cite_vote.errors import RuleError
+from cite_vote.extensions import db
+from cite_vote.forums.models import PHASES, Challenge, Forum
+from cite_vote.timeutil import utcnow
+
+# No O/0, I/1/L: a code read aloud or off a screen at the back of the room must not be misread.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+
+PHASE_LABELS = {
+    "draft": _l("Not open yet"),
+    "proposing": _l("Proposing ideas"),
+    "voting": _l("Voting"),
+    "closed": _l("Closed"),
+}
+
+
+def normalise_code(code: str) -> str:
+    """Codes are typed on phones: ignore case, spaces and dashes."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def new_join_code() -> str:
+    while True:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if db.session.scalar(select(Forum.id).where(Forum.join_code == code)) is None:
+            return code
+
+
+def forum_by_slug(slug: str) -> Forum:
+    """Load a forum or answer 404."""
+    return db.first_or_404(select(Forum).where(Forum.slug == slug))
+
+
+def forum_by_join_code(code: str) -> Forum | None:
+    code = normalise_code(code)
+    if not code:
+        return None
+    return db.session.scalar(select(Forum).where(Forum.join_code == code))
+
+
+def challenge_in_forum(forum: Forum, challenge_id: int) -> Challenge:
+    """A challenge of this forum, or 404: an id from another forum is as unknown as no id."""
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or challenge.forum_id != forum.id or challenge.archived:
+        abort(404)
+    return challenge
+
+
+def challenge_by_position(forum: Forum, position: int) -> Challenge | None:
+    return db.session.scalar(
+        select(Challenge).where(Challenge.forum_id == forum.id, Challenge.position == position)
+    )
+
+
+def active_challenges(forum: Forum) -> Select[tuple[Challenge]]:
+    return (
+        select(Challenge)
+        .where(Challenge.forum_id == forum.id, Challenge.archived.is_(False))
+        .order_by(Challenge.position)
+    )
+
+
+def create_forum(
+    *,
+    slug: str,
+    title: str,
+    description: str = "",
+    categories: list[str] | None = None,
+    dot_budget: int = 5,
+    dot_cap: int = 3,
+    join_code: str | None = None,
+    **settings,
+) -> Forum:
+    forum = Forum(
+        slug=slug,
+        title=title,
+        description=description,
+        categories=list(categories or []),
+        dot_budget=dot_budget,
+        dot_cap=dot_cap,
+        join_code=join_code or new_join_code(),
+        **settings,
+    )
+    db.session.add(forum)
+    db.session.flush()
+    return forum
+
+
+def add_challenge(
+    forum: Forum, *, title: str, question: str = "", description: str = "", phase: str = "draft"
+) -> Challenge:
+    last = db.session.scalar(
+        select(func.max(Challenge.position)).where(Challenge.forum_id == forum.id)
+    )
+    challenge = Challenge(
+        forum_id=forum.id,
+        position=(last or 0) + 1,
+        title=title,
+        question=question,
+        description=description,
+        phase=phase,
+    )
+    db.session.add(challenge)
+    db.session.flush()
+    return challenge
+
+
+def set_phase(forum: Forum, phase: str, challenge: Challenge | None = None) -> list[Challenge]:
+    """Move one challenge, or every active challenge of the forum, to ``phase``."""
+    if phase not in PHASES:
+        raise RuleError(_l("Unknown phase."))
+    targets = [challenge] if challenge else list(db.session.scalars(active_challenges(forum)))
+    for target in targets:
+        if target.phase != phase:
+            target.phase = phase
+            target.phase_changed_at = utcnow()
+    db.session.flush()
+    return targets
+
+
+def can_propose(challenge: Challenge) -> bool:
+    return challenge.phase == "proposing"
+
+
+def can_comment(challenge: Challenge) -> bool:
+    return challenge.phase in ("proposing", "voting")
+
+
+def can_vote(challenge: Challenge) -> bool:
+    return challenge.phase == "voting"

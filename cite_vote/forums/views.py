@@ -1,0 +1,103 @@
+"""Joining a forum and its front page (participant routes)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from cite_vote.accounts.identity import (
+    cookie_token,
+    current_participant,
+    remember,
+    require_participant,
+)
+from cite_vote.accounts.services import join_forum, new_token
+from cite_vote.errors import RuleError
+from cite_vote.extensions import db
+from cite_vote.forums.forms import JoinCodeForm, ProfileForm
+from cite_vote.forums.services import active_challenges, forum_by_join_code, forum_by_slug
+from cite_vote.htmx import done, render
+from cite_vote.ideas.models import Idea
+from cite_vote.votes.services import spent_by_challenge
+
+bp = Blueprint("forums", __name__)
+
+
+@bp.get("/")
+def home():
+    return render("forums/home.html", form=JoinCodeForm())
+
+
+@bp.post("/")
+def find():
+    form = JoinCodeForm()
+    if form.validate_on_submit():
+        forum = forum_by_join_code(form.code.data)
+        if forum is not None:
+            return done(url_for(".join", code=forum.join_code))
+        form.code.errors.append(_("No forum has this code. Check it and try again."))
+    return render("forums/home.html", "join_form", form=form, status=422)
+
+
+@bp.route("/j/<code>", methods=["GET", "POST"])
+def join(code: str):
+    forum = forum_by_join_code(code)
+    if forum is None:
+        abort(404)
+    participant = current_participant(forum)
+    if participant is not None and request.method == "GET" and "edit" not in request.args:
+        return done(url_for(".forum", slug=forum.slug))
+    if forum.tickets_required and participant is None:
+        return render("forums/join.html", forum=forum, form=None, status=403)
+    form = ProfileForm(obj=participant)
+    form.set_categories(forum.categories)
+    error = None
+    if form.validate_on_submit():
+        token = cookie_token() or new_token()
+        try:
+            join_forum(
+                forum,
+                token,
+                display_name=form.display_name.data,
+                category=form.category.data,
+                via_ticket=participant is not None,
+            )
+        except RuleError as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            db.session.commit()
+            return remember(done(url_for(".forum", slug=forum.slug)), token)
+    status = 422 if form.errors or error else 200
+    return render(
+        "forums/join.html",
+        "profile_form",
+        forum=forum,
+        form=form,
+        participant=participant,
+        error=error,
+        status=status,
+    )
+
+
+@bp.get("/f/<slug>")
+def forum(slug: str):
+    forum = forum_by_slug(slug)
+    participant = require_participant(forum)
+    challenges = [c for c in db.session.scalars(active_challenges(forum)) if c.phase != "draft"]
+    idea_counts = dict(
+        db.session.execute(
+            select(Idea.challenge_id, func.count())
+            .where(Idea.challenge_id.in_([c.id for c in challenges]), Idea.status == "visible")
+            .group_by(Idea.challenge_id)
+        ).all()
+    )
+    return render(
+        "forums/forum.html",
+        forum=forum,
+        participant=participant,
+        challenges=challenges,
+        idea_counts=idea_counts,
+        spent=spent_by_challenge(participant),
+    )

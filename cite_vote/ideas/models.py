@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cite_vote.extensions import db
+from cite_vote.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from cite_vote.accounts.models import Participant
+    from cite_vote.forums.models import Challenge
+
+TITLE_MAX = 120
+TEXT_MAX = 1000
+IDEA_STATUSES = ("visible", "pending", "hidden", "merged")
+COMMENT_STATUSES = ("visible", "pending", "hidden")
+
+
+class Idea(db.Model):
+    __tablename__ = "ideas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), index=True
+    )
+    # Copied when proposed: the cahier shows the category, never a name unless the author chose.
+    author_category: Mapped[str | None] = mapped_column(String(80))
+    show_author_name: Mapped[bool] = mapped_column(default=False)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="visible")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    original_title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
+    original_description: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    challenge: Mapped[Challenge] = relationship()
+    author: Mapped[Participant | None] = relationship()
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="idea", order_by="Comment.created_at", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('visible', 'pending', 'hidden', 'merged')", name="status_known"
+        ),
+    )
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    author_category: Mapped[str | None] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="visible")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    idea: Mapped[Idea] = relationship(back_populates="comments")
+    author: Mapped[Participant | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status in ('visible', 'pending', 'hidden')", name="status_known"),
+    )

@@ -1,0 +1,158 @@
+"""Ideas and comments: proposing, listing, ordering."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from cite_vote.accounts.models import Participant
+from cite_vote.errors import RuleError
+from cite_vote.extensions import db
+from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.services import can_comment, can_propose
+from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Comment, Idea
+
+
+def _clean(text: str | None, limit: int, *, required: bool, empty: str, too_long: str) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise RuleError(empty)
+    if len(value) > limit:
+        raise RuleError(too_long)
+    return value
+
+
+def propose_idea(
+    challenge: Challenge,
+    participant: Participant,
+    title: str,
+    description: str = "",
+    *,
+    show_author_name: bool = False,
+) -> Idea:
+    if challenge.forum_id != participant.forum_id:
+        abort(404)
+    if not can_propose(challenge):
+        raise RuleError(_l("Ideas can no longer be proposed on this challenge."))
+    idea = Idea(
+        challenge_id=challenge.id,
+        author_id=participant.id,
+        author_category=participant.category,
+        show_author_name=bool(show_author_name and participant.display_name),
+        title=_clean(
+            title,
+            TITLE_MAX,
+            required=True,
+            empty=_l("Give your idea a title."),
+            too_long=_l("The title is too long."),
+        ),
+        description=_clean(
+            description,
+            TEXT_MAX,
+            required=False,
+            empty="",
+            too_long=_l("The description is too long."),
+        ),
+        status="pending" if challenge.forum.premoderation else "visible",
+    )
+    db.session.add(idea)
+    db.session.flush()
+    return idea
+
+
+def add_comment(idea: Idea, participant: Participant, body: str) -> Comment:
+    challenge = idea.challenge
+    if challenge.forum_id != participant.forum_id:
+        abort(404)
+    if idea.status != "visible":
+        raise RuleError(_l("This idea can no longer be commented on."))
+    if not can_comment(challenge):
+        raise RuleError(_l("Comments are closed on this challenge."))
+    comment = Comment(
+        idea_id=idea.id,
+        author_id=participant.id,
+        author_category=participant.category,
+        body=_clean(
+            body,
+            TEXT_MAX,
+            required=True,
+            empty=_l("Write a comment first."),
+            too_long=_l("The comment is too long."),
+        ),
+        status="pending" if challenge.forum.premoderation else "visible",
+    )
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def idea_in_forum(forum: Forum, idea_id: int, *, participant: Participant | None = None) -> Idea:
+    """An idea a participant may see in this forum, or 404 (unknown, foreign, hidden)."""
+    idea = db.session.scalar(
+        select(Idea).options(selectinload(Idea.challenge)).where(Idea.id == idea_id)
+    )
+    if idea is None or idea.challenge.forum_id != forum.id or idea.challenge.archived:
+        abort(404)
+    visible = idea.status in ("visible", "merged") or (
+        idea.status == "pending" and participant is not None and idea.author_id == participant.id
+    )
+    if not visible:
+        abort(404)
+    return idea
+
+
+def visible_ideas(challenge: Challenge) -> Select[tuple[Idea]]:
+    return (
+        select(Idea)
+        .options(selectinload(Idea.author))
+        .where(Idea.challenge_id == challenge.id, Idea.status == "visible")
+        .order_by(Idea.created_at.desc(), Idea.id.desc())
+    )
+
+
+def own_pending_ideas(challenge: Challenge, participant: Participant) -> Select[tuple[Idea]]:
+    """With pre-moderation, authors see their own ideas waiting for a facilitator."""
+    return select(Idea).where(
+        Idea.challenge_id == challenge.id,
+        Idea.status == "pending",
+        Idea.author_id == participant.id,
+    )
+
+
+def comment_counts(idea_ids: list[int]) -> dict[int, int]:
+    if not idea_ids:
+        return {}
+    rows = db.session.execute(
+        select(Comment.idea_id, func.count())
+        .where(Comment.idea_id.in_(idea_ids), Comment.status == "visible")
+        .group_by(Comment.idea_id)
+    )
+    return dict(rows.all())
+
+
+def visible_comments(idea: Idea, participant: Participant | None) -> list[Comment]:
+    stmt = select(Comment).where(Comment.idea_id == idea.id).order_by(Comment.created_at)
+    comments = db.session.scalars(stmt).all()
+    return [
+        c
+        for c in comments
+        if c.status == "visible"
+        or (c.status == "pending" and participant and c.author_id == participant.id)
+    ]
+
+
+def personal_order(ideas: list[Idea], participant: Participant) -> list[Idea]:
+    """Each participant sees the ideas in an order of their own, stable across reloads.
+
+    The key hashes the participant's seed with the idea id, so an idea keeps its place for
+    that person and a new idea slots in without reshuffling the others.
+    """
+
+    def key(idea: Idea) -> bytes:
+        return hashlib.sha256(f"{participant.shuffle_seed}:{idea.id}".encode()).digest()
+
+    return sorted(ideas, key=key)

@@ -1,0 +1,23 @@
+"""Every model, imported once so that SQLAlchemy and Alembic see the whole schema."""
+
+from cite_vote.accounts.models import ForumStaff, Participant, StaffUser
+from cite_vote.forums.models import Challenge, Forum, Ticket
+from cite_vote.ideas.models import Comment, Idea
+from cite_vote.results.models import ReadToken
+from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
+
+__all__ = [
+    "Ballot",
+    "Challenge",
+    "Comment",
+    "Forum",
+    "ForumStaff",
+    "Idea",
+    "LedgerEntry",
+    "Notice",
+    "Participant",
+    "ReadToken",
+    "StaffUser",
+    "Ticket",
+    "Vote",
+]

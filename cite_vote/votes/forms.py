@@ -1,0 +1,16 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange
+
+
+class DotsForm(FlaskForm):
+    """States the target number of dots on an idea ("set to 2"), never "+1"."""
+
+    dots = IntegerField(
+        validators=[
+            InputRequired(_l("Say how many dots.")),
+            NumberRange(min=0, max=99, message=_l("This number of dots is not possible.")),
+        ]
+    )
+    back = SelectField(choices=[("challenge", "challenge"), ("idea", "idea")], default="challenge")

@@ -1,0 +1,240 @@
+"""Fixtures: an app on a fresh database, clients, and one factory per model.
+
+Tests run on SQLite by default. With ``CITE_VOTE_TEST_DATABASE_URL`` pointing at a PostgreSQL
+server, the suite makes a throwaway database there for the run and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import secrets
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from cite_vote import create_app
+from cite_vote.accounts.services import hash_token, join_forum
+from cite_vote.extensions import db as _db
+from cite_vote.forums.services import add_challenge, create_forum
+from cite_vote.ideas.models import Comment, Idea
+
+PG_URL = os.environ.get("CITE_VOTE_TEST_DATABASE_URL")
+CATEGORIES = ["chercheur·e", "entrepreneur·e", "association", "citoyen·ne"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A throwaway PostgreSQL database for this run, or None on SQLite."""
+    if not PG_URL:
+        yield None
+        return
+    server = make_url(PG_URL)
+    name = f"cite_vote_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(postgres_url, tmp_path) -> str:
+    return postgres_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+def make_test_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "cite.test",
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in an app context of its own, as a server does.
+
+    The test holds an app context for its factories; without this, requests would share its
+    ``g`` (Babel's cached locale) and its database session, hiding bugs a server would show.
+    """
+
+    def open(self, *args, **kwargs):
+        def request_alone():
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.copy_context().run(request_alone)
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    app = make_test_app(database_url, **app_config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def htmx_client(app):
+    """A client whose every request says it comes from htmx."""
+    client = app.test_client()
+    client.environ_base["HTTP_HX_REQUEST"] = "true"
+    return client
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts the SQL statements run inside the ``with`` block."""
+
+    class Counter:
+        def __init__(self):
+            self.statements: list[str] = []
+
+        def __enter__(self):
+            event.listen(_db.engine, "before_cursor_execute", self._record)
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(_db.engine, "before_cursor_execute", self._record)
+
+        def _record(self, _conn, _cursor, statement, *_args):
+            self.statements.append(statement)
+
+        @property
+        def count(self) -> int:
+            return len(self.statements)
+
+    return Counter
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_forum(db):
+    def make(slug: str | None = None, challenges: int = 2, phase: str = "proposing", **settings):
+        forum = create_forum(
+            slug=slug or f"forum-{secrets.token_hex(3)}",
+            title=settings.pop("title", "Forum de test"),
+            categories=settings.pop("categories", CATEGORIES),
+            **settings,
+        )
+        for n in range(challenges):
+            add_challenge(
+                forum,
+                title=f"Défi {n + 1}",
+                question=f"Comment pourrions-nous {n + 1} ?",
+                phase=phase,
+            )
+        db.session.commit()
+        return forum
+
+    return make
+
+
+@pytest.fixture
+def make_participant(db):
+    def make(forum, category: str | None = None, name: str | None = None):
+        token = secrets.token_urlsafe(16)
+        participant = join_forum(
+            forum, token, display_name=name, category=category, via_ticket=True
+        )
+        db.session.commit()
+        participant.token = token  # only tests keep the clear token, to log the client in
+        return participant
+
+    return make
+
+
+@pytest.fixture
+def make_idea(db):
+    def make(challenge, author=None, title: str = "Une idée", description: str = "", **fields):
+        idea = Idea(
+            challenge_id=challenge.id,
+            author_id=author.id if author else None,
+            author_category=author.category if author else None,
+            title=title,
+            description=description,
+            **fields,
+        )
+        db.session.add(idea)
+        db.session.commit()
+        return idea
+
+    return make
+
+
+@pytest.fixture
+def make_comment(db):
+    def make(idea, author=None, body: str = "Un commentaire", **fields):
+        comment = Comment(
+            idea_id=idea.id, author_id=author.id if author else None, body=body, **fields
+        )
+        db.session.add(comment)
+        db.session.commit()
+        return comment
+
+    return make
+
+
+@pytest.fixture
+def as_participant(app):
+    """Put a participant's cookie on a client: ``as_participant(client, participant)``."""
+
+    def login(client, participant):
+        client.set_cookie(
+            app.config["PARTICIPANT_COOKIE_NAME"], participant.token, domain="cite.test"
+        )
+        assert hash_token(participant.token) == participant.token_hash
+        return client
+
+    return login
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)

@@ -1,0 +1,75 @@
+import pytest
+from sqlalchemy import func, select
+
+from cite_vote.accounts.models import Participant
+from cite_vote.accounts.services import hash_token, join_forum
+from cite_vote.errors import NotAllowed, RuleError
+from cite_vote.forums.services import (
+    JOIN_CODE_ALPHABET,
+    forum_by_join_code,
+    new_join_code,
+    normalise_code,
+    set_phase,
+)
+
+
+def test_join_codes_avoid_ambiguous_characters(app):
+    for _ in range(50):
+        code = new_join_code()
+        assert len(code) == 6
+        assert not set(code) & set("O0I1L")
+        assert set(code) <= set(JOIN_CODE_ALPHABET)
+
+
+def test_join_code_is_found_whatever_the_case_and_spacing(make_forum):
+    forum = make_forum(join_code="ABC234")
+    assert normalise_code(" abc-234 ") == "ABC234"
+    assert forum_by_join_code("abc 234") == forum
+    assert forum_by_join_code("") is None
+    assert forum_by_join_code("ZZZZZZ") is None
+
+
+def test_set_phase_for_one_challenge_or_all(make_forum, db):
+    forum = make_forum(challenges=3, phase="draft")
+    set_phase(forum, "proposing", forum.challenges[1])
+    assert [c.phase for c in forum.challenges] == ["draft", "proposing", "draft"]
+    set_phase(forum, "voting")
+    assert {c.phase for c in forum.challenges} == {"voting"}
+
+
+def test_unknown_phase_is_refused(make_forum):
+    with pytest.raises(RuleError):
+        set_phase(make_forum(), "counting")
+
+
+def test_joining_twice_with_the_same_token_keeps_one_participant(make_forum, db):
+    forum = make_forum()
+    first = join_forum(forum, "token-1", display_name="Ana", category="citoyen·ne")
+    again = join_forum(forum, "token-1", display_name="Ana B.", category="association")
+    db.session.commit()
+    assert first.id == again.id
+    assert again.display_name == "Ana B." and again.category == "association"
+    assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
+
+
+def test_only_the_token_hash_is_stored(make_forum, db):
+    forum = make_forum()
+    participant = join_forum(forum, "clear-token")
+    db.session.commit()
+    assert participant.token_hash == hash_token("clear-token")
+    assert "clear-token" not in participant.token_hash
+
+
+def test_category_must_be_one_of_the_forum(make_forum):
+    with pytest.raises(RuleError):
+        join_forum(make_forum(), "t", category="pirate")
+
+
+def test_name_too_long_is_refused(make_forum):
+    with pytest.raises(RuleError):
+        join_forum(make_forum(), "t", display_name="x" * 81)
+
+
+def test_open_join_refused_when_tickets_required(make_forum):
+    with pytest.raises(NotAllowed):
+        join_forum(make_forum(tickets_required=True), "t")

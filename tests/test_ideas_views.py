@@ -1,0 +1,198 @@
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from cite_vote.ideas.models import Comment, Idea
+
+
+@pytest.fixture
+def room(make_forum, make_participant, as_participant, client, htmx_client):
+    forum = make_forum()
+    person = make_participant(forum, category="association")
+    as_participant(client, person)
+    as_participant(htmx_client, person)
+    return forum, forum.challenges[0], person
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_challenge_page_shows_question_and_propose_form(client, room):
+    forum, challenge, _ = room
+    page = client.get(f"/f/{forum.slug}/c/{challenge.id}")
+    assert page.status_code == 200
+    assert challenge.question in page.text and 'id="propose"' in page.text
+
+
+def test_propose_without_javascript_redirects_to_the_page(client, room, db):
+    forum, challenge, _ = room
+    response = client.post(
+        f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "Un fablab", "description": ""}
+    )
+    assert response.status_code == 303
+    page = client.get(response.location).text
+    assert "Un fablab" in page and "Merci ! Votre idée a été ajoutée." in page
+
+
+def test_propose_with_htmx_returns_the_body_fragment(htmx_client, room, db):
+    forum, challenge, _ = room
+    response = htmx_client.post(
+        f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "Un fablab"}
+    )
+    assert response.status_code == 200
+    assert "<html" not in response.text and 'id="challenge-body"' in response.text
+    assert "Un fablab" in response.text
+    assert response.headers["Vary"].count("HX-Request") == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"title": ""},
+        {"title": "   "},
+        {"title": "x" * 121},
+        {"title": "ok", "description": "y" * 1001},
+        {},
+    ],
+)
+def test_bad_idea_is_422_and_nothing_is_stored(client, htmx_client, room, db, data):
+    forum, challenge, _ = room
+    for c in (client, htmx_client):
+        response = c.post(f"/f/{forum.slug}/c/{challenge.id}/ideas", data=data)
+        assert response.status_code == 422
+        assert 'class="field-error"' in response.text or 'role="alert"' in response.text
+    assert count(db, Idea) == 0
+
+
+def test_propose_after_proposing_closed_is_409_with_a_message(client, htmx_client, room, db):
+    forum, challenge, _ = room
+    challenge.phase = "voting"
+    db.session.commit()
+    for c in (client, htmx_client):
+        response = c.post(f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "Tard"})
+        assert response.status_code == 409
+        assert "Il n’est plus possible de proposer" in response.text
+    assert count(db, Idea) == 0
+
+
+def test_draft_challenge_is_not_shown_to_participants(client, room, db):
+    forum, challenge, _ = room
+    challenge.phase = "draft"
+    db.session.commit()
+    assert client.get(f"/f/{forum.slug}/c/{challenge.id}").status_code == 404
+
+
+def test_challenge_of_another_forum_is_404(client, room, make_forum):
+    forum, _, _ = room
+    other = make_forum()
+    assert client.get(f"/f/{forum.slug}/c/{other.challenges[0].id}").status_code == 404
+    response = client.post(f"/f/{forum.slug}/c/{other.challenges[0].id}/ideas", data={"title": "x"})
+    assert response.status_code == 404
+
+
+def test_comment_both_ways(client, htmx_client, room, make_idea, db):
+    forum, challenge, _ = room
+    idea = make_idea(challenge, title="Un fablab")
+    url = f"/f/{forum.slug}/i/{idea.id}/comments"
+    plain = client.post(url, data={"body": "Oui !"})
+    assert plain.status_code == 303 and plain.location.endswith("#comments")
+    fragment = htmx_client.post(url, data={"body": "Et le soir ?"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'id="comments"' in fragment.text and "Oui !" in fragment.text
+    page = client.get(f"/f/{forum.slug}/i/{idea.id}")
+    assert "<html" in page.text and "Et le soir ?" in page.text and "2 commentaires" in page.text
+
+
+@pytest.mark.parametrize("body", ["", "  ", "z" * 1001])
+def test_bad_comment_is_422_and_nothing_is_stored(htmx_client, room, make_idea, db, body):
+    forum, challenge, _ = room
+    idea = make_idea(challenge)
+    response = htmx_client.post(f"/f/{forum.slug}/i/{idea.id}/comments", data={"body": body})
+    assert response.status_code == 422
+    assert count(db, Comment) == 0
+
+
+def test_hidden_or_foreign_idea_is_404(client, room, make_idea, make_forum):
+    forum, challenge, _ = room
+    hidden = make_idea(challenge, status="hidden")
+    foreign = make_idea(make_forum().challenges[0])
+    for idea in (hidden, foreign):
+        assert client.get(f"/f/{forum.slug}/i/{idea.id}").status_code == 404
+        url = f"/f/{forum.slug}/i/{idea.id}/comments"
+        assert client.post(url, data={"body": "x"}).status_code == 404
+    assert client.get(f"/f/{forum.slug}/i/999999").status_code == 404
+
+
+def test_pending_ideas_are_shown_to_their_author_only(
+    client, make_forum, make_participant, as_participant, app
+):
+    forum = make_forum(premoderation=True)
+    challenge = forum.challenges[0]
+    author, other = make_participant(forum), make_participant(forum)
+    as_participant(client, author)
+    client.post(f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "À relire"})
+    assert "À relire" in client.get(f"/f/{forum.slug}/c/{challenge.id}").text
+    stranger = app.test_client()
+    as_participant(stranger, other)
+    assert "À relire" not in stranger.get(f"/f/{forum.slug}/c/{challenge.id}").text
+
+
+def ids_on_page(html: str) -> list[str]:
+    return re.findall(r'<li id="idea-(\d+)"', html)
+
+
+def test_voting_order_is_personal_and_stable(
+    client, make_forum, make_participant, make_idea, as_participant, app
+):
+    forum = make_forum(phase="voting")
+    challenge = forum.challenges[0]
+    for n in range(10):
+        make_idea(challenge, title=f"Idée {n}")
+    ana, bob = make_participant(forum), make_participant(forum)
+    as_participant(client, ana)
+    other = as_participant(app.test_client(), bob)
+    url = f"/f/{forum.slug}/c/{challenge.id}"
+    first = ids_on_page(client.get(url).text)
+    assert first == ids_on_page(client.get(url).text)
+    assert first != ids_on_page(other.get(url).text)
+
+
+def test_totals_hidden_during_voting_unless_the_forum_shows_them(
+    client, room, make_idea, make_participant, db
+):
+    from cite_vote.votes.services import set_dots
+
+    forum, challenge, _ = room
+    challenge.phase = "voting"
+    idea = make_idea(challenge)
+    set_dots(make_participant(forum), idea, 2)
+    db.session.commit()
+    url = f"/f/{forum.slug}/c/{challenge.id}"
+    assert "2 points" not in client.get(url).text
+    forum.show_totals_during_voting = True
+    db.session.commit()
+    assert "2 points" in client.get(url).text
+    forum.show_totals_during_voting = False
+    challenge.phase = "closed"
+    db.session.commit()
+    closed = client.get(url).text
+    assert "2 points" in closed and "N° 1" in closed
+
+
+def test_challenge_page_runs_a_fixed_number_of_statements(
+    client, room, make_idea, make_comment, count_queries, db
+):
+    forum, challenge, _ = room
+    challenge.phase = "voting"
+    db.session.commit()
+    url = f"/f/{forum.slug}/c/{challenge.id}"
+    make_idea(challenge)
+    with count_queries() as few:
+        client.get(url)
+    for n in range(15):
+        make_comment(make_idea(challenge, title=f"Idée {n}"))
+    with count_queries() as many:
+        assert client.get(url).status_code == 200
+    assert many.count == few.count
