@@ -134,7 +134,7 @@ def set_dots(
     assisted: bool = False,
     staff_id: int | None = None,
 ) -> DotsState:
-    """Set the participant's dots on ``idea`` to ``target``: not +1, so a retry cannot count twice."""
+    """Set the dots on ``idea`` to ``target``: not +1, so that a retry cannot count twice."""
     challenge = idea.challenge
     forum = challenge.forum
     if challenge.forum_id != participant.forum_id:
