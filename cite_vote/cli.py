@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from flask import Flask, url_for
 
+from cite_vote.accounts.models import ROLES
+from cite_vote.accounts.services import create_staff_user
+from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import PHASES
+
+DEMO_ORGANISER = "organisateur@demo.cite-vote.fr"
 
 
 def register(app: Flask) -> None:
@@ -16,9 +23,44 @@ def register(app: Flask) -> None:
         from cite_vote.forums.demo import ensure_demo_forum
 
         forum, created = ensure_demo_forum()
+        organiser_password = None
+        if forum.owner_id is None:
+            organiser_password = secrets.token_urlsafe(12)
+            user = create_staff_user(DEMO_ORGANISER, "organiser", organiser_password)
+            forum.owner_id = user.id
         db.session.commit()
         state = "created" if created else "already there"
         click.echo(f"Demo forum {forum.slug}: {state}. Join code: {forum.join_code}")
+        if organiser_password:
+            click.echo("Demo organiser (shown once, keep it):")
+            click.echo(f"  email:    {DEMO_ORGANISER}")
+            click.echo(f"  password: {organiser_password}")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option(
+        "--password",
+        "ask",
+        flag_value=True,
+        default=False,
+        help="Prompt for the password instead of generating one.",
+    )
+    def create_user(email: str, role: str, ask: bool) -> None:
+        """Create a staff account; the password is prompted, or generated and printed once."""
+        password = (
+            click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            if ask
+            else secrets.token_urlsafe(12)
+        )
+        try:
+            user = create_staff_user(email, role, password)
+        except RuleError as refused:
+            raise click.ClickException(str(refused.message)) from None
+        db.session.commit()
+        click.echo(f"Created {user.role} {user.email}.")
+        if not ask:
+            click.echo(f"Password (shown once): {password}")
 
     @app.cli.command("demo-info")
     @click.option("--host", default="127.0.0.1")
@@ -39,6 +81,7 @@ def register(app: Flask) -> None:
                 f"  Join link:   {url_for('forums.join', code=forum.join_code, _external=True)}"
             )
             click.echo(f"  Forum page:  {url_for('forums.forum', slug=forum.slug, _external=True)}")
+            click.echo(f"  Staff login: {url_for('accounts.login', _external=True)}")
             click.echo("")
 
     @app.cli.command("phase")

@@ -28,6 +28,8 @@ MESSAGES = {
 # Each language is named in itself, so these are not translated.
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
+ROLE_LABELS = {"organiser": _l("Organiser"), "facilitator": _l("Facilitator")}
+
 CSRF_MESSAGE = _l("This form has expired or came from elsewhere. Reload the page and try again.")
 
 
@@ -83,6 +85,7 @@ def init_app(app: Flask) -> None:
             "phase_labels": PHASE_LABELS,
             "language_names": LANGUAGE_NAMES,
             "language_url": language_url,
+            "role_labels": ROLE_LABELS,
         }
 
     @app.after_request

@@ -238,3 +238,39 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_staff(db):
+    """A staff account; ``forums`` are assigned to it (an organiser also owns ``owns``)."""
+    from cite_vote.accounts.services import assign_staff, create_staff_user
+
+    def make(role: str = "organiser", forums=(), owns=(), email: str | None = None):
+        user = create_staff_user(
+            email or f"{role}-{secrets.token_hex(3)}@example.org", role, STAFF_PASSWORD
+        )
+        for forum in forums:
+            assign_staff(forum, user)
+        for forum in owns:
+            forum.owner_id = user.id
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_login():
+    """Log a client in as a staff user through the real login form."""
+
+    def login(client, user):
+        response = client.post(
+            "/staff/login", data={"email": user.email, "password": STAFF_PASSWORD}
+        )
+        assert response.status_code == 303, response.text
+        return client
+
+    return login

@@ -6,12 +6,14 @@ import hashlib
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from cite_vote.accounts.models import Participant
+from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
 from cite_vote.errors import NotAllowed, RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
+from cite_vote.timeutil import utcnow
 
 NAME_MAX = 80
 
@@ -72,3 +74,66 @@ def join_forum(
     participant.category = category
     db.session.flush()
     return participant
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_staff_user(email: str, role: str, password: str) -> StaffUser:
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise RuleError(_l("Unknown role."))
+    if "@" not in email or len(email) > 254:
+        raise RuleError(_l("This email address is not valid."))
+    if len(password) < 10:
+        raise RuleError(_l("A password needs at least 10 characters."))
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+        raise RuleError(_l("A staff account already uses this email address."))
+    user = StaffUser(email=email, role=role, password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    """The active staff user with these credentials, or None (same answer for both mistakes)."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
+    if user is None or not user.is_active:
+        # Spend the same time as a real check, so timing does not tell which emails exist.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def assign_staff(forum: Forum, user: StaffUser) -> None:
+    exists = db.session.get(ForumStaff, (forum.id, user.id))
+    if exists is None:
+        db.session.add(ForumStaff(forum_id=forum.id, user_id=user.id))
+        db.session.flush()
+
+
+def forums_of(user: StaffUser) -> Select[tuple[Forum]]:
+    """The forums this staff member may see: an organiser's own and those they are assigned to."""
+    assigned = select(ForumStaff.forum_id).where(ForumStaff.user_id == user.id)
+    condition = Forum.id.in_(assigned)
+    if user.role == "organiser":
+        condition = or_(condition, Forum.owner_id == user.id)
+    return select(Forum).where(condition).order_by(Forum.created_at.desc())
+
+
+def can_access(user: StaffUser | None, forum: Forum, roles: tuple[str, ...] = ROLES) -> bool:
+    if user is None or not user.is_active or user.role not in roles:
+        return False
+    if user.role == "organiser" and forum.owner_id == user.id:
+        return True
+    return db.session.get(ForumStaff, (forum.id, user.id)) is not None
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password")

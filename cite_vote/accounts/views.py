@@ -1,0 +1,60 @@
+"""Staff login, logout and the staff home page (the forums one may run)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
+
+from cite_vote.accounts.forms import LoginForm
+from cite_vote.accounts.services import authenticate, forums_of
+from cite_vote.accounts.staff import log_in, log_out, require_staff
+from cite_vote.extensions import db, limiter
+from cite_vote.htmx import done, render
+
+bp = Blueprint("accounts", __name__, url_prefix="/staff")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: a login link must not send anyone elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("accounts.home")
+
+
+def _login_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()
+    return f"{request.remote_addr}|{email}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", key_func=_login_key, methods=["POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            log_in(user)
+            return done(safe_next(request.args.get("next")))
+        error = _("Wrong email or password.")
+    status = 422 if form.errors or error else 200
+    return render("accounts/login.html", "login_form", form=form, error=error, status=status)
+
+
+@bp.post("/logout")
+def logout():
+    log_out()
+    return done(url_for("accounts.login"))
+
+
+@bp.get("/")
+def home():
+    user = require_staff()
+    forums = db.session.scalars(forums_of(user)).all()
+    return render("accounts/home.html", user=user, forums=forums)

@@ -1,0 +1,101 @@
+import pytest
+from sqlalchemy import select
+
+from cite_vote.accounts.models import StaffUser
+from cite_vote.accounts.services import authenticate, can_access
+from tests.conftest import STAFF_PASSWORD
+
+
+def test_passwords_are_hashed(make_staff, db):
+    user = make_staff()
+    assert STAFF_PASSWORD not in user.password_hash
+    assert authenticate(user.email.upper(), STAFF_PASSWORD) == user
+    assert authenticate(user.email, "wrong password") is None
+    assert authenticate("nobody@example.org", STAFF_PASSWORD) is None
+
+
+def test_login_then_home_lists_only_own_forums(client, make_staff, make_forum, staff_login):
+    mine, assigned, other = (
+        make_forum(title="Mien"),
+        make_forum(title="Assigné"),
+        make_forum(title="Autre"),
+    )
+    user = make_staff("organiser", forums=[assigned], owns=[mine])
+    staff_login(client, user)
+    page = client.get("/staff/").text
+    assert "Mien" in page and "Assigné" in page and "Autre" not in page
+
+
+def test_wrong_password_is_422_with_a_message(client, make_staff):
+    user = make_staff()
+    page = client.post("/staff/login", data={"email": user.email, "password": "nope nope nope"})
+    assert page.status_code == 422 and "Identifiant ou mot de passe incorrect" in page.text
+
+
+def test_staff_home_sends_anonymous_to_login(client):
+    response = client.get("/staff/")
+    assert response.status_code == 303 and "/staff/login" in response.location
+
+
+def test_login_does_not_redirect_elsewhere(client, make_staff):
+    user = make_staff()
+    response = client.post(
+        "/staff/login?next=//evil.example/x",
+        data={"email": user.email, "password": STAFF_PASSWORD},
+    )
+    assert response.status_code == 303 and "evil" not in response.location
+
+
+def test_logout_ends_the_staff_session(client, make_staff, staff_login):
+    staff_login(client, make_staff())
+    assert client.post("/staff/logout").status_code == 303
+    assert client.get("/staff/").status_code == 303
+
+
+def test_staff_session_expires(app, client, make_staff, staff_login):
+    staff_login(client, make_staff())
+    with client.session_transaction() as session:
+        session["staff_since"] = "2000-01-01T00:00:00"
+    assert client.get("/staff/").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "role, relation, allowed",
+    [
+        ("organiser", "owns", True),
+        ("organiser", "assigned", True),
+        ("organiser", "none", False),
+        ("facilitator", "assigned", True),
+        ("facilitator", "none", False),
+    ],
+)
+def test_forum_access_by_role_and_relation(make_forum, make_staff, role, relation, allowed):
+    forum = make_forum()
+    kwargs = {"owns": [forum]} if relation == "owns" else {}
+    if relation == "assigned":
+        kwargs = {"forums": [forum]}
+    user = make_staff(role, **kwargs)
+    assert can_access(user, forum) is allowed
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_login_is_throttled(client, make_staff, app_config):
+    user = make_staff()
+    statuses = [
+        client.post(
+            "/staff/login", data={"email": user.email, "password": "bad password!"}
+        ).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [422] * 10 and statuses[-1] == 429
+
+
+def test_create_user_command_prints_a_generated_password_once(runner, db):
+    result = runner.invoke(args=["create-user", "Anne@Example.org", "--role", "facilitator"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Password (shown once): ")[1].strip()
+    user = db.session.scalar(select(StaffUser))
+    assert user.email == "anne@example.org" and user.role == "facilitator"
+    assert authenticate("anne@example.org", password) is not None
+    again = runner.invoke(args=["create-user", "anne@example.org", "--role", "organiser"])
+    assert again.exit_code != 0
