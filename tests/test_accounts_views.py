@@ -15,7 +15,7 @@ def test_passwords_are_hashed(make_staff, db):
 
 
 def test_login_then_home_lists_only_own_forums(client, make_staff, make_forum, staff_login):
-    mine, assigned, other = (
+    mine, assigned, _other = (
         make_forum(title="Mien"),
         make_forum(title="Assigné"),
         make_forum(title="Autre"),
