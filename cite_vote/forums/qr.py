@@ -15,7 +15,7 @@ def qr_svg(data: str, *, scale: int = 4, title: str | None = None) -> Markup:
     kept because phones need it to find the code.
     """
     code = segno.make(data, error="m")
-    out = io.StringIO()
+    out = io.BytesIO()
     code.save(
         out,
         kind="svg",
@@ -27,4 +27,4 @@ def qr_svg(data: str, *, scale: int = 4, title: str | None = None) -> Markup:
         border=4,
         nl=False,
     )
-    return Markup(out.getvalue())
+    return Markup(out.getvalue().decode("utf-8"))
