@@ -36,5 +36,14 @@ def render(
 
 
 def done(url: str) -> Response:
-    """After a successful plain form post: See Other, so a reload does not post again."""
+    """After a successful post that leads to another page.
+
+    Without htmx: See Other, so a reload does not post again. With htmx: an XHR would follow
+    the 303 silently and swap the whole next page into the form, so htmx is told to navigate.
+    """
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        response.vary.add("HX-Request")
+        return response
     return redirect(url, code=303)

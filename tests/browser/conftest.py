@@ -1,0 +1,109 @@
+"""Real-browser tests: Playwright drives Debian's chromium against a live server.
+
+No browser is downloaded: Playwright launches /usr/bin/chromium (the Makefile installs it).
+In CI a missing browser fails the run; it is never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from cite_vote.extensions import db
+from tests.conftest import make_test_app
+
+CHROMIUM = os.environ.get("CITE_VOTE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "fr-FR",
+}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "locale": "fr-FR"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.fail(
+            f"The browser tests need Debian's chromium at {CHROMIUM}: "
+            "run `make test` as root, or `sudo apt-get install chromium`."
+        )
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args():
+    return PHONE
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture
+def live_server(database_url):
+    """The app served on a free port of 127.0.0.1, with CSRF on, as in production."""
+    app = make_test_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None, TESTING=False)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def new_phone(browser):
+    """Open another phone (its own cookies): ``page = new_phone()``."""
+    contexts = []
+
+    def open_phone():
+        context = browser.new_context(**PHONE)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_phone
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def projector_page(browser):
+    context = browser.new_context(**PROJECTOR)
+    yield context.new_page()
+    context.close()
