@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from cite_vote.errors import RuleError
 from cite_vote.forums.services import PHASE_LABELS
@@ -53,7 +54,20 @@ def language_url(code: str) -> str:
     return url_for("forums.home", lang=code)
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` limited to what the database's integer column holds.
+
+    An id like 99999999999999999999 must be an unknown page (404), not an overflow (500).
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt
+
     @app.errorhandler(RuleError)
     def rule_refused(error: RuleError):
         return error_response(error.status, error.message)

@@ -1,0 +1,118 @@
+"""Forged or missing CSRF tokens, wrong types, unknown ids: a clear 4xx, never a 500, nothing stored."""
+
+import pytest
+from sqlalchemy import func, select
+
+from cite_vote.accounts.models import Participant
+from cite_vote.ideas.models import Comment, Idea
+from cite_vote.votes.models import LedgerEntry
+from tests.conftest import csrf_token_from
+
+
+@pytest.fixture
+def app_config():
+    return {"WTF_CSRF_ENABLED": True}
+
+
+@pytest.fixture
+def room(make_forum, make_participant, make_idea, as_participant, client):
+    forum = make_forum(phase="proposing")
+    challenge = forum.challenges[0]
+    idea = make_idea(challenge)
+    as_participant(client, make_participant(forum))
+    return forum, challenge, idea
+
+
+def counts(db):
+    return [
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Idea, Comment, LedgerEntry, Participant)
+    ]
+
+
+def posts(forum, challenge, idea):
+    return [
+        ("/", {"code": forum.join_code}),
+        (f"/j/{forum.join_code}", {"display_name": "Ana"}),
+        (f"/f/{forum.slug}/c/{challenge.id}/ideas", {"title": "Une idée"}),
+        (f"/f/{forum.slug}/i/{idea.id}/comments", {"body": "Oui"}),
+        (f"/f/{forum.slug}/i/{idea.id}/dots", {"dots": "1"}),
+        ("/staff/login", {"email": "a@b.c", "password": "x"}),
+    ]
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_every_form_refuses_a_missing_or_forged_csrf_token(client, room, db, token):
+    before = counts(db)
+    for url, data in posts(*room):
+        if token:
+            data = {**data, "csrf_token": token}
+        response = client.post(url, data=data)
+        assert response.status_code == 400, url
+        assert "Rechargez la page" in response.text
+    assert counts(db) == before
+
+
+def test_htmx_csrf_refusal_is_shown_in_the_message_area(client, room):
+    forum, challenge, _ = room
+    response = client.post(
+        f"/f/{forum.slug}/c/{challenge.id}/ideas",
+        data={"title": "x"},
+        headers={"HX-Request": "true", "X-CSRFToken": "forged"},
+    )
+    assert response.status_code == 400
+    assert response.headers["HX-Retarget"] == "#messages"
+    assert "<html" not in response.text
+
+
+def test_a_real_token_from_the_page_is_accepted_in_the_header(client, room, db):
+    forum, challenge, _ = room
+    page = client.get(f"/f/{forum.slug}/c/{challenge.id}").text
+    response = client.post(
+        f"/f/{forum.slug}/c/{challenge.id}/ideas",
+        data={"title": "Avec jeton"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token_from(page)},
+    )
+    assert response.status_code == 200
+    assert db.session.scalar(select(Idea).where(Idea.title == "Avec jeton")) is not None
+
+
+@pytest.mark.parametrize("dots", ["", "abc", "1.5", "-1", "100", "9" * 30])
+def test_wrong_dot_values_are_422_without_a_ledger_entry(client, room, db, dots):
+    forum, challenge, idea = room
+    challenge.phase = "voting"
+    db.session.commit()
+    page = client.get(f"/f/{forum.slug}/c/{challenge.id}").text
+    token = csrf_token_from(page)
+    response = client.post(
+        f"/f/{forum.slug}/i/{idea.id}/dots", data={"dots": dots, "csrf_token": token}
+    )
+    assert response.status_code in (409, 422)
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/f/{slug}/c/abc",
+        "/f/{slug}/c/99999",
+        "/f/{slug}/i/-1",
+        "/f/{slug}/i/99999/dots",
+        "/f/nope/c/1",
+        "/j/%00",
+        "/f/{slug}/i/99999999999999999999999",
+    ],
+)
+def test_unknown_ids_are_404(client, room, path):
+    forum, _, _ = room
+    url = path.format(slug=forum.slug)
+    assert client.get(url).status_code in (404, 405)
+    assert client.post(url, data={}).status_code in (400, 404, 405)
+
+
+def test_oversized_request_is_413(client, room):
+    forum, challenge, _ = room
+    response = client.post(
+        f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "x" * (2 * 1024 * 1024)}
+    )
+    assert response.status_code == 413

@@ -1,0 +1,65 @@
+from sqlalchemy import func, select
+
+from cite_vote.forums.models import Challenge, Forum
+from cite_vote.ideas.models import Idea
+from cite_vote.votes.models import Vote
+from cite_vote.votes.services import set_dots
+
+
+def test_demo_creates_the_reference_forum_once(runner, db):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "cite-2018" in first.output and "password:" in first.output
+    forum = db.session.scalar(select(Forum).where(Forum.slug == "cite-2018"))
+    titles = [c.title for c in forum.challenges]
+    assert titles == [
+        "La tête chercheuse",
+        "Le crash test des innovations pédagogiques",
+        "L’accélérateur d’entrepreneuriat",
+        "L’exploratoire des métiers",
+        "La cité connectée",
+        "La vigie collective",
+    ]
+    assert all(c.question.startswith("Comment pourrions-nous") for c in forum.challenges)
+    assert {c.phase for c in forum.challenges} == {"proposing"}
+    assert (forum.dot_budget, forum.dot_cap) == (5, 3)
+    assert "collectivité / institution" in forum.categories
+    assert db.session.scalar(select(func.count()).select_from(Idea)) >= 6
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and "already there" in second.output
+    assert "password:" not in second.output
+    assert db.session.scalar(select(func.count()).select_from(Forum)) == 1
+
+
+def test_phase_command_sets_one_or_all_challenges(runner, db):
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["phase", "cite-2018", "voting", "--challenge", "2"])
+    assert result.exit_code == 0, result.output
+    phases = db.session.scalars(select(Challenge.phase).order_by(Challenge.position)).all()
+    assert phases == ["proposing", "voting", "proposing", "proposing", "proposing", "proposing"]
+    assert runner.invoke(args=["phase", "cite-2018", "closed"]).exit_code == 0
+    db.session.expire_all()
+    assert set(db.session.scalars(select(Challenge.phase))) == {"closed"}
+
+
+def test_phase_command_refuses_bad_input(runner, db):
+    runner.invoke(args=["demo"])
+    assert runner.invoke(args=["phase", "nope", "voting"]).exit_code != 0
+    assert runner.invoke(args=["phase", "cite-2018", "counting"]).exit_code != 0
+    assert runner.invoke(args=["phase", "cite-2018", "voting", "--challenge", "9"]).exit_code != 0
+
+
+def test_verify_passes_on_a_clean_ledger_and_fails_on_tampering(
+    runner, db, make_forum, make_participant, make_idea
+):
+    forum = make_forum(slug="audit", phase="voting")
+    idea = make_idea(forum.challenges[0])
+    set_dots(make_participant(forum), idea, 2)
+    db.session.commit()
+    clean = runner.invoke(args=["verify", "audit"])
+    assert clean.exit_code == 0, clean.output
+    db.session.execute(Vote.__table__.update().values(dots=3))
+    db.session.commit()
+    tampered = runner.invoke(args=["verify", "audit"])
+    assert tampered.exit_code == 1 and "DIFFERENCE" in tampered.output
