@@ -1,4 +1,4 @@
-"""Forged or missing CSRF tokens, wrong types, unknown ids: a clear 4xx, never a 500, nothing stored."""
+"""Forged or missing CSRF tokens, wrong types, unknown ids: a 4xx, never a 500, nothing stored."""
 
 import pytest
 from sqlalchemy import func, select

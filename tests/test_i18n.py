@@ -35,9 +35,9 @@ class TextFinder(HTMLParser):
         if tag in ("script", "style"):
             self.skip += 1
         for name, value in attrs:
-            if name in TEXT_ATTRIBUTES and value and not ALLOWED.match(value):
-                if not (tag == "input" and name == "value"):
-                    self.found.append(f"{tag}[{name}]={value!r}")
+            visible = name in TEXT_ATTRIBUTES and not (tag == "input" and name == "value")
+            if visible and value and not ALLOWED.match(value):
+                self.found.append(f"{tag}[{name}]={value!r}")
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
