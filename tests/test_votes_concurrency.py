@@ -39,7 +39,8 @@ def gunicorn(app, database_url, tmp_path):
         "CITE_VOTE_SECRET_KEY": "concurrency-test-secret",
         "CITE_VOTE_RATELIMIT_ENABLED": "false",
     }
-    log = open(tmp_path / "gunicorn.log", "w")
+    log_path = tmp_path / "gunicorn.log"
+    log = log_path.open("w")  # noqa: SIM115 (open for the server's whole life)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -66,7 +67,7 @@ def gunicorn(app, database_url, tmp_path):
             break
         except requests.ConnectionError:
             if process.poll() is not None:
-                pytest.fail((tmp_path / "gunicorn.log").read_text())
+                pytest.fail(log_path.read_text())
             time.sleep(0.2)
     else:
         process.kill()
