@@ -107,3 +107,15 @@ def test_forum_page_lists_open_challenges_with_phase_and_counts(
 
 def test_unknown_forum_is_404(client):
     assert client.get("/f/nope").status_code == 404
+
+
+def test_health_check_reaches_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+
+
+def test_join_code_with_htmx_navigates_instead_of_swapping_a_page(htmx_client, make_forum):
+    forum = make_forum()
+    response = htmx_client.post("/", data={"code": forum.join_code})
+    assert response.status_code == 200 and response.text == ""
+    assert response.headers["HX-Redirect"].endswith(f"/j/{forum.join_code}")

@@ -24,6 +24,13 @@ from cite_vote.votes.services import spent_by_challenge
 bp = Blueprint("forums", __name__)
 
 
+@bp.get("/healthz")
+def healthz():
+    """For a load balancer: the app answers and reaches its database."""
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
 @bp.get("/")
 def home():
     return render("forums/home.html", form=JoinCodeForm())
