@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import IntegerField, StringField
+from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
 
 
 class DotsForm(FlaskForm):
@@ -13,4 +13,5 @@ class DotsForm(FlaskForm):
             NumberRange(min=0, max=99, message=_l("This number of dots is not possible.")),
         ]
     )
-    back = SelectField(choices=[("challenge", "challenge"), ("idea", "idea")], default="challenge")
+    # Which page to return to without JavaScript: a name, never a URL (no open redirect).
+    back = StringField(default="challenge", validators=[Optional(), AnyOf(["challenge", "idea"])])
