@@ -111,19 +111,46 @@ def register(app: Flask) -> None:
     @app.cli.command("verify")
     @click.argument("slug")
     def verify(slug: str) -> None:
-        """Replay the ledger and check it gives exactly the stored totals (exit 1 if not)."""
-        from sqlalchemy import select
+        """Replay the ledger and check it gives exactly the stored totals (exit 1 if not).
+
+        The report is per challenge: its ledger entries, the dots they add up to, and every
+        vote or ballot that disagrees with the replay.
+        """
+        from sqlalchemy import func, select
 
         from cite_vote.forums.models import Challenge, Forum
+        from cite_vote.votes.models import LedgerEntry
         from cite_vote.votes.services import ledger_differences
 
         forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
         if forum is None:
             raise click.ClickException(f"No forum with the slug {slug!r}.")
-        ids = list(db.session.scalars(select(Challenge.id).where(Challenge.forum_id == forum.id)))
-        problems = ledger_differences(ids)
-        for problem in problems:
-            click.echo(f"DIFFERENCE {problem}")
-        if problems:
+        challenges = db.session.scalars(
+            select(Challenge).where(Challenge.forum_id == forum.id).order_by(Challenge.position)
+        ).all()
+        ledger = {
+            cid: (int(n), int(total or 0))
+            for cid, n, total in db.session.execute(
+                select(LedgerEntry.challenge_id, func.count(), func.sum(LedgerEntry.delta))
+                .where(LedgerEntry.challenge_id.in_([c.id for c in challenges]))
+                .group_by(LedgerEntry.challenge_id)
+            )
+        }
+        failed = 0
+        for challenge in challenges:
+            entries, dots = ledger.get(challenge.id, (0, 0))
+            problems = ledger_differences([challenge.id])
+            state = "OK" if not problems else f"{len(problems)} DIFFERENCE(S)"
+            click.echo(
+                f"{challenge.position}. {challenge.title} [{challenge.phase}]: {state} "
+                f"({entries} ledger entries, {dots} dots)"
+            )
+            for problem in problems:
+                click.echo(f"    DIFFERENCE {problem}")
+            failed += bool(problems)
+        if failed:
+            click.echo(
+                f"{slug}: {failed} challenge(s) where the ledger and the stored totals differ."
+            )
             raise SystemExit(1)
         click.echo(f"{slug}: the ledger gives exactly the stored totals.")

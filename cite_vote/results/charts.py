@@ -1,0 +1,120 @@
+"""Geometry for the server-rendered SVG charts (no chart library in the browser or the PDF)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cite_vote.results.services import ChallengeResults, RankedIdea, Timeline
+
+# Distinguishable, print-safe colours; "no category" is grey.
+PALETTE = (
+    "#1b6ca8",
+    "#e08a00",
+    "#2a9d5c",
+    "#c0392b",
+    "#7b4fa0",
+    "#00838f",
+    "#b5651d",
+    "#d6417f",
+    "#5d7a1f",
+    "#3f51b5",
+)
+NO_CATEGORY_COLOUR = "#9aa3b2"
+LINE_COLOURS = ("#0b6e4f", "#1b6ca8", "#e08a00", "#c0392b", "#7b4fa0", "#00838f", "#b5651d")
+
+
+def category_colours(categories: list[str | None]) -> dict[str | None, str]:
+    named = [c for c in categories if c is not None]
+    colours: dict[str | None, str] = {c: PALETTE[n % len(PALETTE)] for n, c in enumerate(named)}
+    colours[None] = NO_CATEGORY_COLOUR
+    return colours
+
+
+@dataclass(frozen=True)
+class Segment:
+    category: str | None
+    dots: int
+    x: float
+    width: float
+    colour: str
+
+
+def bar_segments(res: ChallengeResults, r: RankedIdea, width: float = 100.0) -> list[Segment]:
+    """The idea's dots as a stacked bar: its length relative to the challenge's leader."""
+    if not r.dots or not res.max_dots:
+        return []
+    colours = category_colours(res.categories)
+    unit = width / res.max_dots
+    x, segments = 0.0, []
+    for category in res.categories:
+        dots = r.by_category.get(category, 0)
+        if dots:
+            segments.append(
+                Segment(category, dots, round(x, 3), round(dots * unit, 3), colours[category])
+            )
+            x += dots * unit
+    return segments
+
+
+@dataclass(frozen=True)
+class Line:
+    ranked: RankedIdea
+    colour: str
+    points: str  # SVG polyline points
+    last_x: float
+    last_y: float
+
+
+@dataclass(frozen=True)
+class TimelineChart:
+    width: int
+    height: int
+    left: int
+    top: int
+    plot_width: int
+    plot_height: int
+    lines: list[Line]
+    y_ticks: list[tuple[float, int]]
+    start: object
+    end: object
+
+
+def timeline_chart(timeline: Timeline, width: int = 640, height: int = 260) -> TimelineChart | None:
+    """Step lines of cumulative dots: flat between changes, a step at each ledger entry."""
+    if timeline.start is None or not timeline.series:
+        return None
+    left, top, right, bottom = 36, 12, 16, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    span = (timeline.end - timeline.start).total_seconds() or 1.0
+    peak = max(timeline.peak, 1)
+
+    def x_of(moment) -> float:
+        return round(left + plot_w * (moment - timeline.start).total_seconds() / span, 2)
+
+    def y_of(value: int) -> float:
+        return round(top + plot_h * (1 - value / peak), 2)
+
+    lines = []
+    for n, (ranked, points) in enumerate(timeline.series):
+        coords = [(float(left), y_of(0))]
+        value = 0
+        for moment, value_after in points:
+            x = x_of(moment)
+            coords.append((x, y_of(value)))
+            coords.append((x, y_of(value_after)))
+            value = value_after
+        coords.append((float(left + plot_w), y_of(value)))
+        lines.append(
+            Line(
+                ranked=ranked,
+                colour=LINE_COLOURS[n % len(LINE_COLOURS)],
+                points=" ".join(f"{x},{y}" for x, y in coords),
+                last_x=coords[-1][0],
+                last_y=coords[-1][1],
+            )
+        )
+    step = max(1, -(-peak // 4))
+    ticks = [(y_of(v), v) for v in range(0, peak + 1, step)]
+    return TimelineChart(
+        width, height, left, top, plot_w, plot_h, lines, ticks, timeline.start, timeline.end
+    )

@@ -1,0 +1,436 @@
+"""The files organisers take home: CSV, XLSX, JSON and the PDF cahier.
+
+Each is built from the same ``ChallengeResults`` as the results page, row for row in the same
+order, so a spreadsheet never disagrees with the screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from cite_vote.forums.models import Forum
+from cite_vote.ideas.models import Idea
+from cite_vote.results.services import ChallengeResults, RankedIdea
+
+SEPARATORS = {"comma": ",", "semicolon": ";"}
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS = (
+    "challenge_position",
+    "challenge_title",
+    "rank",
+    "tied",
+    "idea_id",
+    "title",
+    "description",
+    "dots",
+    "supporters",
+    "comments",
+    "categories_supporting",
+    "cross_group",
+    "author_category",
+    "author_name",
+    "status",
+    "merged_into",
+    "proposed_at",
+)
+
+HEADINGS = {
+    "challenge_position": _l("Challenge no."),
+    "challenge_title": _l("Challenge"),
+    "rank": _l("Rank"),
+    "tied": _l("Tied"),
+    "idea_id": _l("Idea no."),
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "dots": _l("Dots"),
+    "supporters": _l("Supporters"),
+    "comments": _l("Comments"),
+    "categories_supporting": _l("Categories supporting"),
+    "cross_group": _l("Cross-group support"),
+    "author_category": _l("Author's category"),
+    "author_name": _l("Author's name"),
+    "status": _l("Status"),
+    "merged_into": _l("Merged into"),
+    "proposed_at": _l("Proposed at"),
+}
+
+RANKING_RULE = _l(
+    "Ideas are ranked by total dots, then by number of distinct supporters, then by who "
+    "proposed first. Ideas equal on dots and supporters share a rank."
+)
+CROSS_RULE = _l(
+    "Ranked by cross-group support: the number of participant categories that gave dots, "
+    "then by the usual rule (dots, supporters, earliest proposed)."
+)
+
+
+def iso(moment: datetime | None) -> str:
+    return moment.replace(microsecond=0).isoformat() + "Z" if moment else ""
+
+
+def safe_cell(value):
+    """Text a spreadsheet will show as text: a leading quote defuses a would-be formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def category_column(category: str | None) -> str:
+    return f"dots_{category}" if category is not None else "dots_no_category"
+
+
+def forum_categories(results: list[ChallengeResults]) -> list[str | None]:
+    return results[0].categories if results else [None]
+
+
+def _author_name(idea: Idea) -> str:
+    if idea.show_author_name and idea.author is not None and idea.author.display_name:
+        return idea.author.display_name
+    return ""
+
+
+def ranked_row(res: ChallengeResults, r: RankedIdea, categories) -> dict:
+    idea = r.idea
+    row = {
+        "challenge_position": res.challenge.position,
+        "challenge_title": res.challenge.title,
+        "rank": r.rank,
+        "tied": "yes" if r.tied else "no",
+        "idea_id": idea.id,
+        "title": idea.title,
+        "description": idea.description,
+        "dots": r.dots,
+        "supporters": r.supporters,
+        "comments": r.comments,
+        "categories_supporting": r.categories_supporting,
+        "cross_group": "yes" if r.cross_group else "no",
+        "author_category": idea.author_category or "",
+        "author_name": _author_name(idea),
+        "status": idea.status,
+        "merged_into": "",
+        "proposed_at": iso(idea.created_at),
+    }
+    for c in categories:
+        row[category_column(c)] = r.by_category.get(c, 0)
+    return row
+
+
+def unranked_row(res: ChallengeResults, idea: Idea, categories) -> dict:
+    row = {
+        "challenge_position": res.challenge.position,
+        "challenge_title": res.challenge.title,
+        "rank": "",
+        "tied": "",
+        "idea_id": idea.id,
+        "title": idea.title,
+        "description": idea.description,
+        "dots": 0,
+        "supporters": 0,
+        "comments": 0,
+        "categories_supporting": 0,
+        "cross_group": "no",
+        "author_category": idea.author_category or "",
+        "author_name": _author_name(idea),
+        "status": idea.status,
+        "merged_into": idea.merged_into_id or "",
+        "proposed_at": iso(idea.created_at),
+    }
+    for c in categories:
+        row[category_column(c)] = 0
+    return row
+
+
+def table(
+    results: list[ChallengeResults], order: str, scope: str
+) -> tuple[list[str], list[dict], list[str | None]]:
+    """Header and rows: the ranked ideas in page order, then (all ideas) the unranked ones."""
+    categories = forum_categories(results)
+    header = [*COLUMNS, *(category_column(c) for c in categories)]
+    rows = []
+    for res in results:
+        rows += [ranked_row(res, r, categories) for r in res.rows(order, scope)]
+        if scope == "all":
+            rows += [unranked_row(res, idea, categories) for idea in res.unranked]
+    return header, rows, categories
+
+
+def csv_bytes(results: list[ChallengeResults], *, order: str, scope: str, sep: str) -> bytes:
+    header, rows, _categories = table(results, order, scope)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=SEPARATORS[sep], lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(row[name]) for name in header])
+    # The BOM tells a French spreadsheet the file is UTF-8, so accents open right.
+    return out.getvalue().encode("utf-8-sig")
+
+
+# --- XLSX ---------------------------------------------------------------------------------
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    """A unique sheet name within Excel's rules (31 characters, no []:*?/\\ or quote)."""
+    base = re.sub(r"[\[\]:*?/\\']", " ", title).strip()[:31] or "-"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def _text(value):
+    return str(value) if not isinstance(value, str) else value
+
+
+def _write_table(sheet, header: list[str], labels: list[str], rows: list[list]) -> None:
+    """Headers in bold, frozen, widths from the content; text cells stay text, never formulas."""
+    sheet.append(labels)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for values in rows:
+        sheet.append([None] * len(values))
+        row_number = sheet.max_row
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row_number, column=column)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # "=..." is kept as the text it is, not run as a formula
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.freeze_panes = "A2"
+    for column in range(1, len(header) + 1):
+        longest = max(
+            [len(_text(labels[column - 1]))]
+            + [len(_text(v[column - 1]).split("\n")[0]) for v in rows if v[column - 1] is not None]
+        )
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(longest + 2, 8), 60)
+    sheet.auto_filter.ref = sheet.dimensions
+
+
+def _label(name: str) -> str:
+    if name in HEADINGS:
+        return str(HEADINGS[name])
+    if name == "dots_no_category":
+        return _("Dots: no category")
+    return _("Dots: %(category)s", category=name.removeprefix("dots_"))
+
+
+def xlsx_bytes(
+    forum: Forum,
+    results: list[ChallengeResults],
+    *,
+    order: str,
+    scope: str,
+    generated_at: datetime,
+) -> bytes:
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = _("Summary")[:31]
+    taken = {summary.title.lower()}
+    summary_header = [
+        "challenge_position",
+        "challenge_title",
+        "question",
+        "phase",
+        "ideas",
+        "voters",
+        "total_dots",
+        "first_idea",
+        "first_idea_dots",
+    ]
+    summary_labels = [
+        _("Challenge no."),
+        _("Challenge"),
+        _("Question"),
+        _("Phase"),
+        _("Ranked ideas"),
+        _("Participants who voted"),
+        _("Total dots"),
+        _("First idea"),
+        _("Dots of the first idea"),
+    ]
+    summary_rows = []
+    for res in results:
+        ranked = res.ordered(order)
+        first = ranked[0] if ranked else None
+        summary_rows.append(
+            [
+                res.challenge.position,
+                res.challenge.title,
+                res.challenge.question,
+                res.challenge.phase,
+                len(ranked),
+                res.voters,
+                res.total_dots,
+                first.idea.title if first else "",
+                first.dots if first else 0,
+            ]
+        )
+    _write_table(summary, summary_header, summary_labels, summary_rows)
+    summary.append([])
+    for label, value in (
+        (_("Forum"), forum.title),
+        (_("Generated at (UTC)"), iso(generated_at)),
+        (_("Ranking rule"), str(CROSS_RULE if order == "cross" else RANKING_RULE)),
+        (
+            _("Shown"),
+            _("Shortlist (top %(num)d)", num=forum.shortlist_size)
+            if scope == "shortlist"
+            else _("All ideas"),
+        ),
+    ):
+        summary.append([label, value])
+        summary.cell(row=summary.max_row, column=2).data_type = "s"
+
+    for res in results:
+        header, rows, _categories = table([res], order, scope)
+        sheet = workbook.create_sheet(
+            _sheet_title(f"{res.challenge.position}. {res.challenge.title}", taken)
+        )
+        _write_table(
+            sheet,
+            header,
+            [_label(name) for name in header],
+            [[row[name] for name in header] for row in rows],
+        )
+
+    comments = workbook.create_sheet(_sheet_title(_("Comments"), taken))
+    comment_header = [
+        "challenge_position",
+        "rank",
+        "idea_id",
+        "idea_title",
+        "comment_id",
+        "author_category",
+        "body",
+        "posted_at",
+    ]
+    comment_labels = [
+        _("Challenge no."),
+        _("Rank"),
+        _("Idea no."),
+        _("Idea"),
+        _("Comment no."),
+        _("Author's category"),
+        _("Comment"),
+        _("Posted at"),
+    ]
+    comment_rows = []
+    for res in results:
+        for r in res.rows(order, scope):
+            for comment in res.comments.get(r.idea.id, []):
+                comment_rows.append(
+                    [
+                        res.challenge.position,
+                        r.rank,
+                        r.idea.id,
+                        r.idea.title,
+                        comment.id,
+                        comment.author_category or "",
+                        comment.body,
+                        iso(comment.created_at),
+                    ]
+                )
+    _write_table(comments, comment_header, comment_labels, comment_rows)
+    workbook.properties.title = forum.title
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+def results_json(
+    forum: Forum,
+    results: list[ChallengeResults],
+    *,
+    order: str,
+    scope: str,
+    generated_at: datetime,
+    include_unranked: bool,
+) -> dict:
+    """The results as documented in docs/results-json.md."""
+    categories = forum_categories(results)
+    challenges = []
+    for res in results:
+        entry = {
+            "id": res.challenge.id,
+            "position": res.challenge.position,
+            "title": res.challenge.title,
+            "question": res.challenge.question,
+            "phase": res.challenge.phase,
+            "voters": res.voters,
+            "total_dots": res.total_dots,
+            "ideas": [
+                {
+                    "rank": r.rank,
+                    "tied": r.tied,
+                    "dots_rank": r.dots_rank,
+                    "idea_id": r.idea.id,
+                    "title": r.idea.title,
+                    "description": r.idea.description,
+                    "dots": r.dots,
+                    "supporters": r.supporters,
+                    "comments": r.comments,
+                    "categories_supporting": r.categories_supporting,
+                    "cross_group": r.cross_group,
+                    "dots_by_category": [
+                        {"category": c, "dots": r.by_category.get(c, 0)} for c in categories
+                    ],
+                    "author_category": r.idea.author_category,
+                    "author_name": _author_name(r.idea) or None,
+                    "proposed_at": iso(r.idea.created_at),
+                    "shortlisted": r.rank <= res.shortlist_size and r.dots > 0,
+                }
+                for r in res.rows(order, scope)
+            ],
+        }
+        if include_unranked:
+            entry["unranked_ideas"] = [
+                {
+                    "idea_id": idea.id,
+                    "title": idea.title,
+                    "status": idea.status,
+                    "merged_into": idea.merged_into_id,
+                    "proposed_at": iso(idea.created_at),
+                }
+                for idea in res.unranked
+            ]
+        challenges.append(entry)
+    return {
+        "format": "cite-vote/results",
+        "version": 1,
+        "forum": {"slug": forum.slug, "title": forum.title},
+        "generated_at": iso(generated_at),
+        "order": order,
+        "scope": scope,
+        "ranking_rule": str(CROSS_RULE if order == "cross" else RANKING_RULE),
+        "shortlist_size": forum.shortlist_size,
+        "cross_group_min": max(forum.cross_group_min or 1, 1),
+        "categories": categories,
+        "challenges": challenges,
+    }
+
+
+# --- PDF ----------------------------------------------------------------------------------
+
+
+def pdf_bytes(html: str) -> bytes:
+    """Render the cahier's HTML with WeasyPrint; it fetches nothing (styles are inline)."""
+    from weasyprint import HTML, URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols=["data"])
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()

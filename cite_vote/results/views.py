@@ -1,0 +1,225 @@
+"""Results pages, downloads and the cahier d'idées.
+
+Every route reads the rankings from ``challenge_results``; none of them changes a vote, an idea
+or a comment (a read-only token's ``last_used_at`` is the only write).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, jsonify, request, send_file
+from flask_babel import lazy_gettext as _l
+
+from cite_vote.errors import NotAllowed
+from cite_vote.extensions import db
+from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.services import challenge_in_forum, forum_by_slug
+from cite_vote.htmx import render
+from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
+from cite_vote.results.charts import bar_segments, category_colours, timeline_chart
+from cite_vote.results.exports import (
+    CROSS_RULE,
+    RANKING_RULE,
+    SEPARATORS,
+    csv_bytes,
+    pdf_bytes,
+    results_json,
+    xlsx_bytes,
+)
+from cite_vote.results.services import (
+    ORDERS,
+    SCOPES,
+    challenge_results,
+    forum_challenges,
+    ranking_timeline,
+)
+from cite_vote.timeutil import utcnow
+
+bp = Blueprint("results", __name__)
+
+NOT_YET = _l("The results will be shown here once voting has closed. Come back after the vote!")
+
+
+def option(name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = request.args.get(name, default)
+    if value not in allowed:
+        abort(400)
+    return value
+
+
+def view_options() -> tuple[str, str]:
+    return option("order", ORDERS, "dots"), option("scope", SCOPES, "all")
+
+
+def visible_challenges(forum: Forum, viewer: Viewer) -> list[Challenge]:
+    challenges = [
+        c for c in db.session.scalars(forum_challenges(forum)) if viewer.may_see(forum, c)
+    ]
+    if not challenges and not viewer.sees_everything:
+        raise NotAllowed(NOT_YET)
+    return challenges
+
+
+def chart_helpers(results) -> dict:
+    return {
+        "bar_segments": bar_segments,
+        "colours": category_colours(results[0].categories if results else [None]),
+        "ranking_rule": RANKING_RULE,
+        "cross_rule": CROSS_RULE,
+    }
+
+
+def no_store(response):
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Authorization")
+    return response
+
+
+@bp.get("/f/<slug>/results")
+def forum_results(slug: str):
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum)
+    order, scope = view_options()
+    results = challenge_results(forum, visible_challenges(forum, viewer))
+    return no_store(
+        render(
+            "results/results.html",
+            forum=forum,
+            viewer=viewer,
+            results=results,
+            order=order,
+            scope=scope,
+            **chart_helpers(results),
+        )
+    )
+
+
+@bp.get("/f/<slug>/results/c/<int:challenge_id>")
+def challenge(slug: str, challenge_id: int):
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum)
+    order, scope = view_options()
+    challenge = challenge_in_forum(forum, challenge_id)
+    if not viewer.may_see(forum, challenge):
+        if challenge.phase == "draft":
+            abort(404)
+        raise NotAllowed(NOT_YET)
+    results = challenge_results(forum, [challenge])
+    chart = timeline_chart(ranking_timeline(results[0]))
+    return no_store(
+        render(
+            "results/challenge.html",
+            forum=forum,
+            viewer=viewer,
+            res=results[0],
+            results=results,
+            chart=chart,
+            order=order,
+            scope=scope,
+            **chart_helpers(results),
+        )
+    )
+
+
+def stamp(forum: Forum, scope: str, order: str, extension: str, moment: datetime) -> str:
+    kind = "shortlist" if scope == "shortlist" else "ideas"
+    by = "-cross-group" if order == "cross" else ""
+    return f"{forum.slug}-{kind}{by}-{moment:%Y-%m-%d}.{extension}"
+
+
+def attachment(data: bytes, mimetype: str, name: str):
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name
+    )
+    return no_store(response)
+
+
+@bp.get("/f/<slug>/results.json")
+def results_json_view(slug: str):
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum, allow_token=True)
+    order, scope = view_options()
+    results = challenge_results(forum, visible_challenges(forum, viewer))
+    now = utcnow()
+    data = results_json(
+        forum,
+        results,
+        order=order,
+        scope=scope,
+        generated_at=now,
+        include_unranked=viewer.sees_everything,
+    )
+    db.session.commit()  # the token's last use
+    return no_store(jsonify(data))
+
+
+@bp.get("/f/<slug>/results.csv")
+def results_csv(slug: str):
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    order, scope = view_options()
+    sep = option("sep", tuple(SEPARATORS), "comma")
+    results = challenge_results(forum, list(db.session.scalars(forum_challenges(forum))))
+    data = csv_bytes(results, order=order, scope=scope, sep=sep)
+    db.session.commit()
+    name = stamp(forum, scope, order, "csv" if sep == "comma" else "semicolon.csv", utcnow())
+    return attachment(data, "text/csv; charset=utf-8", name)
+
+
+@bp.get("/f/<slug>/results.xlsx")
+def results_xlsx(slug: str):
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    order, scope = view_options()
+    results = challenge_results(
+        forum, list(db.session.scalars(forum_challenges(forum))), with_comments=True
+    )
+    now = utcnow()
+    data = xlsx_bytes(forum, results, order=order, scope=scope, generated_at=now)
+    db.session.commit()
+    return attachment(
+        data,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        stamp(forum, scope, order, "xlsx", now),
+    )
+
+
+def cahier_context(forum: Forum) -> dict:
+    order, scope = view_options()
+    results = challenge_results(
+        forum, list(db.session.scalars(forum_challenges(forum))), with_comments=True
+    )
+    closed = [r.challenge.phase_changed_at for r in results if r.challenge.phase == "closed"]
+    return {
+        "forum": forum,
+        "results": results,
+        "order": order,
+        "scope": scope,
+        "event_date": max(closed) if closed else utcnow(),
+        "generated_at": utcnow(),
+        **chart_helpers(results),
+    }
+
+
+@bp.get("/f/<slug>/cahier")
+def cahier(slug: str):
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    context = cahier_context(forum)
+    db.session.commit()
+    return no_store(render("results/cahier.html", pdf=False, **context))
+
+
+@bp.get("/f/<slug>/cahier.pdf")
+def cahier_pdf(slug: str):
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    context = cahier_context(forum)
+    db.session.commit()
+    css = (Path(current_app.static_folder) / "css" / "cahier.css").read_text()
+    html = render("results/cahier.html", pdf=True, inline_css=css, **context).get_data(as_text=True)
+    name = f"{forum.slug}-cahier-{context['event_date']:%Y-%m-%d}.pdf"
+    return attachment(pdf_bytes(html), "application/pdf", name)
