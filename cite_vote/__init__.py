@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
 
     from cite_vote.accounts.views import bp as accounts_bp
+    from cite_vote.forums.facilitate import bp as facilitate_bp
     from cite_vote.forums.views import bp as forums_bp
     from cite_vote.ideas.views import bp as ideas_bp
     from cite_vote.votes.views import bp as votes_bp
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(votes_bp)
+    app.register_blueprint(facilitate_bp)
 
     from cite_vote.cli import register
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import participant_for_token
 from cite_vote.forums.models import Forum
+from cite_vote.htmx import is_htmx
 
 
 def cookie_token() -> str | None:
@@ -22,7 +23,25 @@ def require_participant(forum: Forum) -> Participant:
     participant = current_participant(forum)
     if participant is None:
         abort(redirect(url_for("forums.join", code=forum.join_code), code=303))
+    if request.method == "GET" and not is_htmx():
+        show_notices(participant)
     return participant
+
+
+def show_notices(participant: Participant) -> None:
+    """What staff did to this person's dots (a merge, a hide), flashed once on their next page.
+
+    Only on a full page load: a fragment has no message area, and a GET changes nothing else,
+    so committing here stores only that the notices were seen.
+    """
+    from cite_vote.extensions import db
+    from cite_vote.votes.services import take_notices
+
+    texts = take_notices(participant)
+    if texts:
+        for text in texts:
+            flash(text, "info")
+        db.session.commit()
 
 
 def remember(response: Response, token: str) -> Response:

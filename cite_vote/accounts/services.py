@@ -137,3 +137,32 @@ def can_access(user: StaffUser | None, forum: Forum, roles: tuple[str, ...] = RO
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def create_assisted_participant(
+    forum: Forum, *, display_name: str | None = None, category: str | None = None
+) -> Participant:
+    """Someone without a phone: a facilitator places their dots for them.
+
+    No token is ever issued, so nobody can act as this participant from a phone.
+    """
+    name, category = _clean_profile(forum, display_name, category)
+    participant = Participant(
+        forum_id=forum.id,
+        token_hash=None,
+        display_name=name,
+        category=category,
+        assisted=True,
+        shuffle_seed=secrets.randbelow(2**31),
+    )
+    db.session.add(participant)
+    db.session.flush()
+    return participant
+
+
+def assisted_participants(forum: Forum) -> Select[tuple[Participant]]:
+    return (
+        select(Participant)
+        .where(Participant.forum_id == forum.id, Participant.assisted.is_(True))
+        .order_by(Participant.id)
+    )

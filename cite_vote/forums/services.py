@@ -139,3 +139,54 @@ def can_comment(challenge: Challenge) -> bool:
 
 def can_vote(challenge: Challenge) -> bool:
     return challenge.phase == "voting"
+
+
+# --- running the room (facilitators) ---------------------------------------------------------
+
+
+class ConfirmationNeeded(Exception):
+    """Moving a challenge back a phase undoes what people expect: it is done only once confirmed.
+
+    ``moves`` lists (challenge, from phase, to phase) for every challenge that would go back.
+    """
+
+    def __init__(self, moves: list[tuple[Challenge, str, str]]):
+        super().__init__("confirmation needed")
+        self.moves = moves
+
+
+def next_phase(phase: str) -> str | None:
+    at = PHASES.index(phase)
+    return PHASES[at + 1] if at + 1 < len(PHASES) else None
+
+
+def previous_phase(phase: str) -> str | None:
+    at = PHASES.index(phase)
+    return PHASES[at - 1] if at > 0 else None
+
+
+def change_phase(
+    forum: Forum, phase: str, challenge: Challenge | None = None, *, confirmed: bool = False
+) -> list[Challenge]:
+    """Move one challenge (or all) to ``phase``: forward at once, backward only when confirmed.
+
+    Going back reopens what people were told was over (proposals after voting began, votes
+    after results were frozen), so a second, deliberate step is asked for.
+    """
+    if phase not in PHASES:
+        raise RuleError(_l("Unknown phase."))
+    targets = [challenge] if challenge else list(db.session.scalars(active_challenges(forum)))
+    if not targets:
+        raise RuleError(_l("This forum has no challenge yet."))
+    backward = [(c, c.phase, phase) for c in targets if PHASES.index(phase) < PHASES.index(c.phase)]
+    if backward and not confirmed:
+        raise ConfirmationNeeded(backward)
+    # The exclusive lock on each challenge row waits for votes in flight, so a vote is either
+    # counted before voting closes or refused after.
+    db.session.execute(
+        select(Challenge.id)
+        .where(Challenge.id.in_([c.id for c in targets]))
+        .order_by(Challenge.id)
+        .with_for_update()
+    ).all()
+    return set_phase(forum, phase, challenge)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, url_for
+from flask import Blueprint, abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 
 from cite_vote.accounts.identity import require_participant
@@ -19,7 +19,7 @@ from cite_vote.forums.services import (
 )
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas.forms import CommentForm, IdeaForm
-from cite_vote.ideas.models import Idea
+from cite_vote.ideas.models import TITLE_MAX, Idea
 from cite_vote.ideas.services import (
     add_comment,
     comment_counts,
@@ -30,6 +30,7 @@ from cite_vote.ideas.services import (
     visible_comments,
     visible_ideas,
 )
+from cite_vote.ideas.similar import similar_ideas
 from cite_vote.results.services import rank_ideas
 from cite_vote.votes.services import dots_spent, idea_totals, my_dots
 
@@ -188,3 +189,39 @@ def comment(slug: str, idea_id: int):
             )
     context = idea_context(forum, idea, participant, form=form)
     return render("ideas/idea.html", "comments", status=status, **context)
+
+
+@bp.get("/f/<slug>/c/<int:challenge_id>/similar")
+def similar(slug: str, challenge_id: int):
+    """Ideas that look like the title being typed: "support this one instead?".
+
+    htmx asks while the person types and gets the list alone; without JavaScript the URL
+    answers the whole challenge page with the title kept and the list under it.
+    """
+    forum, challenge, participant = participant_challenge(slug, challenge_id)
+    title = request.args.get("title", "")[:TITLE_MAX]
+    found = similar_ideas(challenge, title) if can_propose(challenge) else []
+    if is_htmx():
+        return render("ideas/challenge.html", "similar", forum=forum, similar=found)
+    form = IdeaForm(formdata=None, data={"title": title})
+    context = challenge_context(forum, challenge, participant, form=form)
+    return render("ideas/challenge.html", similar=found, **context)
+
+
+@bp.get("/f/<slug>/c/<int:challenge_id>/phase")
+def phase_watch(slug: str, challenge_id: int):
+    """Polled by an open challenge page: 204 while the phase is the one the page shows.
+
+    When a facilitator moves the phase (voting opens, say), the page reloads itself, so the
+    vote buttons appear without anyone having to think of reloading.
+    """
+    forum = forum_by_slug(slug)
+    challenge = challenge_in_forum(forum, challenge_id)
+    if not is_htmx():
+        return done(url_for(".challenge", slug=slug, challenge_id=challenge.id))
+    response = make_response("", 204)
+    if request.args.get("seen") != challenge.phase:
+        response = make_response("", 200)
+        response.headers["HX-Refresh"] = "true"
+    response.vary.add("HX-Request")
+    return response

@@ -22,7 +22,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge
 from cite_vote.ideas.models import Idea
 from cite_vote.timeutil import utcnow
-from cite_vote.votes.models import Ballot, LedgerEntry, Vote
+from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,18 @@ def _insert_ignoring_conflict(model, **values) -> None:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+def hold_challenge(challenge_id: int, *, exclusive: bool = False) -> None:
+    """Lock the challenge row: shared by every vote, exclusive for a merge, hide or phase move.
+
+    Votes share the lock and run side by side; staff changes that move many participants'
+    dots wait for votes in flight and make new ones wait, so no vote lands on an idea between
+    its refund and its status change. On SQLite the database write lock already serialises.
+    """
+    db.session.execute(
+        select(Challenge.id).where(Challenge.id == challenge_id).with_for_update(read=not exclusive)
+    ).all()
 
 
 def lock_ballot(participant_id: int, challenge_id: int) -> int:
@@ -147,6 +159,7 @@ def set_dots(
             ngettext("At most %(num)d dot on one idea.", "At most %(num)d dots on one idea.", cap)
         )
 
+    hold_challenge(challenge.id)
     spent = lock_ballot(participant.id, challenge.id)
     # Read under the lock: a facilitator may have closed voting or hidden the idea meanwhile.
     phase, status = db.session.execute(
@@ -260,3 +273,158 @@ def ledger_differences(challenge_ids: list[int]) -> list[str]:
 
 def _sums(stmt) -> dict[tuple[int, int], int]:
     return {(a, b): int(total or 0) for a, b, total in db.session.execute(stmt)}
+
+
+# --- staff moves: hides, merges, assisted voting, notices -------------------------------------
+
+
+@dataclass(frozen=True)
+class DotsReturned:
+    """What a staff change did to one participant's dots on an idea."""
+
+    participant_id: int
+    moved: int
+    refunded: int
+
+
+def _holders(idea_id: int) -> list[tuple[int, int]]:
+    return list(
+        db.session.execute(
+            select(Vote.participant_id, Vote.dots)
+            .where(Vote.idea_id == idea_id, Vote.dots > 0)
+            .order_by(Vote.participant_id)
+        ).all()
+    )
+
+
+def refund_idea(idea: Idea, *, staff_id: int | None) -> list[DotsReturned]:
+    """Give every dot on ``idea`` back to its voter (the idea is being hidden).
+
+    Takes the challenge exclusively first, so no vote can land on the idea between the
+    refund and the caller's status change; each voter's ballot is locked as a vote would.
+    """
+    budget = idea.challenge.forum.dot_budget
+    hold_challenge(idea.challenge_id, exclusive=True)
+    returned = []
+    for participant_id, dots in _holders(idea.id):
+        lock_ballot(participant_id, idea.challenge_id)
+        spent = move_dots(
+            participant_id, idea, -dots, budget=budget, reason="hide", staff_id=staff_id
+        )
+        if spent is None:  # the ballot disagrees with the votes: never carry on half-way
+            raise RuntimeError(f"ballot of participant {participant_id} is inconsistent")
+        returned.append(DotsReturned(participant_id, 0, dots))
+        _notify(participant_id, "hide", idea=idea.id, refunded=dots)
+    return returned
+
+
+def merge_dots(source: Idea, target: Idea, *, staff_id: int | None) -> list[DotsReturned]:
+    """Move each voter's dots from ``source`` to ``target`` within the cap; refund the rest.
+
+    A voter who already holds dots on the target keeps at most the cap there; the excess goes
+    back to their budget. Both legs are in the ledger with reason "merge" and point at the
+    other idea, so the audit trail says where every dot went.
+    """
+    forum = source.challenge.forum
+    hold_challenge(source.challenge_id, exclusive=True)
+    holders = _holders(source.id)
+    on_target = dict(
+        db.session.execute(
+            select(Vote.participant_id, Vote.dots).where(
+                Vote.idea_id == target.id,
+                Vote.participant_id.in_([pid for pid, _ in holders]),
+            )
+        ).all()
+    )
+    returned = []
+    for participant_id, dots in holders:
+        lock_ballot(participant_id, source.challenge_id)
+        moving = min(dots, max(0, forum.dot_cap - on_target.get(participant_id, 0)))
+        legs = [(source, -dots, target.id)] + ([(target, moving, source.id)] if moving else [])
+        for idea, delta, related in legs:
+            spent = move_dots(
+                participant_id,
+                idea,
+                delta,
+                budget=forum.dot_budget,
+                reason="merge",
+                staff_id=staff_id,
+                related_idea_id=related,
+            )
+            if spent is None:
+                raise RuntimeError(f"ballot of participant {participant_id} is inconsistent")
+        returned.append(DotsReturned(participant_id, moving, dots - moving))
+        _notify(
+            participant_id,
+            "merge",
+            idea=source.id,
+            target=target.id,
+            moved=moving,
+            refunded=dots - moving,
+        )
+    return returned
+
+
+def _notify(participant_id: int, kind: str, **data) -> None:
+    db.session.add(Notice(participant_id=participant_id, kind=kind, data=data))
+
+
+def notice_text(notice: Notice) -> str:
+    """The notice in the reader's language (formatted when shown, not when written)."""
+    data = notice.data or {}
+    if notice.kind == "hide":
+        n = int(data.get("refunded", 0))
+        return ngettext(
+            "%(num)d dot refunded: idea #%(idea)d was withdrawn by a facilitator.",
+            "%(num)d dots refunded: idea #%(idea)d was withdrawn by a facilitator.",
+            n,
+            idea=data.get("idea", 0),
+        )
+    if notice.kind == "merge":
+        parts = []
+        ids = {"idea": data.get("idea", 0), "target": data.get("target", 0)}
+        moved, refunded = int(data.get("moved", 0)), int(data.get("refunded", 0))
+        if refunded:
+            parts.append(
+                ngettext(
+                    "%(num)d dot refunded: idea #%(idea)d was merged into idea #%(target)d.",
+                    "%(num)d dots refunded: idea #%(idea)d was merged into idea #%(target)d.",
+                    refunded,
+                    **ids,
+                )
+            )
+        if moved:
+            parts.append(
+                ngettext(
+                    "%(num)d dot moved from idea #%(idea)d to idea #%(target)d, "
+                    "which it was merged into.",
+                    "%(num)d dots moved from idea #%(idea)d to idea #%(target)d, "
+                    "which it was merged into.",
+                    moved,
+                    **ids,
+                )
+            )
+        return " ".join(parts)
+    return ""
+
+
+def take_notices(participant: Participant) -> list[str]:
+    """The participant's unseen notices, as text, marked seen: each is shown once."""
+    notices = db.session.scalars(
+        select(Notice)
+        .where(Notice.participant_id == participant.id, Notice.seen_at.is_(None))
+        .order_by(Notice.id)
+    ).all()
+    now = utcnow()
+    for notice in notices:
+        notice.seen_at = now
+    db.session.flush()
+    return [text for text in map(notice_text, notices) if text]
+
+
+def dots_of(participant: Participant) -> dict[int, int]:
+    """Every idea this participant holds dots on, in all challenges."""
+    rows = db.session.execute(
+        select(Vote.idea_id, Vote.dots).where(Vote.participant_id == participant.id, Vote.dots > 0)
+    )
+    return dict(rows.all())

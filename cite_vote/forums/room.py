@@ -1,0 +1,91 @@
+"""What a facilitator watches while running the room: phases and live counts per challenge."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+
+from cite_vote.accounts.models import Participant
+from cite_vote.extensions import db
+from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.services import active_challenges
+from cite_vote.ideas.models import Comment, Idea
+from cite_vote.votes.models import Ballot
+
+
+@dataclass
+class ChallengeCounts:
+    challenge: Challenge
+    ideas: int = 0
+    pending_ideas: int = 0
+    comments: int = 0
+    pending_comments: int = 0
+    dots_spent: int = 0
+    voters: int = 0
+
+
+@dataclass
+class RoomState:
+    forum: Forum
+    participants: int
+    challenges: list[ChallengeCounts] = field(default_factory=list)
+
+    @property
+    def dots_available(self) -> int:
+        """Dots the room can place in one challenge: every participant's budget."""
+        return self.participants * self.forum.dot_budget
+
+    @property
+    def version(self) -> str:
+        """Changes whenever anything shown on the control page changes (polling token)."""
+        parts = [str(self.participants)]
+        for c in self.challenges:
+            parts.append(
+                f"{c.challenge.id}:{c.challenge.phase}:{c.ideas}:{c.pending_ideas}:"
+                f"{c.comments}:{c.pending_comments}:{c.dots_spent}:{c.voters}"
+            )
+        return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def room_state(forum: Forum) -> RoomState:
+    """Counts per challenge in five aggregate queries, whatever the size of the room."""
+    challenges = list(db.session.scalars(active_challenges(forum)))
+    rows = {c.id: ChallengeCounts(c) for c in challenges}
+    participants = db.session.scalar(
+        select(func.count()).select_from(Participant).where(Participant.forum_id == forum.id)
+    )
+    ids = list(rows)
+    if ids:
+        for challenge_id, status, n in db.session.execute(
+            select(Idea.challenge_id, Idea.status, func.count())
+            .where(Idea.challenge_id.in_(ids), Idea.status.in_(("visible", "pending")))
+            .group_by(Idea.challenge_id, Idea.status)
+        ):
+            if status == "visible":
+                rows[challenge_id].ideas = n
+            else:
+                rows[challenge_id].pending_ideas = n
+        for challenge_id, status, n in db.session.execute(
+            select(Idea.challenge_id, Comment.status, func.count())
+            .join(Idea, Idea.id == Comment.idea_id)
+            .where(Idea.challenge_id.in_(ids), Comment.status.in_(("visible", "pending")))
+            .group_by(Idea.challenge_id, Comment.status)
+        ):
+            if status == "visible":
+                rows[challenge_id].comments = n
+            else:
+                rows[challenge_id].pending_comments = n
+        for challenge_id, spent, voters in db.session.execute(
+            select(
+                Ballot.challenge_id,
+                func.coalesce(func.sum(Ballot.dots_spent), 0),
+                func.sum(case((Ballot.dots_spent > 0, 1), else_=0)),
+            )
+            .where(Ballot.challenge_id.in_(ids))
+            .group_by(Ballot.challenge_id)
+        ):
+            rows[challenge_id].dots_spent = int(spent or 0)
+            rows[challenge_id].voters = int(voters or 0)
+    return RoomState(forum, int(participants or 0), [rows[c.id] for c in challenges])

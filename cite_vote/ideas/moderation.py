@@ -1,0 +1,264 @@
+"""Moderation: reviewing, hiding, restoring, editing and merging ideas and comments.
+
+Every change that takes an idea out of the running gives its dots back (hide) or moves them
+(merge), through the votes services, so budgets, caps and the ledger stay right. Once a
+challenge is closed its results are frozen: nothing may enter or leave the running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import selectinload
+
+from cite_vote.accounts.models import StaffUser
+from cite_vote.errors import RuleError
+from cite_vote.extensions import db
+from cite_vote.forums.models import Challenge, Forum
+from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Comment, Idea
+from cite_vote.timeutil import utcnow
+from cite_vote.votes.models import Vote
+from cite_vote.votes.services import DotsReturned, hold_challenge, merge_dots, refund_idea
+
+FROZEN = _l("This challenge is closed: its results are frozen.")
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def idea_for_staff(forum: Forum, idea_id: int) -> Idea:
+    """Any idea of this forum, whatever its status, or 404 (unknown or another forum's)."""
+    idea = db.session.scalar(
+        select(Idea).options(selectinload(Idea.challenge)).where(Idea.id == idea_id)
+    )
+    if idea is None or idea.challenge.forum_id != forum.id or idea.challenge.archived:
+        abort(404)
+    return idea
+
+
+def comment_for_staff(forum: Forum, comment_id: int) -> Comment:
+    comment = db.session.scalar(
+        select(Comment)
+        .options(selectinload(Comment.idea).selectinload(Idea.challenge))
+        .where(Comment.id == comment_id)
+    )
+    if comment is None or comment.idea.challenge.forum_id != forum.id:
+        abort(404)
+    return comment
+
+
+def forum_ideas(forum: Forum) -> Select[tuple[Idea]]:
+    """Every idea of the forum's active challenges, for the moderation list."""
+    return (
+        select(Idea)
+        .join(Challenge, Challenge.id == Idea.challenge_id)
+        .options(selectinload(Idea.challenge))
+        .where(Challenge.forum_id == forum.id, Challenge.archived.is_(False))
+        .order_by(Challenge.position, Idea.created_at.desc(), Idea.id.desc())
+    )
+
+
+def pending_comments(forum: Forum) -> Select[tuple[Comment]]:
+    return (
+        select(Comment)
+        .join(Idea, Idea.id == Comment.idea_id)
+        .join(Challenge, Challenge.id == Idea.challenge_id)
+        .options(selectinload(Comment.idea))
+        .where(Challenge.forum_id == forum.id, Comment.status == "pending")
+        .order_by(Comment.created_at)
+    )
+
+
+def latest_comments(forum: Forum, limit: int = 30) -> Select[tuple[Comment]]:
+    """The newest comments (visible or hidden), so post-moderation can catch them quickly."""
+    return (
+        select(Comment)
+        .join(Idea, Idea.id == Comment.idea_id)
+        .join(Challenge, Challenge.id == Idea.challenge_id)
+        .options(selectinload(Comment.idea))
+        .where(Challenge.forum_id == forum.id, Comment.status.in_(("visible", "hidden")))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    )
+
+
+def idea_comments(idea: Idea) -> list[Comment]:
+    return list(
+        db.session.scalars(
+            select(Comment).where(Comment.idea_id == idea.id).order_by(Comment.created_at)
+        )
+    )
+
+
+def dots_by_idea(idea_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Dots and holders per idea (the staff see totals in every phase)."""
+    if not idea_ids:
+        return {}
+    rows = db.session.execute(
+        select(Vote.idea_id, func.sum(Vote.dots), func.count())
+        .where(Vote.idea_id.in_(idea_ids), Vote.dots > 0)
+        .group_by(Vote.idea_id)
+    )
+    return {idea_id: (int(dots), int(n)) for idea_id, dots, n in rows}
+
+
+# --- reviewing -------------------------------------------------------------------------------
+
+
+def _not_frozen(idea: Idea, *, lock: bool = True) -> None:
+    """Refuse once the challenge is closed; read under the challenge lock so that a phase
+    move in flight is either finished first or waits for this change."""
+    if lock:
+        hold_challenge(idea.challenge_id, exclusive=True)
+    phase = db.session.scalar(select(Challenge.phase).where(Challenge.id == idea.challenge_id))
+    if phase == "closed":
+        raise RuleError(FROZEN)
+
+
+def approve_idea(idea: Idea) -> Idea:
+    """A pending idea becomes visible to everyone."""
+    if idea.status != "pending":
+        raise RuleError(_l("This idea is not waiting for review."))
+    _not_frozen(idea)
+    idea.status = "visible"
+    db.session.flush()
+    return idea
+
+
+def reject_idea(idea: Idea) -> Idea:
+    """A pending idea is hidden (it never held dots); a facilitator may restore it later."""
+    if idea.status != "pending":
+        raise RuleError(_l("This idea is not waiting for review."))
+    idea.status = "hidden"
+    db.session.flush()
+    return idea
+
+
+def hide_idea(idea: Idea, staff: StaffUser) -> list[DotsReturned]:
+    """Take an idea out of the running and give every voter their dots back."""
+    if idea.status not in ("visible", "pending"):
+        raise RuleError(_l("This idea is already hidden or merged."))
+    _not_frozen(idea)
+    returned = refund_idea(idea, staff_id=staff.id)
+    idea.status = "hidden"
+    db.session.flush()
+    return returned
+
+
+def restore_idea(idea: Idea) -> Idea:
+    """Show a hidden idea again. The dots refunded when it was hidden are not given back."""
+    if idea.status != "hidden":
+        raise RuleError(_l("This idea is not hidden."))
+    _not_frozen(idea)
+    idea.status = "visible"
+    db.session.flush()
+    return idea
+
+
+def set_comment_status(comment: Comment, action: str) -> Comment:
+    """approve / reject a pending comment, hide / restore a published one."""
+    allowed = {
+        "approve": ("pending", "visible"),
+        "reject": ("pending", "hidden"),
+        "hide": ("visible", "hidden"),
+        "restore": ("hidden", "visible"),
+    }
+    if action not in allowed:
+        raise RuleError(_l("Unknown action."))
+    before, after = allowed[action]
+    if comment.status != before:
+        raise RuleError(_l("This comment has already been dealt with."))
+    comment.status = after
+    db.session.flush()
+    return comment
+
+
+# --- editing and merging ---------------------------------------------------------------------
+
+
+def edit_idea(idea: Idea, title: str | None, description: str | None) -> Idea:
+    """Correct an idea's wording; the author's first version is kept alongside."""
+    title = (title or "").strip()
+    description = (description or "").strip()
+    if not title:
+        raise RuleError(_l("Give your idea a title."))
+    if len(title) > TITLE_MAX:
+        raise RuleError(_l("The title is too long."))
+    if len(description) > TEXT_MAX:
+        raise RuleError(_l("The description is too long."))
+    if idea.status == "merged":
+        raise RuleError(_l("This idea was merged into another one: edit that one instead."))
+    if (title, description) == (idea.title, idea.description or ""):
+        return idea
+    if idea.original_title is None:
+        idea.original_title = idea.title
+        idea.original_description = idea.description or ""
+    idea.title = title
+    idea.description = description
+    idea.edited_at = utcnow()
+    db.session.flush()
+    return idea
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What a merge would do, shown before the facilitator confirms it."""
+
+    voters: int
+    dots: int
+    moved: int
+    refunded: int
+    comments: int
+
+
+def check_merge(source: Idea, target: Idea, *, lock: bool = True) -> None:
+    if source.id == target.id:
+        raise RuleError(_l("An idea cannot be merged into itself."))
+    if source.challenge_id != target.challenge_id:
+        raise RuleError(_l("Only ideas of the same challenge can be merged."))
+    _not_frozen(source, lock=lock)
+    if source.status == "merged":
+        raise RuleError(_l("This idea has already been merged."))
+    if target.status != "visible":
+        raise RuleError(_l("Ideas can only be merged into a visible idea."))
+
+
+def plan_merge(source: Idea, target: Idea) -> MergePlan:
+    """The effect of merging ``source`` into ``target``, computed as the merge would."""
+    check_merge(source, target, lock=False)
+    cap = source.challenge.forum.dot_cap
+    rows = db.session.execute(
+        select(Vote.participant_id, Vote.idea_id, Vote.dots).where(
+            Vote.idea_id.in_((source.id, target.id)), Vote.dots > 0
+        )
+    ).all()
+    on_target = {pid: dots for pid, idea_id, dots in rows if idea_id == target.id}
+    on_source = [(pid, dots) for pid, idea_id, dots in rows if idea_id == source.id]
+    moved = sum(min(dots, max(0, cap - on_target.get(pid, 0))) for pid, dots in on_source)
+    total = sum(dots for _, dots in on_source)
+    comments = db.session.scalar(
+        select(func.count()).select_from(Comment).where(Comment.idea_id == source.id)
+    )
+    return MergePlan(len(on_source), total, moved, total - moved, comments or 0)
+
+
+def merge_ideas(source: Idea, target: Idea, staff: StaffUser) -> list[DotsReturned]:
+    """Merge a duplicate into another idea of the same challenge.
+
+    Dots move to the target within each voter's cap and the excess is refunded; comments
+    move to the target; the duplicate is kept, marked merged, and points at the target.
+    """
+    check_merge(source, target)
+    returned = merge_dots(source, target, staff_id=staff.id)
+    db.session.execute(
+        update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id)
+    )
+    source.status = "merged"
+    source.merged_into_id = target.id
+    db.session.flush()
+    db.session.expire(source, ["comments"])
+    db.session.expire(target, ["comments"])
+    return returned
