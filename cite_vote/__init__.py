@@ -50,6 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(ideas_bp)
     app.register_blueprint(votes_bp)
     app.register_blueprint(facilitate_bp)
+    from cite_vote.results.screen import bp as screen_bp
+
+    app.register_blueprint(screen_bp)
 
     from cite_vote.cli import register
 

@@ -1,0 +1,233 @@
+"""The projection screen, its live poll, its secret link, and the staff page that runs it.
+
+The screen is open to the forum's staff when logged in, and to anyone holding the secret screen
+link (a projector laptop need not log in). Both are read-only: every change goes through the
+staff page, which facilitators and organisers of the forum may use.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, make_response, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from cite_vote.accounts.staff import current_staff, staff_forum
+from cite_vote.errors import NotAllowed, RuleError
+from cite_vote.extensions import db
+from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.services import challenge_in_forum
+from cite_vote.htmx import done, is_htmx, render
+from cite_vote.results.projection import (
+    ROTATE_SECONDS,
+    TIMER_MAX_MINUTES,
+    ScreenState,
+    clock,
+    forum_by_screen_token,
+    join_qr,
+    regenerate_screen_token,
+    revoke_screen_token,
+    screen_state,
+    show_on_screen,
+    start_timer,
+    stop_timer,
+    version_token,
+)
+from cite_vote.results.screen_forms import DisplayForm, TimerForm
+from cite_vote.timeutil import utcnow
+
+bp = Blueprint("screen", __name__)
+
+SCREEN = "results/screen.html"
+CONTROL = "results/screen_control.html"
+# The clear screen link travels from the POST to the next GET in the (signed) session, once.
+FRESH_LINK_KEY = "screen_link"
+
+
+class ScreenLinkInvalid(RuleError):
+    status = 404
+
+
+LINK_INVALID = _l(
+    "This screen link is not valid (any more). Open the new link from the staff screen page."
+)
+SESSION_ENDED = _l("Your staff session has ended: log in again, or open the secret screen link.")
+
+
+# --- the screen ---------------------------------------------------------------------------------
+
+
+def _screen(forum: Forum, state: ScreenState, live_endpoint: str, live_args: dict):
+    """The whole screen (the join code and QR around the live block), or the live block alone."""
+    context = {}
+    if not is_htmx():
+        join_url = url_for("forums.join", code=forum.join_code, _external=True)
+        context = {"join_url": join_url, "join_host": request.host, "qr": join_qr(join_url)}
+    response = render(
+        SCREEN,
+        "live",
+        state=state,
+        live_endpoint=live_endpoint,
+        live_args=live_args,
+        rotate_seconds=ROTATE_SECONDS,
+        **context,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _live(forum: Forum, live_endpoint: str, live_args: dict):
+    """204 when the screen already shows this version (nothing rendered), else the live block."""
+    now = utcnow()
+    token = version_token(forum, now)
+    if request.args.get("v") == token:
+        response = make_response("", 204)
+        response.vary.add("HX-Request")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return _screen(forum, screen_state(forum, now, token=token), live_endpoint, live_args)
+
+
+@bp.get("/f/<slug>/screen")
+def show(slug: str):
+    forum, _user = staff_forum(slug)
+    return _screen(forum, screen_state(forum, utcnow()), ".live", {"slug": forum.slug})
+
+
+@bp.get("/f/<slug>/screen/live")
+def live(slug: str):
+    # A poll must never follow a redirect to the login page and project it.
+    if is_htmx() and current_staff() is None:
+        raise NotAllowed(SESSION_ENDED)
+    forum, _user = staff_forum(slug)
+    return _live(forum, ".live", {"slug": forum.slug})
+
+
+def _forum_for_link(token: str) -> Forum:
+    forum = forum_by_screen_token(token)
+    if forum is None:
+        raise ScreenLinkInvalid(LINK_INVALID)
+    return forum
+
+
+@bp.get("/s/<token>")
+def by_link(token: str):
+    forum = _forum_for_link(token)
+    return _screen(forum, screen_state(forum, utcnow()), ".live_by_link", {"token": token})
+
+
+@bp.get("/s/<token>/live")
+def live_by_link(token: str):
+    forum = _forum_for_link(token)
+    return _live(forum, ".live_by_link", {"token": token})
+
+
+# --- the staff page -------------------------------------------------------------------------------
+
+
+def _shown(forum: Forum) -> list[Challenge]:
+    return list(
+        db.session.scalars(
+            select(Challenge)
+            .where(
+                Challenge.forum_id == forum.id,
+                Challenge.archived.is_(False),
+                Challenge.phase != "draft",
+            )
+            .order_by(Challenge.position, Challenge.id)
+        )
+    )
+
+
+def _control(forum: Forum, *blocks: str, status: int = 200, **forms):
+    shown = _shown(forum)
+    display = forms.pop("display", None)
+    if display is None:
+        pinned = next((c for c in shown if c.on_screen), None)
+        display = DisplayForm(
+            formdata=None,
+            mode="rotate" if forum.screen_rotate or pinned is None else "stay",
+            challenge=pinned.id if pinned else None,
+        )
+    display.set_challenges(shown)
+    now = utcnow()
+    left = (forum.timer_ends_at - now).total_seconds() if forum.timer_ends_at else 0
+    return render(
+        CONTROL,
+        *blocks,
+        status=status,
+        forum=forum,
+        shown=shown,
+        display=display,
+        timer=forms.pop("timer", None) or TimerForm(formdata=None),
+        fresh_link=forms.pop("fresh_link", None),
+        now=now,
+        timer_left=clock(math.ceil(left)),
+        timer_max=TIMER_MAX_MINUTES,
+        rotate_seconds=ROTATE_SECONDS,
+    )
+
+
+def _here(forum: Forum) -> str:
+    return url_for(".control", slug=forum.slug)
+
+
+@bp.get("/staff/f/<slug>/screen")
+def control(slug: str):
+    forum, _user = staff_forum(slug)
+    token = session.pop(FRESH_LINK_KEY, None)
+    fresh_link = url_for(".by_link", token=token, _external=True) if token else None
+    return _control(forum, fresh_link=fresh_link)
+
+
+@bp.post("/staff/f/<slug>/screen/link")
+def regenerate(slug: str):
+    forum, _user = staff_forum(slug)
+    token = regenerate_screen_token(forum)
+    db.session.commit()
+    if not is_htmx():
+        session[FRESH_LINK_KEY] = token
+        return done(_here(forum))
+    fresh_link = url_for(".by_link", token=token, _external=True)
+    return _control(forum, "link_panel", fresh_link=fresh_link)
+
+
+@bp.post("/staff/f/<slug>/screen/link/off")
+def revoke(slug: str):
+    forum, _user = staff_forum(slug)
+    revoke_screen_token(forum)
+    db.session.commit()
+    return done(_here(forum)) if not is_htmx() else _control(forum, "link_panel")
+
+
+@bp.post("/staff/f/<slug>/screen/display")
+def display(slug: str):
+    forum, _user = staff_forum(slug)
+    form = DisplayForm()
+    form.set_challenges(_shown(forum))
+    if not form.validate_on_submit():
+        return _control(forum, "display_panel", status=422, display=form)
+    pinned = challenge_in_forum(forum, form.challenge.data) if form.mode.data == "stay" else None
+    show_on_screen(forum, pinned)
+    db.session.commit()
+    return done(_here(forum)) if not is_htmx() else _control(forum, "display_panel")
+
+
+@bp.post("/staff/f/<slug>/screen/timer")
+def timer(slug: str):
+    forum, _user = staff_forum(slug)
+    form = TimerForm()
+    if not form.validate_on_submit():
+        return _control(forum, "timer_panel", status=422, timer=form)
+    start_timer(forum, form.minutes.data, utcnow())
+    db.session.commit()
+    return done(_here(forum)) if not is_htmx() else _control(forum, "timer_panel")
+
+
+@bp.post("/staff/f/<slug>/screen/timer/stop")
+def timer_stop(slug: str):
+    forum, _user = staff_forum(slug)
+    stop_timer(forum)
+    db.session.commit()
+    return done(_here(forum)) if not is_htmx() else _control(forum, "timer_panel")

@@ -1,0 +1,49 @@
+"""Forms of the staff screen page."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from cite_vote.results.projection import TIMER_MAX_MINUTES
+
+
+class DisplayForm(FlaskForm):
+    mode = RadioField(
+        _l("What the screen shows"),
+        choices=[
+            ("rotate", _l("Rotate through the open challenges")),
+            ("stay", _l("Stay on one challenge")),
+        ],
+        default="rotate",
+        validators=[InputRequired(_l("Choose what the screen shows."))],
+    )
+    challenge = SelectField(_l("Challenge"), coerce=int, validators=[Optional()])
+
+    def set_challenges(self, challenges) -> None:
+        self.challenge.choices = [(c.id, f"{c.position}. {c.title}") for c in challenges]
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.mode.data == "stay" and not self.challenge.data:
+            self.challenge.errors.append(_l("Choose the challenge to stay on."))
+            return False
+        return True
+
+
+class TimerForm(FlaskForm):
+    minutes = IntegerField(
+        _l("Minutes"),
+        default=5,
+        validators=[
+            InputRequired(_l("Give a number of minutes.")),
+            NumberRange(
+                min=1,
+                max=TIMER_MAX_MINUTES,
+                message=_l("From 1 to %(max)d minutes.", max=TIMER_MAX_MINUTES),
+            ),
+        ],
+    )
