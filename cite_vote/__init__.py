@@ -44,12 +44,16 @@ def create_app(config: dict | None = None) -> Flask:
     from cite_vote.forums.views import bp as forums_bp
     from cite_vote.ideas.views import bp as ideas_bp
     from cite_vote.votes.views import bp as votes_bp
+    from cite_vote.results.views import bp as results_bp
+    from cite_vote.results.manage import bp as results_manage_bp
 
     app.register_blueprint(forums_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(votes_bp)
     app.register_blueprint(facilitate_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(results_manage_bp)
     from cite_vote.results.screen import bp as screen_bp
 
     app.register_blueprint(screen_bp)

@@ -50,6 +50,8 @@ def from_environment(instance_path: str) -> dict:
         "PARTICIPANT_COOKIE_NAME": "cite_vote_participant",
         "PARTICIPANT_COOKIE_DAYS": int(env.get("CITE_VOTE_PARTICIPANT_COOKIE_DAYS", "400")),
         "BABEL_DEFAULT_LOCALE": "fr",
+        # Times are stored in UTC and shown in the room's time zone.
+        "BABEL_DEFAULT_TIMEZONE": env.get("CITE_VOTE_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ["fr", "en"],
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "RATELIMIT_STORAGE_URI": env.get("CITE_VOTE_RATELIMIT_STORAGE_URI", "memory://"),

@@ -274,3 +274,16 @@ def staff_login():
         return client
 
     return login
+
+
+@pytest.fixture
+def cast_dots(db):
+    """Set a participant's dots on an idea through the real voting service, then commit."""
+    from cite_vote.votes.services import set_dots
+
+    def cast(participant, idea, dots: int):
+        state = set_dots(participant, idea, dots)
+        db.session.commit()
+        return state
+
+    return cast
