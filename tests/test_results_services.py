@@ -257,3 +257,12 @@ def test_read_tokens_are_stored_hashed_and_stop_working_once_revoked(make_forum,
     assert revoke_read_token(other, token.id) is None
     assert revoke_read_token(forum, token.id) == token
     assert token_for_bearer(forum, clear) is None
+
+
+@pytest.mark.parametrize(
+    "peak, step", [(0, 1), (5, 1), (6, 2), (25, 5), (26, 10), (120, 25), (300, 100)]
+)
+def test_timeline_ticks_are_round_numbers(peak, step):
+    from cite_vote.results.charts import nice_step
+
+    assert nice_step(peak) == step

@@ -79,14 +79,26 @@ class TimelineChart:
     end: object
 
 
-def timeline_chart(timeline: Timeline, width: int = 640, height: int = 260) -> TimelineChart | None:
+def nice_step(peak: int, ticks: int = 5) -> int:
+    """A round step (1, 2, 5, 10, 20, 25, 50, ...) giving at most ``ticks`` intervals."""
+    magnitude = 1
+    while True:
+        for base in (1, 2, 5, 10, 20, 25, 50):
+            step = base * magnitude
+            if peak <= step * ticks:
+                return step
+        magnitude *= 100
+
+
+def timeline_chart(timeline: Timeline, width: int = 480, height: int = 240) -> TimelineChart | None:
     """Step lines of cumulative dots: flat between changes, a step at each ledger entry."""
     if timeline.start is None or not timeline.series:
         return None
-    left, top, right, bottom = 36, 12, 16, 28
+    left, top, right, bottom = 34, 12, 12, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     span = (timeline.end - timeline.start).total_seconds() or 1.0
-    peak = max(timeline.peak, 1)
+    step = nice_step(timeline.peak)
+    peak = max(-(-timeline.peak // step) * step, step)  # the top tick is labelled too
 
     def x_of(moment) -> float:
         return round(left + plot_w * (moment - timeline.start).total_seconds() / span, 2)
@@ -113,7 +125,6 @@ def timeline_chart(timeline: Timeline, width: int = 640, height: int = 260) -> T
                 last_y=coords[-1][1],
             )
         )
-    step = max(1, -(-peak // 4))
     ticks = [(y_of(v), v) for v in range(0, peak + 1, step)]
     return TimelineChart(
         width, height, left, top, plot_w, plot_h, lines, ticks, timeline.start, timeline.end
