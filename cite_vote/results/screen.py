@@ -11,6 +11,7 @@ import math
 
 from flask import Blueprint, make_response, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 
 from cite_vote.accounts.staff import current_staff, staff_forum
@@ -63,7 +64,11 @@ def _screen(forum: Forum, state: ScreenState, live_endpoint: str, live_args: dic
     context = {}
     if not is_htmx():
         join_url = url_for("forums.join", code=forum.join_code, _external=True)
-        context = {"join_url": join_url, "join_host": request.host, "qr": join_qr(join_url)}
+        context = {
+            "join_url": join_url,
+            "join_host": Markup("<strong>{}</strong>").format(request.host),
+            "qr": join_qr(join_url),
+        }
     response = render(
         SCREEN,
         "live",
