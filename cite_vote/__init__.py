@@ -57,6 +57,11 @@ def create_app(config: dict | None = None) -> Flask:
     from cite_vote.results.screen import bp as screen_bp
 
     app.register_blueprint(screen_bp)
+    from cite_vote.forums.manage import bp as manage_bp
+    from cite_vote.forums.tickets import bp as tickets_bp
+
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(tickets_bp)
 
     from cite_vote.cli import register
 

@@ -1,0 +1,386 @@
+"""The organiser's pages: create a forum, its settings, challenges, team and printed tickets.
+
+Every route starts with ``staff_forum(slug, roles=("organiser",))`` (or ``require_staff``):
+facilitators run the room but do not change how the forum is set up.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+
+from cite_vote.accounts.staff import current_staff, require_staff, staff_forum
+from cite_vote.errors import RuleError
+from cite_vote.extensions import db
+from cite_vote.forums.manage_forms import (
+    ChallengeForm,
+    ForumForm,
+    ForumSettingsForm,
+    TeamMemberForm,
+    TicketsForm,
+)
+from cite_vote.forums.models import Challenge, Forum, Ticket
+from cite_vote.forums.qr import qr_svg
+from cite_vote.forums.setup import (
+    EDITABLE_SETTINGS,
+    add_team_member,
+    all_challenges,
+    create_challenge,
+    create_forum_for,
+    delete_challenge,
+    forum_tickets,
+    generate_tickets,
+    move_challenge,
+    regenerate_join_code,
+    remove_team_member,
+    set_archived,
+    staff_challenge,
+    team_of,
+    ticket_counts,
+    update_challenge,
+    update_forum,
+    voting_challenges,
+)
+from cite_vote.htmx import done, is_htmx, render
+from cite_vote.ideas.models import Idea
+
+bp = Blueprint("manage", __name__, url_prefix="/staff")
+
+ORGANISER = ("organiser",)
+NEW_FORUM_DEFAULTS = {
+    "languages": ["fr", "en"],
+    "dot_budget": 5,
+    "dot_cap": 3,
+    "shortlist_size": 5,
+    "cross_group_min": 3,
+    "projection_mode": "blind",
+}
+
+
+@bp.app_template_global()
+def staff_role() -> str | None:
+    """The logged-in staff member's role, for links only organisers may follow."""
+    user = current_staff()
+    return user.role if user is not None else None
+
+
+def organiser_forum(slug: str) -> Forum:
+    forum, _user = staff_forum(slug, roles=ORGANISER)
+    return forum
+
+
+def forum_challenge(forum: Forum, challenge_id: int) -> Challenge:
+    challenge = staff_challenge(forum, challenge_id)
+    if challenge is None:
+        abort(404)
+    return challenge
+
+
+def _refused(error: RuleError) -> str:
+    db.session.rollback()
+    return str(error.message)
+
+
+# --- forum: create and settings ----------------------------------------------------------------
+
+
+def _settings_form_data(forum: Forum) -> dict:
+    """The forum's settings as the form shows them (categories one per line)."""
+    data = {name: getattr(forum, name) for name in EDITABLE_SETTINGS}
+    data["categories"] = "\n".join(forum.categories or [])
+    data["languages"] = forum.language_list
+    return data
+
+
+@bp.route("/forums/new", methods=["GET", "POST"])
+def new_forum():
+    user = require_staff(ORGANISER)
+    form = ForumForm(data=NEW_FORUM_DEFAULTS)
+    error = None
+    if form.validate_on_submit():
+        try:
+            forum = create_forum_for(user, **form.values())
+        except RuleError as refused:
+            error = _refused(refused)
+        else:
+            db.session.commit()
+            flash(_("Forum created. Now add its challenges."), "success")
+            return done(url_for(".challenges", slug=forum.slug))
+    status = 422 if form.errors or error else 200
+    return render("forums/manage/new.html", "forum_form", form=form, error=error, status=status)
+
+
+def _settings_page(forum: Forum, form, *, error=None, saved=False, status=200):
+    return render(
+        "forums/manage/settings.html",
+        "settings_form",
+        forum=forum,
+        form=form,
+        error=error,
+        saved=saved,
+        locked=bool(voting_challenges(forum)),
+        status=status,
+    )
+
+
+@bp.route("/f/<slug>/settings", methods=["GET", "POST"])
+def settings(slug: str):
+    forum = organiser_forum(slug)
+    if request.method == "GET":
+        form = ForumSettingsForm(data=_settings_form_data(forum))
+        return _settings_page(forum, form)
+    form = ForumSettingsForm()
+    if not form.validate_on_submit():
+        return _settings_page(forum, form, status=422)
+    try:
+        update_forum(forum, **form.values())
+    except RuleError as refused:
+        return _settings_page(forum, form, error=_refused(refused), status=refused.status)
+    db.session.commit()
+    if not is_htmx() or request.view_args["slug"] != forum.slug:
+        flash(_("Settings saved."), "success")
+        return done(url_for(".settings", slug=forum.slug))
+    return _settings_page(
+        forum,
+        ForumSettingsForm(formdata=None, data=_settings_form_data(forum)),
+        saved=True,
+    )
+
+
+@bp.post("/f/<slug>/join-code")
+def new_join_code(slug: str):
+    forum = organiser_forum(slug)
+    regenerate_join_code(forum)
+    db.session.commit()
+    if not is_htmx():
+        flash(
+            _("New join code: %(code)s. The old one no longer works.", code=forum.join_code),
+            "success",
+        )
+        return done(url_for(".settings", slug=forum.slug))
+    return render("forums/manage/settings.html", "join_code", forum=forum, renewed=True)
+
+
+# --- challenges --------------------------------------------------------------------------------
+
+
+def _challenges_page(forum: Forum, form=None, *, error=None, status=200):
+    challenges = list(db.session.scalars(all_challenges(forum)))
+    ids = [c.id for c in challenges]
+    with_ideas = set(
+        db.session.scalars(select(Idea.challenge_id).where(Idea.challenge_id.in_(ids)).distinct())
+    )
+    return render(
+        "forums/manage/challenges.html",
+        "challenges_panel",
+        forum=forum,
+        challenges=challenges,
+        active_count=sum(1 for c in challenges if not c.archived),
+        with_ideas=with_ideas,
+        form=form or ChallengeForm(formdata=None),
+        error=error,
+        status=status,
+    )
+
+
+def _challenges_done(forum: Forum, message: str | None = None):
+    if not is_htmx():
+        if message:
+            flash(message, "success")
+        return done(url_for(".challenges", slug=forum.slug))
+    return _challenges_page(forum)
+
+
+@bp.get("/f/<slug>/challenges")
+def challenges(slug: str):
+    return _challenges_page(organiser_forum(slug))
+
+
+@bp.post("/f/<slug>/challenges")
+def add_challenge(slug: str):
+    forum = organiser_forum(slug)
+    form = ChallengeForm()
+    if not form.validate_on_submit():
+        return _challenges_page(forum, form, status=422)
+    create_challenge(
+        forum,
+        title=form.title.data.strip(),
+        question=(form.question.data or "").strip(),
+        description=(form.description.data or "").strip(),
+    )
+    db.session.commit()
+    return _challenges_done(forum, _("Challenge added."))
+
+
+@bp.route("/f/<slug>/challenges/<int:challenge_id>", methods=["GET", "POST"])
+def edit_challenge(slug: str, challenge_id: int):
+    forum = organiser_forum(slug)
+    challenge = forum_challenge(forum, challenge_id)
+    form = ChallengeForm(obj=challenge)
+    if form.validate_on_submit():
+        update_challenge(
+            challenge,
+            title=form.title.data.strip(),
+            question=(form.question.data or "").strip(),
+            description=(form.description.data or "").strip(),
+        )
+        db.session.commit()
+        flash(_("Challenge saved."), "success")
+        return done(url_for(".challenges", slug=forum.slug))
+    status = 422 if form.errors else 200
+    return render(
+        "forums/manage/challenge.html",
+        "challenge_form",
+        forum=forum,
+        challenge=challenge,
+        form=form,
+        status=status,
+    )
+
+
+@bp.post("/f/<slug>/challenges/<int:challenge_id>/move")
+def move(slug: str, challenge_id: int):
+    forum = organiser_forum(slug)
+    challenge = forum_challenge(forum, challenge_id)
+    direction = request.form.get("direction", "")
+    if direction not in ("up", "down"):
+        abort(400)
+    move_challenge(forum, challenge, direction)
+    db.session.commit()
+    return _challenges_done(forum)
+
+
+@bp.post("/f/<slug>/challenges/<int:challenge_id>/archive")
+def archive(slug: str, challenge_id: int):
+    forum = organiser_forum(slug)
+    challenge = forum_challenge(forum, challenge_id)
+    archived = request.form.get("archived", "1")
+    if archived not in ("0", "1"):
+        abort(400)
+    set_archived(forum, challenge, archived == "1")
+    db.session.commit()
+    message = _("Challenge archived.") if archived == "1" else _("Challenge restored.")
+    return _challenges_done(forum, message)
+
+
+@bp.post("/f/<slug>/challenges/<int:challenge_id>/delete")
+def delete(slug: str, challenge_id: int):
+    forum = organiser_forum(slug)
+    challenge = forum_challenge(forum, challenge_id)
+    delete_challenge(forum, challenge)
+    db.session.commit()
+    return _challenges_done(forum, _("Challenge deleted."))
+
+
+# --- team --------------------------------------------------------------------------------------
+
+
+def _team_page(forum: Forum, form=None, *, error=None, status=200):
+    return render(
+        "forums/manage/team.html",
+        "team_panel",
+        forum=forum,
+        members=team_of(forum),
+        form=form or TeamMemberForm(formdata=None),
+        error=error,
+        status=status,
+    )
+
+
+def _team_done(forum: Forum, message: str):
+    if not is_htmx():
+        flash(message, "success")
+        return done(url_for(".team", slug=forum.slug))
+    return _team_page(forum)
+
+
+@bp.get("/f/<slug>/team")
+def team(slug: str):
+    return _team_page(organiser_forum(slug))
+
+
+@bp.post("/f/<slug>/team")
+def add_to_team(slug: str):
+    forum = organiser_forum(slug)
+    form = TeamMemberForm()
+    if not form.validate_on_submit():
+        return _team_page(forum, form, status=422)
+    try:
+        user = add_team_member(forum, form.email.data)
+    except RuleError as refused:
+        return _team_page(forum, form, error=_refused(refused), status=422)
+    db.session.commit()
+    return _team_done(forum, _("%(email)s joined the team.", email=user.email))
+
+
+@bp.post("/f/<slug>/team/<int:user_id>/remove")
+def remove_from_team(slug: str, user_id: int):
+    forum = organiser_forum(slug)
+    remove_team_member(forum, user_id)
+    db.session.commit()
+    return _team_done(forum, _("Removed from the team."))
+
+
+# --- tickets -----------------------------------------------------------------------------------
+
+
+def _tickets_page(forum: Forum, form=None, *, batch=None, status=200):
+    total, used = ticket_counts(forum)
+    tickets = db.session.scalars(forum_tickets(forum)).all()
+    return render(
+        "forums/manage/tickets.html",
+        "tickets_panel",
+        forum=forum,
+        form=form or TicketsForm(formdata=None, data={"count": 50}),
+        total=total,
+        used=used,
+        tickets=tickets,
+        batch=batch,
+        status=status,
+    )
+
+
+@bp.get("/f/<slug>/tickets")
+def tickets(slug: str):
+    forum = organiser_forum(slug)
+    first, last = request.args.get("first", type=int), request.args.get("last", type=int)
+    batch = (first, last) if first and last else None
+    return _tickets_page(forum, batch=batch)
+
+
+@bp.post("/f/<slug>/tickets")
+def generate(slug: str):
+    forum = organiser_forum(slug)
+    form = TicketsForm()
+    if not form.validate_on_submit():
+        return _tickets_page(forum, form, status=422)
+    made = generate_tickets(forum, form.count.data)
+    db.session.commit()
+    batch = (made[0].id, made[-1].id)
+    if not is_htmx():
+        flash(
+            ngettext("%(num)d ticket generated.", "%(num)d tickets generated.", len(made)),
+            "success",
+        )
+        return done(url_for(".tickets", slug=forum.slug, first=batch[0], last=batch[1]))
+    return _tickets_page(forum, batch=batch)
+
+
+@bp.get("/f/<slug>/tickets/print")
+def print_tickets(slug: str):
+    """A4 sheets of tickets to cut: by default every ticket not used yet."""
+    forum = organiser_forum(slug)
+    first, last = request.args.get("first", type=int), request.args.get("last", type=int)
+    chosen: list[Ticket] = list(
+        db.session.scalars(forum_tickets(forum, unused_only=True, first=first, last=last))
+    )
+    cards = [
+        (ticket, url, qr_svg(url, scale=3, title=ticket.code))
+        for ticket in chosen
+        for url in [url_for("tickets.join", code=ticket.code, _external=True)]
+    ]
+    per_page = 10
+    pages = [cards[i : i + per_page] for i in range(0, len(cards), per_page)]
+    return render("forums/manage/tickets_print.html", forum=forum, pages=pages, count=len(cards))

@@ -1,0 +1,468 @@
+"""Setting up a forum before the day: settings, challenges, staff and printed tickets.
+
+The rules the organiser's pages obey live here, so that they hold whatever calls them:
+settings that change the vote are frozen while a challenge is being voted on, a challenge that
+has ideas is archived rather than deleted, and a ticket binds to one phone only, even when two
+phones scan it at the same moment.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select, update
+
+from cite_vote.accounts.models import ForumStaff, Participant, StaffUser
+from cite_vote.accounts.services import (
+    _clean_profile,
+    assign_staff,
+    hash_token,
+    normalise_email,
+    participant_for_token,
+)
+from cite_vote.errors import RuleError
+from cite_vote.extensions import db
+from cite_vote.forums.models import Challenge, Forum, Ticket
+from cite_vote.forums.services import (
+    JOIN_CODE_ALPHABET,
+    add_challenge,
+    create_forum,
+    new_join_code,
+    normalise_code,
+)
+from cite_vote.ideas.models import Idea
+from cite_vote.timeutil import utcnow
+from cite_vote.votes.models import Ballot, Vote
+
+SLUG_MAX = 60
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CATEGORY_MAX = 80
+CATEGORIES_MAX = 30
+BUDGET_MAX = 100
+# Settings that decide how many dots a person holds: changing them mid-vote would let some
+# people spend more than others.
+VOTE_SETTINGS = ("dot_budget", "dot_cap", "tickets_required")
+EDITABLE_SETTINGS = (
+    "title",
+    "slug",
+    "description",
+    "languages",
+    "categories",
+    "dot_budget",
+    "dot_cap",
+    "show_totals_during_voting",
+    "premoderation",
+    "tickets_required",
+    "projection_mode",
+    "shortlist_size",
+    "cross_group_min",
+)
+
+TICKET_CODE_LENGTH = 10  # 31**10 ≈ 8·10^14 codes: not guessed by trying, short enough to type
+TICKETS_PER_BATCH = 500
+TICKETS_PER_FORUM = 5000
+
+
+class InvalidSetting(RuleError):
+    """A value the forum cannot take (taken address, cap above budget...): HTTP 422."""
+
+    status = 422
+
+
+# --- forums ----------------------------------------------------------------------------------
+
+
+def slugify(text: str) -> str:
+    """An address-safe form of a title: "Cité de l’économie" -> "cite-de-l-economie"."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    letters = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    slug = re.sub(r"[^a-z0-9]+", "-", letters).strip("-")
+    return slug[:SLUG_MAX].rstrip("-")
+
+
+def slug_taken(slug: str, *, other_than: Forum | None = None) -> bool:
+    query = select(Forum.id).where(Forum.slug == slug)
+    if other_than is not None:
+        query = query.where(Forum.id != other_than.id)
+    return db.session.scalar(query) is not None
+
+
+def free_slug(title: str) -> str:
+    """A slug made from the title that no forum uses yet."""
+    base = slugify(title) or "forum"
+    base = base[: SLUG_MAX - 4].rstrip("-")
+    slug, n = base, 1
+    while slug_taken(slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def clean_categories(lines: list[str]) -> list[str]:
+    """Trimmed, without blanks or repeats, in the organiser's order."""
+    seen: list[str] = []
+    for line in lines:
+        name = " ".join(line.split())
+        if not name:
+            continue
+        if len(name) > CATEGORY_MAX:
+            raise InvalidSetting(_l("A category is at most 80 characters."))
+        if name not in seen:
+            seen.append(name)
+    if len(seen) > CATEGORIES_MAX:
+        raise InvalidSetting(_l("A forum has at most 30 categories."))
+    return seen
+
+
+def _check_settings(values: dict, forum: Forum | None = None) -> dict:
+    """Rules every forum's settings obey, whether created or edited."""
+    if "slug" in values:
+        slug = values["slug"]
+        if not SLUG_PATTERN.match(slug or "") or len(slug) > SLUG_MAX:
+            raise InvalidSetting(
+                _l("The address may use only lowercase letters, digits and dashes.")
+            )
+        if slug_taken(slug, other_than=forum):
+            raise InvalidSetting(_l("Another forum already uses this address."))
+    if "categories" in values:
+        values["categories"] = clean_categories(values["categories"])
+    budget = values.get("dot_budget", forum.dot_budget if forum else 5)
+    cap = values.get("dot_cap", forum.dot_cap if forum else 3)
+    if not 1 <= budget <= BUDGET_MAX:
+        raise InvalidSetting(_l("The dot budget is between 1 and 100."))
+    if not 1 <= cap <= budget:
+        raise InvalidSetting(_l("The cap per idea is between 1 and the dot budget."))
+    if values.get("projection_mode", "blind") not in ("blind", "live"):
+        raise InvalidSetting(_l("Unknown projection mode."))
+    return values
+
+
+def create_forum_for(owner: StaffUser, **values) -> Forum:
+    """A new forum owned by ``owner``, with a fresh join code."""
+    values = {k: v for k, v in values.items() if k in EDITABLE_SETTINGS}
+    if not values.get("slug"):
+        values["slug"] = free_slug(values.get("title", ""))
+    values = _check_settings(values)
+    forum = create_forum(**values)
+    forum.owner_id = owner.id
+    db.session.flush()
+    return forum
+
+
+def voting_challenges(forum: Forum) -> list[Challenge]:
+    return list(
+        db.session.scalars(
+            select(Challenge).where(Challenge.forum_id == forum.id, Challenge.phase == "voting")
+        )
+    )
+
+
+def update_forum(forum: Forum, **values) -> list[str]:
+    """Change the forum's settings; returns the names of those that changed.
+
+    While a challenge is being voted on, the budget, the cap and whether tickets are required
+    cannot change. Outside a vote they still cannot drop below what someone already holds.
+    """
+    values = {k: v for k, v in values.items() if k in EDITABLE_SETTINGS}
+    changed = [name for name, value in values.items() if getattr(forum, name) != value]
+    values = _check_settings({k: values[k] for k in changed}, forum)
+    vote_changes = [name for name in changed if name in VOTE_SETTINGS]
+    if vote_changes and voting_challenges(forum):
+        raise RuleError(
+            _l(
+                "The dot budget, the cap per idea and tickets cannot change while a challenge "
+                "is being voted on: everyone must vote under the same rules. Close the vote first."
+            )
+        )
+    challenge_ids = select(Challenge.id).where(Challenge.forum_id == forum.id)
+    if "dot_budget" in changed:
+        most = db.session.scalar(
+            select(func.max(Ballot.dots_spent)).where(Ballot.challenge_id.in_(challenge_ids))
+        )
+        if most and values["dot_budget"] < most:
+            raise RuleError(
+                _l(
+                    "Someone already placed %(num)d dots in a challenge: the budget cannot be "
+                    "lower.",
+                    num=most,
+                )
+            )
+    if "dot_cap" in changed:
+        most = db.session.scalar(
+            select(func.max(Vote.dots)).where(Vote.challenge_id.in_(challenge_ids))
+        )
+        if most and values["dot_cap"] < most:
+            raise RuleError(
+                _l(
+                    "Someone already placed %(num)d dots on one idea: the cap cannot be lower.",
+                    num=most,
+                )
+            )
+    for name in changed:
+        setattr(forum, name, values[name])
+    db.session.flush()
+    return changed
+
+
+def regenerate_join_code(forum: Forum) -> str:
+    """A new join code: the old one stops working; people already in keep their place."""
+    forum.join_code = new_join_code()
+    db.session.flush()
+    return forum.join_code
+
+
+# --- challenges ------------------------------------------------------------------------------
+
+
+def all_challenges(forum: Forum) -> Select[tuple[Challenge]]:
+    """Every challenge of the forum for its organisers, archived ones last."""
+    return (
+        select(Challenge)
+        .where(Challenge.forum_id == forum.id)
+        .order_by(Challenge.archived, Challenge.position)
+    )
+
+
+def staff_challenge(forum: Forum, challenge_id: int) -> Challenge | None:
+    """A challenge of this forum (archived ones too), or None for an id from elsewhere."""
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or challenge.forum_id != forum.id:
+        return None
+    return challenge
+
+
+def _renumber(forum: Forum, ordered: list[Challenge] | None = None) -> list[Challenge]:
+    """Number the challenges 1, 2, 3… with the active ones first, as participants see them."""
+    if ordered is None:
+        ordered = list(db.session.scalars(all_challenges(forum)))
+    ordered = [c for c in ordered if not c.archived] + [c for c in ordered if c.archived]
+    for position, challenge in enumerate(ordered, start=1):
+        challenge.position = position
+    db.session.flush()
+    return ordered
+
+
+def create_challenge(forum: Forum, *, title: str, question: str = "", description: str = ""):
+    """A new challenge, not open yet, after the other active ones."""
+    challenge = add_challenge(forum, title=title, question=question, description=description)
+    _renumber(forum)
+    return challenge
+
+
+def update_challenge(challenge: Challenge, *, title: str, question: str, description: str):
+    challenge.title = title
+    challenge.question = question
+    challenge.description = description
+    db.session.flush()
+    return challenge
+
+
+def move_challenge(forum: Forum, challenge: Challenge, direction: str) -> list[Challenge]:
+    """Swap a challenge with its neighbour above ("up") or below ("down")."""
+    if direction not in ("up", "down"):
+        raise RuleError(_l("Unknown direction."))
+    if challenge.archived:
+        raise RuleError(_l("An archived challenge has no place in the order."))
+    ordered = [c for c in db.session.scalars(all_challenges(forum)) if not c.archived]
+    index = ordered.index(challenge)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    return _renumber(forum, ordered)
+
+
+def idea_count(challenge: Challenge) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Idea).where(Idea.challenge_id == challenge.id)
+    )
+
+
+def delete_challenge(forum: Forum, challenge: Challenge) -> None:
+    """Only an empty challenge is deleted: ideas, comments and dots are never thrown away."""
+    if idea_count(challenge):
+        raise RuleError(
+            _l("This challenge already has ideas, so it cannot be deleted: archive it instead.")
+        )
+    db.session.delete(challenge)
+    db.session.flush()
+    _renumber(forum)
+
+
+def set_archived(forum: Forum, challenge: Challenge, archived: bool) -> Challenge:
+    """Archived challenges disappear from participants; their ideas and dots are kept."""
+    if archived and challenge.phase == "voting":
+        raise RuleError(_l("Close the vote on this challenge before archiving it."))
+    if challenge.archived != archived:
+        challenge.archived = archived
+        if archived:
+            challenge.on_screen = False
+        # Put it at the end of its group: after the active ones, or last of the archive.
+        challenge.position = 10**6
+        db.session.flush()
+        _renumber(forum)
+    return challenge
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    user: StaffUser
+    owner: bool
+
+
+def team_of(forum: Forum) -> list[TeamMember]:
+    """The owner first, then the staff assigned to the forum, by email."""
+    assigned = select(ForumStaff.user_id).where(ForumStaff.forum_id == forum.id)
+    users = db.session.scalars(
+        select(StaffUser)
+        .where((StaffUser.id.in_(assigned)) | (StaffUser.id == forum.owner_id))
+        .order_by(StaffUser.email)
+    ).all()
+    members = [TeamMember(user=u, owner=u.id == forum.owner_id) for u in users]
+    return sorted(members, key=lambda m: not m.owner)
+
+
+def add_team_member(forum: Forum, email: str) -> StaffUser:
+    """Give an existing staff account access to this forum."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
+    if user is None or not user.is_active:
+        raise RuleError(
+            _l(
+                "No staff account uses this email address. Ask the administrator to create it "
+                "(flask create-user), then add it here."
+            )
+        )
+    if user.id == forum.owner_id or db.session.get(ForumStaff, (forum.id, user.id)):
+        raise RuleError(_l("This person is already on the forum’s team."))
+    assign_staff(forum, user)
+    return user
+
+
+def remove_team_member(forum: Forum, user_id: int) -> None:
+    if user_id == forum.owner_id:
+        raise RuleError(_l("The forum’s owner cannot be removed from its team."))
+    link = db.session.get(ForumStaff, (forum.id, user_id))
+    if link is None:
+        raise RuleError(_l("This person is not on the forum’s team."))
+    db.session.delete(link)
+    db.session.flush()
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+
+def new_ticket_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
+
+
+def ticket_counts(forum: Forum) -> tuple[int, int]:
+    """(tickets printed, tickets used)."""
+    total, used = db.session.execute(
+        select(func.count(Ticket.id), func.count(Ticket.used_at)).where(Ticket.forum_id == forum.id)
+    ).one()
+    return total, used
+
+
+def generate_tickets(forum: Forum, count: int) -> list[Ticket]:
+    if not 1 <= count <= TICKETS_PER_BATCH:
+        raise RuleError(_l("Generate between 1 and 500 tickets at a time."))
+    total, _used = ticket_counts(forum)
+    if total + count > TICKETS_PER_FORUM:
+        raise RuleError(_l("A forum has at most 5000 tickets."))
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(new_ticket_code())
+    # A collision with an existing code is astronomically unlikely; check anyway.
+    taken = set(db.session.scalars(select(Ticket.code).where(Ticket.code.in_(codes))))
+    while taken:
+        codes -= taken
+        while len(codes) < count:
+            codes.add(new_ticket_code())
+        taken = set(db.session.scalars(select(Ticket.code).where(Ticket.code.in_(codes))))
+    tickets = [Ticket(forum_id=forum.id, code=code) for code in sorted(codes)]
+    db.session.add_all(tickets)
+    db.session.flush()
+    return tickets
+
+
+def forum_tickets(
+    forum: Forum, *, unused_only: bool = False, first: int | None = None, last: int | None = None
+) -> Select[tuple[Ticket]]:
+    query = select(Ticket).where(Ticket.forum_id == forum.id).order_by(Ticket.id)
+    if unused_only:
+        query = query.where(Ticket.used_at.is_(None))
+    if first is not None:
+        query = query.where(Ticket.id >= first)
+    if last is not None:
+        query = query.where(Ticket.id <= last)
+    return query
+
+
+def ticket_by_code(code: str) -> Ticket | None:
+    code = normalise_code(code)
+    if not code or len(code) > 24:
+        return None
+    return db.session.scalar(select(Ticket).where(Ticket.code == code))
+
+
+def ticket_forum(ticket: Ticket) -> Forum:
+    return db.session.get(Forum, ticket.forum_id)
+
+
+def ticket_holder(ticket: Ticket, token: str | None) -> bool:
+    """Whether the phone with this token is the one the ticket is bound to."""
+    if not token or ticket.participant_id is None:
+        return False
+    participant = participant_for_token(ticket_forum(ticket), token)
+    return participant is not None and participant.id == ticket.participant_id
+
+
+def bind_ticket(
+    ticket: Ticket,
+    token: str,
+    *,
+    display_name: str | None = None,
+    category: str | None = None,
+) -> Participant:
+    """Make the phone with ``token`` the ticket's participant; a ticket binds only once.
+
+    The ticket is claimed with a conditional UPDATE, so two phones scanning the same ticket at
+    the same moment cannot both get it: the second one's participant is rolled back.
+    """
+    forum = ticket_forum(ticket)
+    name, category = _clean_profile(forum, display_name, category)
+    if ticket.used_at is not None:
+        raise RuleError(
+            _l("This ticket has already been used on another phone. Ask the organisers for one.")
+        )
+    if participant_for_token(forum, token) is not None:
+        raise RuleError(_l("This phone is already in the forum: give this ticket to someone else."))
+    participant = Participant(
+        forum_id=forum.id,
+        token_hash=hash_token(token),
+        display_name=name,
+        category=category,
+        shuffle_seed=secrets.randbelow(2**31),
+    )
+    db.session.add(participant)
+    db.session.flush()
+    claimed = db.session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.used_at.is_(None))
+        .values(participant_id=participant.id, used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise RuleError(
+            _l("This ticket has already been used on another phone. Ask the organisers for one.")
+        )
+    db.session.refresh(ticket)
+    return participant
