@@ -377,7 +377,7 @@ def print_tickets(slug: str):
         db.session.scalars(forum_tickets(forum, unused_only=True, first=first, last=last))
     )
     cards = [
-        (ticket, url, qr_svg(url, scale=3, title=ticket.code))
+        (ticket, url, qr_svg(url, scale=4, title=ticket.code))
         for ticket in chosen
         for url in [url_for("tickets.join", code=ticket.code, _external=True)]
     ]
