@@ -13,9 +13,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from cite_vote.forums.models import Forum
 from cite_vote.ideas.models import Idea
@@ -196,6 +193,9 @@ def _text(value):
 
 def _write_table(sheet, header: list[str], labels: list[str], rows: list[list]) -> None:
     """Headers in bold, frozen, widths from the content; text cells stay text, never formulas."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     sheet.append(labels)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -235,6 +235,8 @@ def xlsx_bytes(
     scope: str,
     generated_at: datetime,
 ) -> bytes:
+    from openpyxl import Workbook  # imported on use: it slows every worker's start otherwise
+
     workbook = Workbook()
     summary = workbook.active
     summary.title = _("Summary")[:31]
