@@ -537,3 +537,25 @@ def test_phase_watch_204_until_the_phase_changes(phone, scene, htmx_client, as_p
     changed = htmx_client.get(url, query_string={"seen": "draft"})
     assert changed.status_code == 200 and changed.headers["HX-Refresh"] == "true"
     assert phone.get(url).status_code == 303
+
+
+@pytest.mark.parametrize("path", ["", "/moderation"])
+def test_staff_pages_run_a_fixed_number_of_queries(
+    facilitator, scene, make_idea, make_comment, make_participant, count_queries, db, path
+):
+    def statements() -> int:
+        with count_queries() as counter:
+            assert facilitator.get("/staff/f/salle" + path).status_code == 200
+        return counter.count
+
+    def grow(n: int) -> None:
+        for challenge in scene["forum"].challenges:
+            for k in range(n):
+                idea = make_idea(challenge, title=f"Idée numéro {k} sur {challenge.title}")
+                make_comment(idea, status="pending" if k % 2 else "visible")
+            make_participant(scene["forum"])
+
+    grow(2)
+    small = statements()
+    grow(10)
+    assert statements() == small
