@@ -342,3 +342,32 @@ def test_token_creation_needs_the_csrf_token_but_bearer_gets_do_not(
         ).status_code
         == 200
     )
+
+
+def test_results_page_runs_as_many_statements_for_many_ideas_as_for_one(
+    client,
+    forum,
+    make_idea,
+    make_participant,
+    make_comment,
+    cast_dots,
+    make_staff,
+    staff_login,
+    count_queries,
+    db,
+):
+    staff_login(client, make_staff("organiser", owns=[forum]))
+    second = forum.challenges[1]
+
+    def statements() -> int:
+        with count_queries() as counter:
+            assert client.get("/f/cite-test/results").status_code == 200
+        return counter.count
+
+    before = statements()
+    people = [make_participant(forum, c) for c in ("association", "citoyen·ne", None)]
+    for n in range(8):
+        idea = make_idea(second, title=f"Encore {n}")
+        make_comment(idea)
+        cast_dots(people[n % 3], idea, 1)
+    assert statements() == before
