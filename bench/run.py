@@ -133,9 +133,9 @@ def main() -> int:
     try:
         for _ in range(150):
             try:
-                requests.get(base + "/healthz", timeout=1)
+                requests.get(base + "/healthz", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         page_url = f"{base}/f/{info['slug']}/c/{info['challenge']}"
         sessions = []

@@ -60,12 +60,12 @@ def gunicorn(app, database_url, tmp_path):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            requests.get(url + "/", timeout=1)
+            requests.get(url + "/healthz", timeout=5)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             if process.poll() is not None:
                 pytest.fail(log_path.read_text())
             time.sleep(0.2)
