@@ -269,7 +269,7 @@ def test_xlsx_has_a_summary_a_sheet_per_challenge_and_comments(organiser, event)
     assert summary.cell(row=2, column=6).value == 5  # participants who placed dots
     sheet = book["1. Défi 1"]
     header = [c.value for c in sheet[1]]
-    assert header[:6] == ["N° du défi", "Défi", "Rang", "Ex æquo", "N° de l’idée", "Titre"]
+    assert header[:6] == ["N° du défi", "Défi", "Rang", "Ex aequo", "N° de l’idée", "Titre"]
     assert sheet.column_dimensions["F"].width > sheet.column_dimensions["A"].width
     comments = book["Commentaires"]
     bodies = [row[6] for row in comments.iter_rows(min_row=2, values_only=True)]

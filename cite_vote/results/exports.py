@@ -326,7 +326,7 @@ def xlsx_bytes(
         _("Idea"),
         _("Comment no."),
         _("Author's category"),
-        _("Comment"),
+        _("Comment text"),
         _("Posted at"),
     ]
     comment_rows = []
