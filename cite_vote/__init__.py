@@ -41,27 +41,29 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cite_vote.accounts.views import bp as accounts_bp
     from cite_vote.forums.facilitate import bp as facilitate_bp
-    from cite_vote.forums.views import bp as forums_bp
-    from cite_vote.ideas.views import bp as ideas_bp
-    from cite_vote.votes.views import bp as votes_bp
-    from cite_vote.results.views import bp as results_bp
-    from cite_vote.results.manage import bp as results_manage_bp
-
-    app.register_blueprint(forums_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(ideas_bp)
-    app.register_blueprint(votes_bp)
-    app.register_blueprint(facilitate_bp)
-    app.register_blueprint(results_bp)
-    app.register_blueprint(results_manage_bp)
-    from cite_vote.results.screen import bp as screen_bp
-
-    app.register_blueprint(screen_bp)
     from cite_vote.forums.manage import bp as manage_bp
     from cite_vote.forums.tickets import bp as tickets_bp
+    from cite_vote.forums.views import bp as forums_bp
+    from cite_vote.ideas.views import bp as ideas_bp
+    from cite_vote.results.manage import bp as results_manage_bp
+    from cite_vote.results.screen import bp as screen_bp
+    from cite_vote.results.views import bp as results_bp
+    from cite_vote.votes.views import bp as votes_bp
 
-    app.register_blueprint(manage_bp)
-    app.register_blueprint(tickets_bp)
+    # Participant areas, then staff areas (organise, facilitate, results, projection).
+    for blueprint in (
+        forums_bp,
+        tickets_bp,
+        ideas_bp,
+        votes_bp,
+        accounts_bp,
+        manage_bp,
+        facilitate_bp,
+        results_bp,
+        results_manage_bp,
+        screen_bp,
+    ):
+        app.register_blueprint(blueprint)
 
     from cite_vote.cli import register
 
