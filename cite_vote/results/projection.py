@@ -354,11 +354,11 @@ def show_on_screen(forum: Forum, challenge: Challenge | None) -> None:
             raise RuleError(_l("This challenge is not part of this forum."))
         if challenge.phase == "draft":
             raise RuleError(_l("This challenge is not open yet: the screen cannot show it."))
-    pinned_id = challenge.id if challenge is not None else None
+    pinned = (Challenge.id == challenge.id) if challenge is not None else False
     db.session.execute(
         update(Challenge)
         .where(Challenge.forum_id == forum.id)
-        .values(on_screen=Challenge.id == pinned_id if pinned_id else False)
+        .values(on_screen=pinned)
         .execution_options(synchronize_session="fetch")
     )
     forum.screen_rotate = challenge is None

@@ -164,6 +164,8 @@ def test_votes_move_the_live_ranking_without_reload(projector_page, live_server,
     expect(rows.nth(1)).to_contain_text(VOTED[1])
     expect(page.locator(".meter-dots")).to_contain_text("19 points placés sur 240")
     elements = page.evaluate("document.getElementsByTagName('*').length")
+    # Text nodes too: whitespace around a swapped block would pile up, swap after swap.
+    siblings = page.evaluate("document.querySelector('.screen').childNodes.length")
 
     # The countdown ticks in the browser between polls.
     before = page.locator(".timer-value").inner_text()
@@ -186,6 +188,7 @@ def test_votes_move_the_live_ranking_without_reload(projector_page, live_server,
     assert page.evaluate("window.__sameDocument") is True
     # Replaced, not appended: the same number of elements after the update.
     assert page.evaluate("document.getElementsByTagName('*').length") == elements
+    assert page.evaluate("document.querySelector('.screen').childNodes.length") == siblings
     assert nothing_scrolls(page)
     page.wait_for_timeout(1000)  # bars finish their transition
     shot(page, "projection_voting", full_page=False)
