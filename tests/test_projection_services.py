@@ -321,3 +321,22 @@ def test_regenerating_the_screen_link_replaces_the_old_one(make_forum, db):
     revoke_screen_token(forum)
     db.session.commit()
     assert forum_by_screen_token(new) is None
+
+
+@pytest.mark.parametrize("phase", ["proposing", "voting", "closed"])
+def test_the_screen_takes_the_same_number_of_queries_for_few_or_many_ideas(
+    make_forum, make_idea, make_participant, count_queries, db, phase
+):
+    counts = []
+    for ideas in (2, 20):
+        forum = make_forum(challenges=1, phase=phase, projection_mode="live")
+        for n in range(ideas):
+            author = make_participant(forum, name=f"Personne {n}")
+            make_idea(forum.challenges[0], author=author, title=f"Idée {n}", show_author_name=True)
+        db.session.expire_all()
+        forum = db.session.get(type(forum), forum.id)
+        with count_queries() as counter:
+            state = screen_state(forum, NOW)
+            [i.idea.author for i in state.ideas]  # what the template reads
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
