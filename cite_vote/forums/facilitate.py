@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from cite_vote.accounts.models import Participant
@@ -41,7 +41,7 @@ POLL_SECONDS = 3
 
 
 class PhaseForm(FlaskForm):
-    phase = SelectField(choices=[(p, p) for p in PHASES], validate_choice=True)
+    phase = SelectField(choices=[SelectChoice(p, p) for p in PHASES], validate_choice=True)
     challenge = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     confirm = BooleanField()
 
@@ -54,7 +54,9 @@ class AssistedForm(FlaskForm):
     category = SelectField(_l("Category (optional)"), choices=[], validate_choice=True)
 
     def set_categories(self, categories: list[str]) -> None:
-        self.category.choices = [("", _("Not given"))] + [(c, c) for c in categories]
+        self.category.choices = [SelectChoice("", _("Not given"))] + [
+            SelectChoice(c, c) for c in categories
+        ]
 
 
 def control_context(forum: Forum, user, **extra):

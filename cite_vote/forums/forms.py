@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from cite_vote.accounts.services import NAME_MAX
@@ -27,4 +27,6 @@ class ProfileForm(FlaskForm):
     category = SelectField(_l("You come as (optional)"), choices=[], default="")
 
     def set_categories(self, categories: list[str]) -> None:
-        self.category.choices = [("", _l("Prefer not to say"))] + [(c, c) for c in categories]
+        self.category.choices = [SelectChoice("", _l("Prefer not to say"))] + [
+            SelectChoice(c, c) for c in categories
+        ]

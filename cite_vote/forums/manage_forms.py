@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -115,8 +116,8 @@ class ForumForm(FlaskForm):
     projection_mode = SelectField(
         _l("Projection during the vote"),
         choices=[
-            ("blind", _l("Blind: totals hidden until the vote closes")),
-            ("live", _l("Live: the ranking moves with each vote")),
+            SelectChoice("blind", _l("Blind: totals hidden until the vote closes")),
+            SelectChoice("live", _l("Live: the ranking moves with each vote")),
         ],
     )
     shortlist_size = whole_number(
@@ -135,7 +136,8 @@ class ForumForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.languages.choices = [
-            (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
+            SelectChoice(code, LANGUAGE_NAMES.get(code, code))
+            for code in current_app.config["LANGUAGES"]
         ]
 
     def validate_languages(self, field) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField
+from wtforms import IntegerField, RadioField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from cite_vote.results.projection import TIMER_MAX_MINUTES
@@ -14,8 +14,8 @@ class DisplayForm(FlaskForm):
     mode = RadioField(
         _l("What the screen shows"),
         choices=[
-            ("rotate", _l("Rotate through the open challenges")),
-            ("stay", _l("Stay on one challenge")),
+            SelectChoice("rotate", _l("Rotate through the open challenges")),
+            SelectChoice("stay", _l("Stay on one challenge")),
         ],
         default="rotate",
         validators=[InputRequired(_l("Choose what the screen shows."))],
@@ -23,7 +23,9 @@ class DisplayForm(FlaskForm):
     challenge = SelectField(_l("Challenge"), coerce=int, validators=[Optional()])
 
     def set_challenges(self, challenges) -> None:
-        self.challenge.choices = [(c.id, f"{c.position}. {c.title}") for c in challenges]
+        self.challenge.choices = [
+            SelectChoice(c.id, f"{c.position}. {c.title}") for c in challenges
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
