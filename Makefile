@@ -81,6 +81,7 @@ format:
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/results_ranking.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache tests/artifacts
