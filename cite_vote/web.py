@@ -91,6 +91,16 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return error_response(500, MESSAGES[500])
 
+    @app.before_request
+    def refuse_nul_characters():
+        """No text people type contains NUL, and PostgreSQL refuses to store it: 400, not 500."""
+        values = [request.path]
+        for source in (request.args, request.form):
+            values.extend(value for _key, items in source.lists() for value in items)
+        if any("\x00" in value for value in values):
+            return error_response(400, MESSAGES[400])
+        return None
+
     @app.context_processor
     def globals_for_templates():
         return {

@@ -116,3 +116,27 @@ def test_oversized_request_is_413(client, room):
         f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "x" * (2 * 1024 * 1024)}
     )
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_nul_character_in_a_form_is_400_and_nothing_stored(client, room, db, field):
+    forum, challenge, _ = room
+    page = client.get(f"/f/{forum.slug}/c/{challenge.id}").text
+    data = {"title": "Une idée", "csrf_token": csrf_token_from(page), field: "avant\x00après"}
+    response = client.post(f"/f/{forum.slug}/c/{challenge.id}/ideas", data=data)
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 1  # the fixture's
+
+
+@pytest.mark.parametrize("url", ["/f/%00", "/j/%00", "/?lang=%00", "/staff/login?next=%00"])
+def test_nul_character_in_an_address_is_400(client, url):
+    assert client.get(url).status_code == 400
+
+
+def test_nul_character_in_the_login_is_400(client):
+    page = client.get("/staff/login").text
+    response = client.post(
+        "/staff/login",
+        data={"email": "a\x00@b.c", "password": "x", "csrf_token": csrf_token_from(page)},
+    )
+    assert response.status_code == 400
