@@ -266,3 +266,46 @@ def test_timeline_ticks_are_round_numbers(peak, step):
     from cite_vote.results.charts import nice_step
 
     assert nice_step(peak) == step
+
+
+def _breakdown(forum, challenge, idea):
+    from cite_vote.results.services import challenge_results
+
+    (results,) = challenge_results(forum, [challenge])
+    return next(r.by_category for r in results.by_dots if r.idea.id == idea.id)
+
+
+def test_closed_results_do_not_move_when_a_voter_changes_category(
+    make_forum, make_participant, make_idea, cast_dots, db
+):
+    from cite_vote.accounts.services import join_forum
+
+    forum = make_forum(phase="voting")
+    challenge = forum.challenges[0]
+    idea = make_idea(challenge)
+    voter = make_participant(forum, category="citoyen·ne")
+    cast_dots(voter, idea, 2)
+    challenge.phase = "closed"
+    db.session.commit()
+
+    join_forum(forum, voter.token, category="association", via_ticket=True)
+    db.session.commit()
+    assert _breakdown(forum, challenge, idea) == {"citoyen·ne": 2}
+
+
+def test_a_corrected_category_counts_while_the_challenge_is_open(
+    make_forum, make_participant, make_idea, cast_dots, db
+):
+    from cite_vote.accounts.services import join_forum
+
+    forum = make_forum(phase="voting")
+    challenge = forum.challenges[0]
+    idea = make_idea(challenge)
+    voter = make_participant(forum, category="citoyen·ne")
+    cast_dots(voter, idea, 2)
+
+    join_forum(forum, voter.token, category="association", via_ticket=True)
+    db.session.commit()
+    assert _breakdown(forum, challenge, idea) == {"association": 2}
+    cast_dots(voter, make_idea(challenge, title="Autre"), 1)
+    assert _breakdown(forum, challenge, idea) == {"association": 2}

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from cite_vote.accounts.models import Participant, StaffUser
+from cite_vote.accounts.models import StaffUser
 from cite_vote.accounts.services import hash_token
 from cite_vote.errors import RuleError
 from cite_vote.extensions import db
@@ -136,10 +136,9 @@ def challenge_results(
     ).all()
     breakdown: dict[int, dict[str | None, tuple[int, int]]] = defaultdict(dict)
     rows = db.session.execute(
-        select(Vote.idea_id, Participant.category, func.sum(Vote.dots), func.count())
-        .join(Participant, Participant.id == Vote.participant_id)
+        select(Vote.idea_id, Vote.category, func.sum(Vote.dots), func.count())
         .where(Vote.challenge_id.in_(ids), Vote.dots > 0)
-        .group_by(Vote.idea_id, Participant.category)
+        .group_by(Vote.idea_id, Vote.category)
     )
     for idea_id, category, dots, supporters in rows:
         breakdown[idea_id][category] = (int(dots), int(supporters))

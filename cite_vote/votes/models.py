@@ -41,6 +41,9 @@ class Vote(db.Model):
         ForeignKey("challenges.id", ondelete="CASCADE"), index=True
     )
     dots: Mapped[int] = mapped_column(default=0)
+    # The voter's category for these dots: it follows a change of profile while the challenge
+    # is open and stays as it was once the challenge is closed, so closed results cannot move.
+    category: Mapped[str | None] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (

@@ -111,6 +111,9 @@ def move_dots(
                 idea_id=idea.id,
                 challenge_id=idea.challenge_id,
                 dots=delta,
+                category=select(Participant.category)
+                .where(Participant.id == participant_id)
+                .scalar_subquery(),
             )
         )
     db.session.add(
