@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -31,6 +33,24 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Writing limits: no person proposes ten ideas a minute, but a script could. Joining is limited
+# per address, generously, because a whole room may reach us through one NAT address.
+PROPOSE_LIMIT = "10 per minute"
+COMMENT_LIMIT = "20 per minute"
+JOIN_LIMIT = "300 per minute"
+
+
+def participant_key() -> str:
+    """Rate-limit key of the person: their participant cookie, else their address."""
+    from flask import current_app
+
+    token = request.cookies.get(current_app.config["PARTICIPANT_COOKIE_NAME"])
+    return (
+        f"participant:{hashlib.sha256(token.encode()).hexdigest()}"
+        if token
+        else (f"address:{get_remote_address()}")
+    )
 
 
 @event.listens_for(Engine, "connect")

@@ -196,3 +196,28 @@ def test_challenge_page_runs_a_fixed_number_of_statements(
     with count_queries() as many:
         assert client.get(url).status_code == 200
     assert many.count == few.count
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_a_script_cannot_flood_a_challenge_with_ideas(
+    client, room, db, app_config, make_participant, as_participant, app
+):
+    forum, challenge, _ = room
+    url = f"/f/{forum.slug}/c/{challenge.id}/ideas"
+    statuses = [client.post(url, data={"title": f"Idée {n}"}).status_code for n in range(12)]
+    assert statuses[:10] == [303] * 10 and statuses[10:] == [429, 429]
+    assert count(db, Idea) == 10
+    refused = client.post(url, data={"title": "Encore"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 429 and "Trop de tentatives" in refused.text
+    # Someone else in the same room (same address) is not held back.
+    neighbour = as_participant(app.test_client(), make_participant(forum))
+    assert neighbour.post(url, data={"title": "La mienne"}).status_code == 303
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_a_script_cannot_flood_an_idea_with_comments(client, room, make_idea, db, app_config):
+    forum, challenge, _ = room
+    url = f"/f/{forum.slug}/i/{make_idea(challenge).id}/comments"
+    statuses = [client.post(url, data={"body": f"n° {n}"}).status_code for n in range(21)]
+    assert statuses[:20] == [303] * 20 and statuses[20] == 429
+    assert count(db, Comment) == 20

@@ -14,7 +14,7 @@ from cite_vote.accounts.identity import (
 )
 from cite_vote.accounts.services import join_forum, new_token
 from cite_vote.errors import RuleError
-from cite_vote.extensions import db
+from cite_vote.extensions import JOIN_LIMIT, db, limiter
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.services import active_challenges, forum_by_join_code, forum_by_slug
 from cite_vote.htmx import done, render
@@ -48,6 +48,7 @@ def find():
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
+@limiter.limit(JOIN_LIMIT, methods=["POST"])
 def join(code: str):
     forum = forum_by_join_code(code)
     if forum is None:

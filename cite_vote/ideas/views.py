@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from cite_vote.accounts.identity import require_participant
 from cite_vote.accounts.models import Participant
 from cite_vote.errors import RuleError
-from cite_vote.extensions import db
+from cite_vote.extensions import COMMENT_LIMIT, PROPOSE_LIMIT, db, limiter, participant_key
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     can_comment,
@@ -99,6 +99,7 @@ def challenge(slug: str, challenge_id: int):
 
 
 @bp.post("/f/<slug>/c/<int:challenge_id>/ideas")
+@limiter.limit(PROPOSE_LIMIT, key_func=participant_key)
 def propose(slug: str, challenge_id: int):
     forum, challenge, participant = participant_challenge(slug, challenge_id)
     form = IdeaForm()
@@ -158,6 +159,7 @@ def idea(slug: str, idea_id: int):
 
 
 @bp.post("/f/<slug>/i/<int:idea_id>/comments")
+@limiter.limit(COMMENT_LIMIT, key_func=participant_key)
 def comment(slug: str, idea_id: int):
     forum = forum_by_slug(slug)
     participant = require_participant(forum)
