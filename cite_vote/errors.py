@@ -17,3 +17,14 @@ class NotAllowed(RuleError):
     """The person may not do this here (tickets required, staff only, ...): HTTP 403."""
 
     status = 403
+
+
+class Unknown(RuleError):
+    """The thing does not exist here (another forum's idea, say): HTTP 404."""
+
+    status = 404
+
+    def __init__(self, message=None):
+        from flask_babel import lazy_gettext as _l
+
+        super().__init__(message or _l("This page does not exist (or no longer does)."))

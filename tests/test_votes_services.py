@@ -110,11 +110,11 @@ def test_budgets_are_per_challenge(make_forum, make_participant, make_idea, db):
 
 
 def test_participant_of_another_forum_gets_404(voting, make_forum, make_participant):
-    from werkzeug.exceptions import NotFound
+    from cite_vote.errors import Unknown
 
     _, _, _, ideas = voting
     stranger = make_participant(make_forum(phase="voting"))
-    with pytest.raises(NotFound):
+    with pytest.raises(Unknown):
         set_dots(stranger, ideas[0], 1)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.models import Participant
-from cite_vote.errors import RuleError
+from cite_vote.errors import RuleError, Unknown
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import can_comment, can_propose
@@ -35,7 +35,7 @@ def propose_idea(
     show_author_name: bool = False,
 ) -> Idea:
     if challenge.forum_id != participant.forum_id:
-        abort(404)
+        raise Unknown()
     if not can_propose(challenge):
         raise RuleError(_l("Ideas can no longer be proposed on this challenge."))
     idea = Idea(
@@ -67,7 +67,7 @@ def propose_idea(
 def add_comment(idea: Idea, participant: Participant, body: str) -> Comment:
     challenge = idea.challenge
     if challenge.forum_id != participant.forum_id:
-        abort(404)
+        raise Unknown()
     if idea.status != "visible":
         raise RuleError(_l("This idea can no longer be commented on."))
     if not can_comment(challenge):

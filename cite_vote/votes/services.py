@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cite_vote.accounts.models import Participant
-from cite_vote.errors import RuleError
+from cite_vote.errors import RuleError, Unknown
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge
 from cite_vote.ideas.models import Idea
@@ -153,7 +152,7 @@ def set_dots(
     challenge = idea.challenge
     forum = challenge.forum
     if challenge.forum_id != participant.forum_id:
-        abort(404)
+        raise Unknown()
     budget, cap = forum.dot_budget, forum.dot_cap
     if target < 0:
         raise RuleError(_l("The number of dots cannot be negative."))
