@@ -119,3 +119,16 @@ def test_join_code_with_htmx_navigates_instead_of_swapping_a_page(htmx_client, m
     response = htmx_client.post("/", data={"code": forum.join_code})
     assert response.status_code == 200 and response.text == ""
     assert response.headers["HX-Redirect"].endswith(f"/j/{forum.join_code}")
+
+
+def test_language_switch_offers_the_forum_languages(
+    client, make_forum, make_participant, as_participant, db
+):
+    forum = make_forum(languages="fr")
+    as_participant(client, make_participant(forum))
+    page = client.get(f"/f/{forum.slug}").text
+    assert "English" not in page
+    forum.languages = "fr,en"
+    db.session.commit()
+    assert "English" in client.get(f"/f/{forum.slug}").text
+    assert "English" in client.get("/").text
