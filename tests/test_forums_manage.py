@@ -758,3 +758,37 @@ def test_unknown_ticket_is_404(client, world, code):
 
 def test_open_join_code_is_still_refused_when_tickets_are_required(client, world, ticket):
     assert client.get(f"/j/{world.forum.join_code}").status_code == 403
+
+
+@pytest.mark.parametrize("page", ["tickets", "tickets/print"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "first=99999999999999999999",
+        "last=99999999999999999999&first=1",
+        "first=2147483648&last=2147483649",
+        "first=0&last=3",
+        "first=-1&last=3",
+        "first=dix&last=3",
+        "first=1&last=2.5",
+        "first=%C2%B2&last=3",
+        "first=" + "9" * 5000,
+    ],
+)
+def test_ticket_range_out_of_bounds_or_not_a_number_is_400_never_500(
+    owner_client, world, db, page, query
+):
+    generate_tickets(world.forum, 3)
+    db.session.commit()
+    response = owner_client.get(f"/staff/f/{world.forum.slug}/{page}?{query}")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("page", ["tickets", "tickets/print"])
+def test_ticket_range_at_the_bounds_is_accepted(owner_client, world, db, page):
+    generate_tickets(world.forum, 3)
+    db.session.commit()
+    response = owner_client.get(f"/staff/f/{world.forum.slug}/{page}?first=1&last=2147483647")
+    assert response.status_code == 200
+    if page == "tickets/print":
+        assert response.text.count('class="ticket-card"') == 3

@@ -326,6 +326,29 @@ def remove_from_team(slug: str, user_id: int):
 # --- tickets -----------------------------------------------------------------------------------
 
 
+ID_MAX = 2**31 - 1  # the largest id an INTEGER column holds, on SQLite and PostgreSQL alike
+
+
+def ticket_range() -> tuple[int | None, int | None]:
+    """The optional ``first`` and ``last`` ticket ids of the query string.
+
+    Absent or empty means no bound; anything but a whole number from 1 to 2**31-1 is a 400
+    (a hand-edited address), never a query the database would choke on.
+    """
+    bounds = []
+    for name in ("first", "last"):
+        raw = request.args.get(name, "").strip()
+        if not raw:
+            bounds.append(None)
+            continue
+        # ASCII digits only ("²" is a digit to isdigit, not to int) and no more than ten of
+        # them (int() refuses strings of thousands of digits).
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= ID_MAX:
+            abort(400)
+        bounds.append(int(raw))
+    return bounds[0], bounds[1]
+
+
 def _tickets_page(forum: Forum, form=None, *, batch=None, status=200):
     total, used = ticket_counts(forum)
     tickets = db.session.scalars(forum_tickets(forum)).all()
@@ -345,7 +368,7 @@ def _tickets_page(forum: Forum, form=None, *, batch=None, status=200):
 @bp.get("/f/<slug>/tickets")
 def tickets(slug: str):
     forum = organiser_forum(slug)
-    first, last = request.args.get("first", type=int), request.args.get("last", type=int)
+    first, last = ticket_range()
     batch = (first, last) if first and last else None
     return _tickets_page(forum, batch=batch)
 
@@ -372,7 +395,7 @@ def generate(slug: str):
 def print_tickets(slug: str):
     """A4 sheets of tickets to cut: by default every ticket not used yet."""
     forum = organiser_forum(slug)
-    first, last = request.args.get("first", type=int), request.args.get("last", type=int)
+    first, last = ticket_range()
     chosen: list[Ticket] = list(
         db.session.scalars(forum_tickets(forum, unused_only=True, first=first, last=last))
     )
