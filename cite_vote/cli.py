@@ -108,6 +108,30 @@ def register(app: Flask) -> None:
         for c in changed:
             click.echo(f"{c.position}. {c.title}: {c.phase}")
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup(path: str) -> None:
+        """Copy the SQLite database to PATH, consistently, even while the room is voting."""
+        import sqlite3
+        from pathlib import Path
+
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            raise click.ClickException(
+                "This database is PostgreSQL: back it up with pg_dump, e.g. "
+                "`pg_dump --format=custom --file=backup.dump DBNAME`."
+            )
+        target = Path(path)
+        if target.exists():
+            raise click.ClickException(f"{target} exists already: choose a new file name.")
+        source = engine.raw_connection()
+        try:
+            with sqlite3.connect(target) as copy:
+                source.driver_connection.backup(copy)
+        finally:
+            source.close()
+        click.echo(f"Backed up the database to {target}.")
+
     @app.cli.command("verify")
     @click.argument("slug")
     def verify(slug: str) -> None:
