@@ -344,7 +344,9 @@ def test_token_creation_needs_the_csrf_token_but_bearer_gets_do_not(
     )
 
 
-def test_results_page_runs_as_many_statements_for_many_ideas_as_for_one(
+@pytest.mark.parametrize("page", ["results", "cahier"])
+def test_results_and_cahier_pages_run_as_many_statements_for_many_ideas_as_for_one(
+    page,
     client,
     forum,
     make_idea,
@@ -361,7 +363,7 @@ def test_results_page_runs_as_many_statements_for_many_ideas_as_for_one(
 
     def statements() -> int:
         with count_queries() as counter:
-            assert client.get("/f/cite-test/results").status_code == 200
+            assert client.get(f"/f/cite-test/{page}").status_code == 200
         return counter.count
 
     before = statements()

@@ -209,8 +209,9 @@ def cahier(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
     context = cahier_context(forum)
-    db.session.commit()
-    return no_store(render("results/cahier.html", pdf=False, **context))
+    response = render("results/cahier.html", pdf=False, **context)
+    db.session.commit()  # after rendering: a commit expires every loaded idea and comment
+    return no_store(response)
 
 
 @bp.get("/f/<slug>/cahier.pdf")
@@ -218,8 +219,8 @@ def cahier_pdf(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
     context = cahier_context(forum)
-    db.session.commit()
     css = (Path(current_app.static_folder) / "css" / "cahier.css").read_text()
     html = render("results/cahier.html", pdf=True, inline_css=css, **context).get_data(as_text=True)
+    db.session.commit()  # after rendering, as above
     name = f"{forum.slug}-cahier-{context['event_date']:%Y-%m-%d}.pdf"
     return attachment(pdf_bytes(html), "application/pdf", name)
