@@ -92,8 +92,9 @@ def register(app: Flask) -> None:
         """Set the phase of every challenge of a forum, or of one with --challenge N."""
         from sqlalchemy import select
 
+        from cite_vote.errors import RuleError
         from cite_vote.forums.models import Forum
-        from cite_vote.forums.services import challenge_by_position, set_phase
+        from cite_vote.forums.services import challenge_by_position, change_phase
 
         forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
         if forum is None:
@@ -103,7 +104,12 @@ def register(app: Flask) -> None:
             challenge = challenge_by_position(forum, position)
             if challenge is None:
                 raise click.ClickException(f"Forum {slug} has no challenge number {position}.")
-        changed = set_phase(forum, phase, challenge)
+        # The facilitator page's path, lock included; the person at the terminal is deliberate,
+        # so moving back a phase needs no second step.
+        try:
+            changed = change_phase(forum, phase, challenge, confirmed=True)
+        except RuleError as refused:
+            raise click.ClickException(str(refused.message)) from None
         db.session.commit()
         for c in changed:
             click.echo(f"{c.position}. {c.title}: {c.phase}")

@@ -63,3 +63,53 @@ def test_verify_passes_on_a_clean_ledger_and_fails_on_tampering(
     db.session.commit()
     tampered = runner.invoke(args=["verify", "audit"])
     assert tampered.exit_code == 1 and "DIFFERENCE" in tampered.output
+
+
+def test_phase_command_takes_the_exclusive_challenge_lock_like_the_facilitator_page(runner, db):
+    """A vote in flight holds the challenge row shared: the CLI must wait for it (FOR UPDATE)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    runner.invoke(args=["demo"])
+    locks = []
+
+    def record(state):
+        lock = getattr(state.statement, "_for_update_arg", None)
+        if lock is not None and not lock.read:
+            locks.append(state.statement)
+
+    event.listen(Session, "do_orm_execute", record)
+    try:
+        result = runner.invoke(args=["phase", "cite-2018", "closed"])
+    finally:
+        event.remove(Session, "do_orm_execute", record)
+    assert result.exit_code == 0, result.output
+    assert len(locks) == 1 and "challenge" in str(locks[0]).lower()
+
+
+def test_phase_command_moves_back_without_asking(runner, db):
+    """The person at the terminal is deliberate: going back a phase needs no confirmation."""
+    runner.invoke(args=["demo"])
+    assert runner.invoke(args=["phase", "cite-2018", "closed"]).exit_code == 0
+    result = runner.invoke(args=["phase", "cite-2018", "proposing", "--challenge", "1"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    phases = db.session.scalars(select(Challenge.phase).order_by(Challenge.position)).all()
+    assert phases == ["proposing"] + ["closed"] * 5
+
+
+def test_backup_copies_the_sqlite_database(runner, db, tmp_path, make_forum):
+    import sqlite3
+
+    if db.engine.dialect.name != "sqlite":
+        result = runner.invoke(args=["backup", str(tmp_path / "copy.sqlite3")])
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        return
+    make_forum(slug="sauvegarde")
+    target = tmp_path / "copy.sqlite3"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT slug FROM forums").fetchall() == [("sauvegarde",)]
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code != 0 and "exists" in again.output

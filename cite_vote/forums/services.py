@@ -117,16 +117,8 @@ def add_challenge(
 
 
 def set_phase(forum: Forum, phase: str, challenge: Challenge | None = None) -> list[Challenge]:
-    """Move one challenge, or every active challenge of the forum, to ``phase``."""
-    if phase not in PHASES:
-        raise RuleError(_l("Unknown phase."))
-    targets = [challenge] if challenge else list(db.session.scalars(active_challenges(forum)))
-    for target in targets:
-        if target.phase != phase:
-            target.phase = phase
-            target.phase_changed_at = utcnow()
-    db.session.flush()
-    return targets
+    """Setting up a forum (scripts, the demo, tests): ``change_phase`` with no question asked."""
+    return change_phase(forum, phase, challenge, confirmed=True)
 
 
 def can_propose(challenge: Challenge) -> bool:
@@ -178,15 +170,22 @@ def change_phase(
     targets = [challenge] if challenge else list(db.session.scalars(active_challenges(forum)))
     if not targets:
         raise RuleError(_l("This forum has no challenge yet."))
-    backward = [(c, c.phase, phase) for c in targets if PHASES.index(phase) < PHASES.index(c.phase)]
-    if backward and not confirmed:
-        raise ConfirmationNeeded(backward)
     # The exclusive lock on each challenge row waits for votes in flight, so a vote is either
-    # counted before voting closes or refused after.
+    # counted before voting closes or refused after. The phases are read again under it: the
+    # direction is judged on what another facilitator may just have set.
     db.session.execute(
-        select(Challenge.id)
+        select(Challenge)
         .where(Challenge.id.in_([c.id for c in targets]))
         .order_by(Challenge.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
-    return set_phase(forum, phase, challenge)
+    backward = [(c, c.phase, phase) for c in targets if PHASES.index(phase) < PHASES.index(c.phase)]
+    if backward and not confirmed:
+        raise ConfirmationNeeded(backward)
+    for target in targets:
+        if target.phase != phase:
+            target.phase = phase
+            target.phase_changed_at = utcnow()
+    db.session.flush()
+    return targets
