@@ -309,3 +309,71 @@ def test_votes_sum_matches_ballots_after_many_moves(room, db):
     assert ledger_differences([challenge.id]) == []
     total = db.session.scalar(select(func.sum(Vote.dots)))
     assert total == db.session.scalar(select(func.sum(Ballot.dots_spent)))
+
+
+# --- two facilitators at once: the statuses are re-read under the challenge lock ------------
+
+
+def _changed_behind_our_back(db, idea, status, merged_into=None):
+    """Another facilitator's committed change, which the objects loaded by this request miss."""
+    from sqlalchemy import update
+
+    from cite_vote.ideas.models import Idea
+
+    db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(status=status, merged_into_id=merged_into)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def test_crossed_merges_cannot_move_dots_onto_an_idea_already_merged(room, db):
+    """A->B and B->A at once: the second merge sees B already merged into A and refuses."""
+    _, challenge, (ana, bob, _), (a, b, _), staff = room
+    set_dots(ana, a, 2)
+    set_dots(bob, b, 3)
+    db.session.commit()
+    assert (a.status, b.status) == ("visible", "visible")  # what the second request loaded
+    _changed_behind_our_back(db, b, "merged", merged_into=a.id)  # the first request: B -> A
+    with pytest.raises(RuleError, match="entre-temps"):
+        moderation.merge_ideas(a, b, staff)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(LedgerEntry.reason == "merge")) == 0
+    assert dots_on_idea(ana.id, a.id) == 2 and dots_on_idea(bob.id, b.id) == 3
+    assert dots_on_idea(bob.id, a.id) == 0
+
+
+def test_merge_refuses_a_source_merged_meanwhile(room, db):
+    _, _, (ana, *_), (a, b, c), staff = room
+    set_dots(ana, a, 2)
+    db.session.commit()
+    _changed_behind_our_back(db, a, "merged", merged_into=c.id)
+    with pytest.raises(RuleError, match="entre-temps"):
+        moderation.merge_ideas(a, b, staff)
+    db.session.rollback()
+    assert dots_on_idea(ana.id, b.id) == 0 and dots_on_idea(ana.id, a.id) == 2
+
+
+@pytest.mark.parametrize("action", ["hide", "restore", "approve", "reject"])
+def test_moderation_refuses_an_idea_whose_status_changed_meanwhile(room, db, action):
+    _, _, _, (idea, *_), staff = room
+    loaded, meanwhile = {
+        "hide": ("visible", "merged"),
+        "restore": ("hidden", "visible"),
+        "approve": ("pending", "hidden"),
+        "reject": ("pending", "visible"),
+    }[action]
+    idea.status = loaded
+    db.session.commit()
+    assert idea.status == loaded  # what the moderation page loaded
+    _changed_behind_our_back(db, idea, meanwhile)  # e.g. approved, then voted on
+    with pytest.raises(RuleError, match="entre-temps"):
+        {
+            "hide": lambda: moderation.hide_idea(idea, staff),
+            "restore": lambda: moderation.restore_idea(idea),
+            "approve": lambda: moderation.approve_idea(idea),
+            "reject": lambda: moderation.reject_idea(idea),
+        }[action]()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(LedgerEntry.reason == "hide")) == 0

@@ -108,21 +108,41 @@ def dots_by_idea(idea_ids: list[int]) -> dict[int, tuple[int, int]]:
 # --- reviewing -------------------------------------------------------------------------------
 
 
-def _not_frozen(idea: Idea, *, lock: bool = True) -> None:
-    """Refuse once the challenge is closed; read under the challenge lock so that a phase
-    move in flight is either finished first or waits for this change."""
+CHANGED = _l(
+    "Another facilitator changed this idea in the meantime: reload the page and try again."
+)
+
+
+def _hold(*ideas: Idea, lock: bool = True, frozen: bool = True) -> None:
+    """Take the challenge lock, then re-read what the rules were checked against.
+
+    Under the exclusive lock a phase move or another moderation in flight has either finished
+    or waits for this one. The phase is read again (refused once closed unless ``frozen`` is
+    off), and so is each idea's status: if another facilitator hid, restored, approved or merged
+    one since this request loaded it, the checks made on the stale status no longer hold.
+    """
     if lock:
-        hold_challenge(idea.challenge_id, exclusive=True)
-    phase = db.session.scalar(select(Challenge.phase).where(Challenge.id == idea.challenge_id))
-    if phase == "closed":
-        raise RuleError(FROZEN)
+        hold_challenge(ideas[0].challenge_id, exclusive=True)
+    if frozen:
+        phase = db.session.scalar(
+            select(Challenge.phase).where(Challenge.id == ideas[0].challenge_id)
+        )
+        if phase == "closed":
+            raise RuleError(FROZEN)
+    stored = dict(
+        db.session.execute(
+            select(Idea.id, Idea.status).where(Idea.id.in_([idea.id for idea in ideas]))
+        ).all()
+    )
+    if any(stored.get(idea.id) != idea.status for idea in ideas):
+        raise RuleError(CHANGED)
 
 
 def approve_idea(idea: Idea) -> Idea:
     """A pending idea becomes visible to everyone."""
     if idea.status != "pending":
         raise RuleError(_l("This idea is not waiting for review."))
-    _not_frozen(idea)
+    _hold(idea)
     idea.status = "visible"
     db.session.flush()
     return idea
@@ -132,6 +152,7 @@ def reject_idea(idea: Idea) -> Idea:
     """A pending idea is hidden (it never held dots); a facilitator may restore it later."""
     if idea.status != "pending":
         raise RuleError(_l("This idea is not waiting for review."))
+    _hold(idea, frozen=False)  # approved meanwhile, it may hold dots: rejecting would not refund
     idea.status = "hidden"
     db.session.flush()
     return idea
@@ -141,7 +162,7 @@ def hide_idea(idea: Idea, staff: StaffUser) -> list[DotsReturned]:
     """Take an idea out of the running and give every voter their dots back."""
     if idea.status not in ("visible", "pending"):
         raise RuleError(_l("This idea is already hidden or merged."))
-    _not_frozen(idea)
+    _hold(idea)
     returned = refund_idea(idea, staff_id=staff.id)
     idea.status = "hidden"
     db.session.flush()
@@ -152,7 +173,7 @@ def restore_idea(idea: Idea) -> Idea:
     """Show a hidden idea again. The dots refunded when it was hidden are not given back."""
     if idea.status != "hidden":
         raise RuleError(_l("This idea is not hidden."))
-    _not_frozen(idea)
+    _hold(idea)
     idea.status = "visible"
     db.session.flush()
     return idea
@@ -219,11 +240,12 @@ def check_merge(source: Idea, target: Idea, *, lock: bool = True) -> None:
         raise RuleError(_l("An idea cannot be merged into itself."))
     if source.challenge_id != target.challenge_id:
         raise RuleError(_l("Only ideas of the same challenge can be merged."))
-    _not_frozen(source, lock=lock)
     if source.status == "merged":
         raise RuleError(_l("This idea has already been merged."))
     if target.status != "visible":
         raise RuleError(_l("Ideas can only be merged into a visible idea."))
+    # Two facilitators merging A into B and B into A at once: the second sees B merged here.
+    _hold(source, target, lock=lock)
 
 
 def plan_merge(source: Idea, target: Idea) -> MergePlan:
