@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, request, url_for
 
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import participant_for_token
 from cite_vote.forums.models import Forum
-from cite_vote.htmx import is_htmx
+from cite_vote.htmx import done, is_htmx
 
 
 def cookie_token() -> str | None:
@@ -19,10 +19,14 @@ def current_participant(forum: Forum) -> Participant | None:
 
 
 def require_participant(forum: Forum) -> Participant:
-    """The participant on this phone, or a redirect to the forum's join page."""
+    """The participant on this phone, or off to the forum's join page.
+
+    A cookie can be lost mid-vote: an htmx request then gets HX-Redirect (the whole page goes
+    to the join form) rather than a 303 that htmx would follow and swap into the idea card.
+    """
     participant = current_participant(forum)
     if participant is None:
-        abort(redirect(url_for("forums.join", code=forum.join_code), code=303))
+        abort(done(url_for("forums.join", code=forum.join_code)))
     if request.method == "GET" and not is_htmx():
         show_notices(participant)
     return participant
