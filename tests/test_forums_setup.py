@@ -318,3 +318,44 @@ def test_ticket_found_whatever_the_case_and_spacing(make_forum, db):
     spaced = f" {ticket.code[:5].lower()} {ticket.code[5:]} "
     assert ticket_by_code(spaced) == ticket
     assert ticket_by_code("") is None and ticket_by_code("Z" * 40) is None
+
+
+DOTS_PLACED = [
+    "Someone already placed %(num)d dots in a challenge: the budget cannot be lower.",
+    "Someone already placed %(num)d dots on one idea: the cap cannot be lower.",
+]
+
+
+@pytest.mark.parametrize("plural", DOTS_PLACED)
+def test_dots_already_placed_messages_have_a_singular_and_a_plural_in_french(plural):
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).parent.parent / "cite_vote/translations/fr/LC_MESSAGES/messages.po"
+    with po.open("rb") as handle:
+        catalogue = read_po(handle)
+    entries = [m for m in catalogue if m.pluralizable and m.id[1] == plural]
+    assert len(entries) == 1, "the message must go through ngettext"
+    singular, several = entries[0].string
+    assert "%(num)d point " in singular and "%(num)d points " in several
+
+
+def test_budget_refusal_names_the_dots_already_placed_in_french(
+    app, make_forum, make_participant, make_idea, db
+):
+    forum = make_forum(phase="proposing", dot_budget=5, dot_cap=3)
+    challenge = forum.challenges[0]
+    challenge.phase = "voting"
+    db.session.commit()
+    set_dots(make_participant(forum), make_idea(challenge), 3)
+    challenge.phase = "closed"
+    db.session.commit()
+    with app.test_request_context():
+        with pytest.raises(RuleError) as budget:
+            update_forum(forum, dot_budget=2, dot_cap=2)
+        assert "déjà placé 3 points dans un défi" in str(budget.value.message)
+        db.session.rollback()
+        with pytest.raises(RuleError) as cap:
+            update_forum(forum, dot_cap=2)
+        assert "déjà placé 3 points sur une idée" in str(cap.value.message)

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext  # eager: the number is known only when the rule refuses
 from sqlalchemy import Select, func, select, update
 
 from cite_vote.accounts.models import ForumStaff, Participant, StaffUser
@@ -187,10 +188,12 @@ def update_forum(forum: Forum, **values) -> list[str]:
         )
         if most and values["dot_budget"] < most:
             raise RuleError(
-                _l(
+                ngettext(
+                    "Someone already placed %(num)d dot in a challenge: the budget cannot be "
+                    "lower.",
                     "Someone already placed %(num)d dots in a challenge: the budget cannot be "
                     "lower.",
-                    num=most,
+                    most,
                 )
             )
     if "dot_cap" in changed:
@@ -199,9 +202,10 @@ def update_forum(forum: Forum, **values) -> list[str]:
         )
         if most and values["dot_cap"] < most:
             raise RuleError(
-                _l(
+                ngettext(
+                    "Someone already placed %(num)d dot on one idea: the cap cannot be lower.",
                     "Someone already placed %(num)d dots on one idea: the cap cannot be lower.",
-                    num=most,
+                    most,
                 )
             )
     for name in changed:
