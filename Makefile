@@ -9,7 +9,7 @@ PORT   ?= 8000
 WORKERS ?= 3
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg setup install translations db demo browser lint format i18n bench clean
+.PHONY: run test test-pg setup system-deps install translations db demo browser lint format i18n bench clean
 
 run: setup db demo
 	@$(BIN)/flask demo-info --host $(HOST) --port $(PORT)
@@ -24,7 +24,24 @@ test-pg: setup
 	CITE_VOTE_TEST_DATABASE_URL=$${CITE_VOTE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
-setup: install translations instance/secret_key
+setup: system-deps install translations instance/secret_key
+
+# Debian packages the app needs: pango and harfbuzz for the PDF cahier (WeasyPrint), a font.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+system-deps:
+	@if ! command -v dpkg >/dev/null; then \
+	  echo "Not a Debian system: make sure pango and harfbuzz are installed for the PDF cahier."; \
+	else \
+	  missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -z "$$missing" ]; then :; \
+	  elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:" $$missing; \
+	    apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else \
+	    echo "cite-vote needs these Debian packages: sudo apt-get install" $$missing; exit 1; \
+	  fi; \
+	fi
 
 install: $(VENV)/.installed
 
@@ -32,14 +49,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@$(BIN)/python -c "import weasyprint" 2>/dev/null || $(MAKE) --no-print-directory pdf-libs
 	touch $@
-
-# WeasyPrint (the PDF cahier) needs pango and harfbuzz from Debian.
-pdf-libs:
-	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; \
-	else echo "The PDF export needs: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; fi
 
 translations: install
 	$(BIN)/pybabel -q compile -d cite_vote/translations
