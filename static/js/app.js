@@ -14,6 +14,11 @@
   function offline() { showMessage(document.body.dataset.offlineMessage); }
   document.addEventListener("htmx:sendError", offline);
   document.addEventListener("htmx:timeout", offline);
+  // A new vote makes older refusals on other cards stale: clear them as it leaves.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!event.detail.elt.closest(".vote")) { return; }
+    document.querySelectorAll(".idea [role=alert]").forEach(function (old) { old.remove(); });
+  });
   // A new answer from the server clears an old connection message.
   document.addEventListener("htmx:afterRequest", function (event) {
     var area = document.getElementById("messages");

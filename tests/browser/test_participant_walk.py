@@ -113,6 +113,7 @@ def test_participant_joins_proposes_comments_and_votes_to_the_budget(page, live_
     # Past the budget: refused, with a message the person understands.
     third.get_by_role("button", name="Ajouter un point").click()
     expect(third.get_by_role("alert")).to_contain_text("Vous n’avez plus de points pour ce défi.")
+    expect(first.get_by_role("alert")).to_have_count(0)  # the older refusal is not left behind
     expect(page.locator("#dots-left .dots-left-count")).to_have_text("0")
     shot(page, "08_refused")
 
