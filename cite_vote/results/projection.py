@@ -138,6 +138,17 @@ def _shown_challenges():
     return Challenge.archived.is_(False), Challenge.phase != "draft"
 
 
+def shown_challenges(forum: Forum) -> list[Challenge]:
+    """The challenges the screen can show: not archived, not draft, in their order."""
+    return list(
+        db.session.scalars(
+            select(Challenge)
+            .where(Challenge.forum_id == forum.id, *_shown_challenges())
+            .order_by(Challenge.position, Challenge.id)
+        )
+    )
+
+
 # --- the version token ------------------------------------------------------------------------
 
 
@@ -208,13 +219,7 @@ def screen_state(forum: Forum, now: datetime, token: str | None = None) -> Scree
     listed alphabetically, without numbers. Closing the challenge reveals the ranking.
     """
     token = token or version_token(forum, now)
-    shown = list(
-        db.session.scalars(
-            select(Challenge)
-            .where(Challenge.forum_id == forum.id, *_shown_challenges())
-            .order_by(Challenge.position, Challenge.id)
-        )
-    )
+    shown = shown_challenges(forum)
     challenge = _pick(forum, shown, now)
     remaining = None
     if forum.timer_ends_at is not None:

@@ -12,12 +12,11 @@ import math
 from flask import Blueprint, make_response, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
 
 from cite_vote.accounts.staff import current_staff, staff_forum
 from cite_vote.errors import NotAllowed, RuleError
 from cite_vote.extensions import db
-from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.models import Forum
 from cite_vote.forums.services import challenge_in_forum
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.results.projection import (
@@ -31,6 +30,7 @@ from cite_vote.results.projection import (
     revoke_screen_token,
     screen_state,
     show_on_screen,
+    shown_challenges,
     start_timer,
     stop_timer,
     version_token,
@@ -131,22 +131,8 @@ def live_by_link(token: str):
 # --- the staff page -------------------------------------------------------------------------------
 
 
-def _shown(forum: Forum) -> list[Challenge]:
-    return list(
-        db.session.scalars(
-            select(Challenge)
-            .where(
-                Challenge.forum_id == forum.id,
-                Challenge.archived.is_(False),
-                Challenge.phase != "draft",
-            )
-            .order_by(Challenge.position, Challenge.id)
-        )
-    )
-
-
 def _control(forum: Forum, *blocks: str, status: int = 200, **forms):
-    shown = _shown(forum)
+    shown = shown_challenges(forum)
     display = forms.pop("display", None)
     if display is None:
         pinned = next((c for c in shown if c.on_screen), None)
@@ -210,7 +196,7 @@ def revoke(slug: str):
 def display(slug: str):
     forum, _user = staff_forum(slug)
     form = DisplayForm()
-    form.set_challenges(_shown(forum))
+    form.set_challenges(shown_challenges(forum))
     if not form.validate_on_submit():
         return _control(forum, "display_panel", status=422, display=form)
     pinned = challenge_in_forum(forum, form.challenge.data) if form.mode.data == "stay" else None

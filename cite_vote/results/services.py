@@ -238,14 +238,6 @@ def participant_may_see(forum: Forum, challenge: Challenge) -> bool:
     return challenge.phase == "closed" or forum.results_public_early
 
 
-def forum_challenges(forum: Forum) -> Select[tuple[Challenge]]:
-    return (
-        select(Challenge)
-        .where(Challenge.forum_id == forum.id, Challenge.archived.is_(False))
-        .order_by(Challenge.position)
-    )
-
-
 # --- how the ranking evolved ------------------------------------------------------------------
 
 

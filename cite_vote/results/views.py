@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from cite_vote.errors import NotAllowed
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
-from cite_vote.forums.services import challenge_in_forum, forum_by_slug
+from cite_vote.forums.services import active_challenges, challenge_in_forum, forum_by_slug
 from cite_vote.htmx import render
 from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
 from cite_vote.results.charts import bar_segments, category_colours, timeline_chart
@@ -33,7 +33,6 @@ from cite_vote.results.services import (
     ORDERS,
     SCOPES,
     challenge_results,
-    forum_challenges,
     ranking_timeline,
 )
 from cite_vote.timeutil import utcnow
@@ -56,7 +55,7 @@ def view_options() -> tuple[str, str]:
 
 def visible_challenges(forum: Forum, viewer: Viewer) -> list[Challenge]:
     challenges = [
-        c for c in db.session.scalars(forum_challenges(forum)) if viewer.may_see(forum, c)
+        c for c in db.session.scalars(active_challenges(forum)) if viewer.may_see(forum, c)
     ]
     if not challenges and not viewer.sees_everything:
         raise NotAllowed(NOT_YET)
@@ -162,7 +161,7 @@ def results_csv(slug: str):
     organiser_viewer(forum)
     order, scope = view_options()
     sep = option("sep", tuple(SEPARATORS), "comma")
-    results = challenge_results(forum, list(db.session.scalars(forum_challenges(forum))))
+    results = challenge_results(forum, list(db.session.scalars(active_challenges(forum))))
     data = csv_bytes(results, order=order, scope=scope, sep=sep)
     db.session.commit()
     name = stamp(forum, scope, order, "csv" if sep == "comma" else "semicolon.csv", utcnow())
@@ -175,7 +174,7 @@ def results_xlsx(slug: str):
     organiser_viewer(forum)
     order, scope = view_options()
     results = challenge_results(
-        forum, list(db.session.scalars(forum_challenges(forum))), with_comments=True
+        forum, list(db.session.scalars(active_challenges(forum))), with_comments=True
     )
     now = utcnow()
     data = xlsx_bytes(forum, results, order=order, scope=scope, generated_at=now)
@@ -190,7 +189,7 @@ def results_xlsx(slug: str):
 def cahier_context(forum: Forum) -> dict:
     order, scope = view_options()
     results = challenge_results(
-        forum, list(db.session.scalars(forum_challenges(forum))), with_comments=True
+        forum, list(db.session.scalars(active_challenges(forum))), with_comments=True
     )
     closed = [r.challenge.phase_changed_at for r in results if r.challenge.phase == "closed"]
     return {
