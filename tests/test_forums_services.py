@@ -73,3 +73,21 @@ def test_name_too_long_is_refused(make_forum):
 def test_open_join_refused_when_tickets_required(make_forum):
     with pytest.raises(NotAllowed):
         join_forum(make_forum(tickets_required=True), "t")
+
+
+@pytest.mark.parametrize(
+    "phase, forum_shows, visible",
+    [
+        ("proposing", True, False),
+        ("voting", False, False),
+        ("voting", True, True),
+        ("closed", False, True),
+    ],
+)
+def test_participants_see_totals_once_closed_or_if_the_forum_shows_them(
+    make_forum, phase, forum_shows, visible
+):
+    from cite_vote.forums.services import totals_visible
+
+    forum = make_forum(phase=phase, show_totals_during_voting=forum_shows)
+    assert totals_visible(forum.challenges[0]) is visible

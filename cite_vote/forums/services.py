@@ -133,6 +133,13 @@ def can_vote(challenge: Challenge) -> bool:
     return challenge.phase == "voting"
 
 
+def totals_visible(challenge: Challenge) -> bool:
+    """Participants see others' totals once closed, or during voting if the forum says so."""
+    return challenge.phase == "closed" or (
+        challenge.phase == "voting" and challenge.forum.show_totals_during_voting
+    )
+
+
 # --- running the room (facilitators) ---------------------------------------------------------
 
 

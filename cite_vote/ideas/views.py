@@ -16,6 +16,7 @@ from cite_vote.forums.services import (
     can_vote,
     challenge_in_forum,
     forum_by_slug,
+    totals_visible,
 )
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas.forms import CommentForm, IdeaForm
@@ -35,13 +36,6 @@ from cite_vote.results.services import rank_ideas
 from cite_vote.votes.services import dots_spent, idea_totals, my_dots
 
 bp = Blueprint("ideas", __name__)
-
-
-def totals_visible(challenge: Challenge) -> bool:
-    """Participants see others' totals once closed, or during voting if the forum says so."""
-    return challenge.phase == "closed" or (
-        challenge.phase == "voting" and challenge.forum.show_totals_during_voting
-    )
 
 
 def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challenge, Participant]:
