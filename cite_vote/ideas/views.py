@@ -47,8 +47,17 @@ def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challeng
     return forum, challenge, participant
 
 
-def cards_context(forum: Forum, challenge: Challenge, participant: Participant, ideas: list[Idea]):
-    """What an idea card needs, for a list of ideas, in a fixed number of queries."""
+def cards_context(
+    forum: Forum,
+    challenge: Challenge,
+    participant: Participant,
+    ideas: list[Idea],
+    spent: int | None = None,
+):
+    """What an idea card needs, for a list of ideas, in a fixed number of queries.
+
+    ``spent`` is given when the caller already knows it (a vote just returned it).
+    """
     ids = [idea.id for idea in ideas]
     show = totals_visible(challenge)
     return {
@@ -60,7 +69,7 @@ def cards_context(forum: Forum, challenge: Challenge, participant: Participant, 
         "show_totals": show,
         "comment_counts": comment_counts(ids),
         "voting": can_vote(challenge),
-        "spent": dots_spent(participant, challenge),
+        "spent": dots_spent(participant, challenge) if spent is None else spent,
     }
 
 

@@ -27,16 +27,16 @@ def set_dots(slug: str, idea_id: int):
     if not form.validate_on_submit():
         message = next(iter(form.errors.values()))[0]
         return error_response(422, message)
-    error, status = None, 200
+    error, status, spent = None, 200, None
     try:
-        services.set_dots(participant, idea, form.dots.data)
+        spent = services.set_dots(participant, idea, form.dots.data).spent
     except RuleError as refused:
         db.session.rollback()
         error, status = refused.message, refused.status
     else:
         db.session.commit()
     if is_htmx():
-        context = cards_context(forum, idea.challenge, participant, [idea])
+        context = cards_context(forum, idea.challenge, participant, [idea], spent=spent)
         return render(
             "votes/dots.html",
             "idea_card",
