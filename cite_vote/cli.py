@@ -141,16 +141,17 @@ def register(app: Flask) -> None:
     @app.cli.command("verify")
     @click.argument("slug")
     def verify(slug: str) -> None:
-        """Replay the ledger and check it gives exactly the stored totals (exit 1 if not).
+        """Check the dots against the ledger and the rules (exit 1 and name each breach).
 
         The report is per challenge: its ledger entries, the dots they add up to, and every
-        vote or ballot that disagrees with the replay.
+        vote or ballot that disagrees with the replay or breaks a rule (dots on an idea that
+        is not visible, a holding over the cap, a ballot over the budget).
         """
         from sqlalchemy import func, select
 
         from cite_vote.forums.models import Challenge, Forum
         from cite_vote.votes.models import LedgerEntry
-        from cite_vote.votes.services import ledger_differences
+        from cite_vote.votes.services import rule_breaches
 
         forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
         if forum is None:
@@ -169,7 +170,7 @@ def register(app: Flask) -> None:
         failed = 0
         for challenge in challenges:
             entries, dots = ledger.get(challenge.id, (0, 0))
-            problems = ledger_differences([challenge.id])
+            problems = rule_breaches([challenge.id])
             state = "OK" if not problems else f"{len(problems)} DIFFERENCE(S)"
             click.echo(
                 f"{challenge.position}. {challenge.title} [{challenge.phase}]: {state} "
@@ -180,7 +181,7 @@ def register(app: Flask) -> None:
             failed += bool(problems)
         if failed:
             click.echo(
-                f"{slug}: {failed} challenge(s) where the ledger and the stored totals differ."
+                f"{slug}: {failed} challenge(s) where the dots break the ledger or the rules."
             )
             raise SystemExit(1)
-        click.echo(f"{slug}: the ledger gives exactly the stored totals.")
+        click.echo(f"{slug}: the ledger gives exactly the stored totals and every rule holds.")

@@ -113,3 +113,25 @@ def test_backup_copies_the_sqlite_database(runner, db, tmp_path, make_forum):
         assert copy.execute("SELECT slug FROM forums").fetchall() == [("sauvegarde",)]
     again = runner.invoke(args=["backup", str(target)])
     assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_verify_names_each_broken_rule_even_when_the_arithmetic_agrees(
+    runner, db, make_forum, make_participant, make_idea
+):
+    forum = make_forum(slug="rules", phase="voting", dot_budget=5, dot_cap=3)
+    stranded, crowded = (make_idea(forum.challenges[0], title=t) for t in ("Cachée", "Pleine"))
+    person = make_participant(forum)
+    set_dots(person, stranded, 2)
+    set_dots(person, crowded, 3)
+    db.session.commit()
+    assert runner.invoke(args=["verify", "rules"]).exit_code == 0
+    # What the moderation race left behind: dots on a hidden idea that still count, and
+    # settings that no ballot can meet (the ledger replays to exactly these totals).
+    stranded.status = "hidden"
+    forum.dot_cap, forum.dot_budget = 2, 4
+    db.session.commit()
+    result = runner.invoke(args=["verify", "rules"])
+    assert result.exit_code == 1
+    assert f"idea {stranded.id}: 2 dots on an idea that is hidden" in result.output
+    assert f"idea {crowded.id}: 3 dots over the cap of 2" in result.output
+    assert "ballot of 5 dots outside the budget of 4" in result.output

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
-import re
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,64 +11,16 @@ from sqlalchemy import func, select
 
 from cite_vote.votes.models import Ballot, Vote
 from cite_vote.votes.services import ledger_differences
+from tests.server import gunicorn_server, participant_tab
 
 pytestmark = pytest.mark.server
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def gunicorn(app, database_url, tmp_path):
     """gunicorn with 4 workers on the test database (SQLite in WAL mode, or PostgreSQL)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "CITE_VOTE_DATABASE_URL": database_url,
-        "CITE_VOTE_SECRET_KEY": "concurrency-test-secret",
-        "CITE_VOTE_RATELIMIT_ENABLED": "false",
-    }
-    log_path = tmp_path / "gunicorn.log"
-    log = log_path.open("w")  # noqa: SIM115 (open for the server's whole life)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "4",
-            "--threads",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url + "/healthz", timeout=5)
-            break
-        except requests.RequestException:  # not listening yet, or a worker still booting
-            if process.poll() is not None:
-                pytest.fail(log_path.read_text())
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start")
-    yield url
-    process.terminate()
-    process.wait(timeout=15)
-    log.close()
+    with gunicorn_server(database_url, tmp_path) as server:
+        yield server.url
 
 
 def test_cannot_exceed_budget_or_cap_under_concurrent_requests(
@@ -89,12 +34,8 @@ def test_cannot_exceed_budget_or_cap_under_concurrent_requests(
 
     def tab(person) -> requests.Session:
         """A browser tab of this person: its own Flask session and CSRF token, same identity."""
-        session = requests.Session()
-        session.cookies.set(cookie, person.token)
-        page = session.get(f"{gunicorn}/f/{forum.slug}/c/{challenge.id}", timeout=10)
-        assert page.status_code == 200
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        session.headers.update({"X-CSRFToken": token, "HX-Request": "true"})
+        session = participant_tab(gunicorn, cookie, person, f"/f/{forum.slug}/c/{challenge.id}")
+        session.headers.update({"HX-Request": "true"})
         return session
 
     rng = random.Random(2018)

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cite_vote.accounts.models import Participant
 from cite_vote.errors import RuleError, Unknown
 from cite_vote.extensions import db
-from cite_vote.forums.models import Challenge
+from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import Idea
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
@@ -50,11 +50,29 @@ def hold_challenge(challenge_id: int, *, exclusive: bool = False) -> None:
 
     Votes share the lock and run side by side; staff changes that move many participants'
     dots wait for votes in flight and make new ones wait, so no vote lands on an idea between
-    its refund and its status change. On SQLite the database write lock already serialises.
+    its refund and its status change. SQLite has no row locks (it ignores ``FOR UPDATE``): there
+    the database's write lock is taken here, before any read that a decision depends on, so
+    every change to dots runs alone from its first read to its commit.
     """
+    if take_write_lock():
+        return
     db.session.execute(
         select(Challenge.id).where(Challenge.id == challenge_id).with_for_update(read=not exclusive)
     ).all()
+
+
+def take_write_lock() -> bool:
+    """On SQLite, start the transaction with ``BEGIN IMMEDIATE``; False on other databases.
+
+    pysqlite opens a transaction only at the first write, so the reads before it see whatever
+    other writers commit meanwhile. A transaction that already wrote holds the lock already.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
 
 
 def lock_ballot(participant_id: int, challenge_id: int) -> int:
@@ -269,6 +287,49 @@ def ledger_differences(challenge_ids: list[int]) -> list[str]:
         f"participant {p} challenge {c}: ballot {spent.get((p, c), 0)}, votes {held.get((p, c), 0)}"
         for p, c in sorted(set(held) | set(spent))
         if held.get((p, c), 0) != spent.get((p, c), 0)
+    ]
+    return problems
+
+
+def rule_breaches(challenge_ids: list[int]) -> list[str]:
+    """Every broken rule in these challenges, named; [] when the dots are all as they must be.
+
+    The arithmetic (ledger replay equals the stored votes, ballots equal the sum of their
+    votes) and the rules themselves: no dots on an idea that is not visible, no holding over
+    the cap, no ballot over the budget, nothing negative.
+    """
+    if not challenge_ids:
+        return []
+    problems = ledger_differences(challenge_ids)
+    held = db.session.execute(
+        select(Vote.participant_id, Vote.idea_id, Vote.dots, Idea.status, Forum.dot_cap)
+        .join(Idea, Idea.id == Vote.idea_id)
+        .join(Challenge, Challenge.id == Vote.challenge_id)
+        .join(Forum, Forum.id == Challenge.forum_id)
+        .where(Vote.challenge_id.in_(challenge_ids), Vote.dots != 0)
+        .order_by(Vote.idea_id, Vote.participant_id)
+    )
+    for participant_id, idea_id, dots, status, cap in held:
+        where = f"participant {participant_id} idea {idea_id}"
+        if dots < 0:
+            problems.append(f"{where}: {dots} dots (negative)")
+        if dots > cap:
+            problems.append(f"{where}: {dots} dots over the cap of {cap}")
+        if status != "visible":
+            problems.append(f"{where}: {dots} dots on an idea that is {status}")
+    ballots = db.session.execute(
+        select(Ballot.participant_id, Ballot.challenge_id, Ballot.dots_spent, Forum.dot_budget)
+        .join(Challenge, Challenge.id == Ballot.challenge_id)
+        .join(Forum, Forum.id == Challenge.forum_id)
+        .where(
+            Ballot.challenge_id.in_(challenge_ids),
+            (Ballot.dots_spent > Forum.dot_budget) | (Ballot.dots_spent < 0),
+        )
+        .order_by(Ballot.challenge_id, Ballot.participant_id)
+    )
+    problems += [
+        f"participant {p} challenge {c}: ballot of {spent} dots outside the budget of {budget}"
+        for p, c, spent, budget in ballots
     ]
     return problems
 
