@@ -20,11 +20,12 @@ def create_app(config: dict | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from cite_vote.config import from_environment
+    from cite_vote.config import engine_options, from_environment
 
     app.config.from_mapping(from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
     from cite_vote import models  # noqa: F401  (registers every table)
     from cite_vote.extensions import babel, csrf, db, limiter, migrate, select_locale

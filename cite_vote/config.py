@@ -37,7 +37,10 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": env.get("CITE_VOTE_DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # How long a request waits for the database before answering 503 (busy / away): well
+        # under htmx's 15 s, so the phone hears "not saved, retry" instead of timing out.
+        "DATABASE_BUSY_TIMEOUT": float(env.get("CITE_VOTE_DATABASE_BUSY_TIMEOUT", "5")),
+        "DATABASE_CONNECT_TIMEOUT": int(env.get("CITE_VOTE_DATABASE_CONNECT_TIMEOUT", "5")),
         "PRODUCTION": production,
         # A phone stays on a page for hours: the CSRF token must not expire under it.
         "WTF_CSRF_TIME_LIMIT": None,
@@ -58,3 +61,26 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": _bool(env.get("CITE_VOTE_RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
     }
+
+
+def engine_options(config: dict) -> dict:
+    """SQLAlchemy engine options for the configured database, with its time limits.
+
+    SQLite waits at most ``DATABASE_BUSY_TIMEOUT`` seconds for another writer's lock (a
+    backup, a long staff action, an outside connection); PostgreSQL gives up connecting after
+    ``DATABASE_CONNECT_TIMEOUT`` seconds, so an unreachable server does not hang the workers,
+    and waits for a row lock no longer than SQLite waits for its lock.
+    Connections are checked before use, so a restarted server costs one failed request at most.
+    """
+    url = str(config["SQLALCHEMY_DATABASE_URI"])
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": config["DATABASE_BUSY_TIMEOUT"]}
+    elif url.startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": config["DATABASE_CONNECT_TIMEOUT"],
+            # A lock held elsewhere (a long script, a stuck transaction) times out like SQLite's.
+            "options": f"-c lock_timeout={int(config['DATABASE_BUSY_TIMEOUT'] * 1000)}",
+        }
+        options["pool_timeout"] = config["DATABASE_BUSY_TIMEOUT"]
+    return {**options, **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}

@@ -55,14 +55,16 @@ def participant_key() -> str:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets readers and the writer work at once; foreign keys are off in SQLite by default."""
+    """WAL lets readers and the writer work at once; foreign keys are off in SQLite by default.
+
+    The busy timeout is the driver's ``timeout`` (see ``config.engine_options``).
+    """
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -7,6 +7,8 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -24,7 +26,11 @@ MESSAGES = {
     422: _l("Some fields need correcting."),
     429: _l("Too many attempts. Wait a moment and try again."),
     500: _l("Something went wrong on our side. Try again in a moment."),
+    503: _l("The server is busy: what you just did was not saved. Try again in a few seconds."),
 }
+
+# Seconds a client is asked to wait when the database is busy or away (a 503).
+RETRY_AFTER = 5
 
 # Each language is named in itself, so these are not translated.
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
@@ -82,6 +88,22 @@ def init_app(app: Flask) -> None:
             return error.get_response()
         status = error.code or 500
         return error_response(status, MESSAGES.get(status, MESSAGES[400]))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(SQLAlchemyTimeoutError)
+    def database_unavailable(error: Exception):
+        """The database is locked by another writer or cannot be reached: 503, retry soon.
+
+        Nothing was saved (the transaction is rolled back), so the person can simply retry;
+        a vote states its target, so a retry cannot count twice.
+        """
+        app.logger.warning("Database unavailable on %s: %s", request.path, error)
+        from cite_vote.extensions import db
+
+        db.session.rollback()
+        response = error_response(503, MESSAGES[503])
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

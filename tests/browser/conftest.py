@@ -67,9 +67,18 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(database_url):
+def live_server_config() -> dict:
+    """Override in a test module to change the live server's settings."""
+    return {}
+
+
+@pytest.fixture
+def live_server(database_url, live_server_config):
     """The app served on a free port of 127.0.0.1, with CSRF on, as in production."""
-    app = make_test_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None, TESTING=False)
+    app = make_test_app(
+        database_url,
+        **{"WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "TESTING": False, **live_server_config},
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()

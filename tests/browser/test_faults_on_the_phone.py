@@ -1,0 +1,57 @@
+"""A vote the server could not save says so on the phone, and a retry then counts once."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from cite_vote.extensions import db
+from cite_vote.forums.services import add_challenge, create_forum
+from cite_vote.ideas.models import Idea
+from tests.browser.helpers import shot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server_config():
+    return {"DATABASE_BUSY_TIMEOUT": 0.5}
+
+
+@pytest.fixture
+def voting_room(live_server):
+    with live_server.app.app_context():
+        forum = create_forum(slug="panne", title="Forum en panne", join_code="PANNE2")
+        challenge = add_challenge(forum, title="Un défi", question="Que faire ?", phase="voting")
+        db.session.add(Idea(challenge_id=challenge.id, title="Une idée solide"))
+        db.session.commit()
+        return challenge.id
+
+
+def test_a_vote_refused_by_a_busy_server_says_so_and_a_retry_counts_once(
+    page, live_server, voting_room, database_url
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's database-wide write lock")
+    page.goto(f"{live_server.url}/j/PANNE2")
+    page.get_by_role("button", name="Entrer dans le forum").click()
+    page.get_by_text("Un défi").click()
+    plus = page.locator("li.idea").first.get_by_role("button", name="Ajouter un point")
+
+    outside = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    outside.execute("BEGIN IMMEDIATE")  # a backup or a script holds the write lock
+    try:
+        plus.click()
+        expect(page.locator("#messages")).to_contain_text("n’a pas été enregistrée")
+        expect(page.locator("#dots-left .dots-left-count")).to_have_text("5")
+        shot(page, "20_busy_vote")
+    finally:
+        outside.execute("ROLLBACK")
+        outside.close()
+
+    plus.click()
+    expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
+    page.reload()
+    expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
