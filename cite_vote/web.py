@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, flash, get_flashed_messages, make_response, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -50,6 +52,22 @@ def error_response(status: int, message):
     response.headers["HX-Reswap"] = "outerHTML"
     response.vary.add("HX-Request")
     return response
+
+
+def discard_session() -> None:
+    """End the request's database session, even on a connection that died under it.
+
+    After a database restart, rolling back on a dead connection raises again; the connection
+    is then invalidated (the pool opens a fresh one) rather than turning a 503 into a 500.
+    """
+    from cite_vote.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError:
+        with contextlib.suppress(DBAPIError):
+            db.session.invalidate()
+        db.session.registry.clear()
 
 
 def language_url(code: str) -> str:
@@ -98,20 +116,25 @@ def init_app(app: Flask) -> None:
         a vote states its target, so a retry cannot count twice.
         """
         app.logger.warning("Database unavailable on %s: %s", request.path, error)
-        from cite_vote.extensions import db
-
-        db.session.rollback()
+        discard_session()
         response = error_response(503, MESSAGES[503])
         response.headers["Retry-After"] = str(RETRY_AFTER)
         return response
 
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        """A connection lost mid-request is the database going away; anything else is a bug."""
+        if error.connection_invalidated:
+            return database_unavailable(error)
+        return unexpected(error)
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error on %s", request.path)
-        from cite_vote.extensions import db
-
-        db.session.rollback()
+        discard_session()
         return error_response(500, MESSAGES[500])
+
+    app.teardown_appcontext(lambda _error: discard_session())
 
     @app.before_request
     def refuse_nul_characters():
