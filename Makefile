@@ -11,9 +11,12 @@ export FLASK_APP := cite_vote
 
 .PHONY: run test test-pg setup system-deps install translations db demo browser lint format i18n bench clean
 
+# Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
+# the machine's address on the room's network.
 run: setup db demo
 	@$(BIN)/flask demo-info --host $(HOST) --port $(PORT)
 	CITE_VOTE_SECRET_KEY="$$(cat instance/secret_key)" \
+	CITE_VOTE_PUBLIC_URL="$$($(BIN)/flask public-url --host $(HOST) --port $(PORT))" \
 	  $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: setup browser

@@ -26,6 +26,13 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind N proxies: the client's address (rate limits) and scheme (Secure cookies,
+        # links) come from their X-Forwarded-* headers, trusting only the last N hops.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from cite_vote import models  # noqa: F401  (registers every table)
     from cite_vote.extensions import babel, csrf, db, limiter, migrate, select_locale

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 import click
-from flask import Flask, url_for
+from flask import Flask
 
 from cite_vote.accounts.models import ROLES
 from cite_vote.accounts.services import create_staff_user
@@ -69,20 +69,28 @@ def register(app: Flask) -> None:
         """Print the demo forum's join code and the URLs to open."""
         from cite_vote.forums.demo import DEMO_SLUG
         from cite_vote.forums.services import forum_by_slug
+        from cite_vote.links import public_url, served_url
 
-        base = f"http://{host}:{port}"
+        base = app.config["PUBLIC_URL"] or served_url(host, port)
         with app.test_request_context(base_url=base):
             forum = forum_by_slug(DEMO_SLUG)
             click.echo("")
             click.echo(f"  cite-vote is starting on {base}/")
             click.echo(f"  Demo forum:  {forum.title}")
             click.echo(f"  Join code:   {forum.join_code}")
-            click.echo(
-                f"  Join link:   {url_for('forums.join', code=forum.join_code, _external=True)}"
-            )
-            click.echo(f"  Forum page:  {url_for('forums.forum', slug=forum.slug, _external=True)}")
-            click.echo(f"  Staff login: {url_for('accounts.login', _external=True)}")
+            click.echo(f"  Join link:   {public_url('forums.join', code=forum.join_code)}")
+            click.echo(f"  Forum page:  {public_url('forums.forum', slug=forum.slug)}")
+            click.echo(f"  Staff login: {public_url('accounts.login')}")
             click.echo("")
+
+    @app.cli.command("public-url")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=8000, type=int)
+    def public_url_command(host: str, port: int) -> None:
+        """Print the address phones should use: CITE_VOTE_PUBLIC_URL, or the LAN's."""
+        from cite_vote.links import served_url
+
+        click.echo(app.config["PUBLIC_URL"] or served_url(host, port))
 
     @app.cli.command("phase")
     @click.argument("slug")

@@ -33,6 +33,9 @@ def from_environment(instance_path: str) -> dict:
         secret = key_file.read_text().strip() if key_file.exists() else DEV_SECRET_KEY
     if production and secret == DEV_SECRET_KEY:
         raise ConfigError("CITE_VOTE_SECRET_KEY must be set to a long random value in production.")
+    public_url = env.get("CITE_VOTE_PUBLIC_URL", "").strip().rstrip("/")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise ConfigError("CITE_VOTE_PUBLIC_URL must start with http:// or https://.")
     default_db = "sqlite:///" + str(Path(instance_path) / "cite_vote.sqlite3")
     return {
         "SECRET_KEY": secret,
@@ -42,6 +45,10 @@ def from_environment(instance_path: str) -> dict:
         "DATABASE_BUSY_TIMEOUT": float(env.get("CITE_VOTE_DATABASE_BUSY_TIMEOUT", "5")),
         "DATABASE_CONNECT_TIMEOUT": int(env.get("CITE_VOTE_DATABASE_CONNECT_TIMEOUT", "5")),
         "PRODUCTION": production,
+        # The address phones use (printed links, QR codes, tickets); empty: the request's own.
+        "PUBLIC_URL": public_url or None,
+        # How many reverse proxies stand in front of the app (their X-Forwarded-* are trusted).
+        "PROXY_COUNT": int(env.get("CITE_VOTE_PROXY_COUNT", "0")),
         # A phone stays on a page for hours: the CSRF token must not expire under it.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": False,

@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 from cite_vote.errors import RuleError
 from cite_vote.forums.services import PHASE_LABELS
 from cite_vote.htmx import is_htmx, render
+from cite_vote.links import public_url
 
 MESSAGES = {
     400: _l("The request could not be understood. Reload the page and try again."),
@@ -38,6 +39,11 @@ RETRY_AFTER = 5
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 ROLE_LABELS = {"organiser": _l("Organiser"), "facilitator": _l("Facilitator")}
+
+HTTPS_MESSAGE = _l(
+    "This site must be opened with https:// (its cookies are secure): "
+    "forms cannot work over plain http."
+)
 
 CSRF_MESSAGE = _l("This form has expired or came from elsewhere. Reload the page and try again.")
 
@@ -98,6 +104,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(_error: CSRFError):
+        if app.config["SESSION_COOKIE_SECURE"] and not request.is_secure:
+            # The browser drops a Secure cookie sent over plain HTTP: no form can ever pass.
+            app.logger.warning("Form refused over plain HTTP with Secure cookies: serve HTTPS")
+            return error_response(400, HTTPS_MESSAGE)
         return error_response(400, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
@@ -155,6 +165,7 @@ def init_app(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "language_url": language_url,
             "role_labels": ROLE_LABELS,
+            "public_url": public_url,
         }
 
     @app.after_request

@@ -45,6 +45,7 @@ from cite_vote.forums.setup import (
 )
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas.models import Idea
+from cite_vote.links import public_url
 
 bp = Blueprint("manage", __name__, url_prefix="/staff")
 
@@ -402,7 +403,7 @@ def print_tickets(slug: str):
     cards = [
         (ticket, url, qr_svg(url, scale=4, title=ticket.code))
         for ticket in chosen
-        for url in [url_for("tickets.join", code=ticket.code, _external=True)]
+        for url in [public_url("tickets.join", code=ticket.code)]
     ]
     per_page = 10
     pages = [cards[i : i + per_page] for i in range(0, len(cards), per_page)]

@@ -8,6 +8,7 @@ staff page, which facilitators and organisers of the forum may use.
 from __future__ import annotations
 
 import math
+from urllib.parse import urlsplit
 
 from flask import Blueprint, make_response, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import challenge_in_forum
 from cite_vote.htmx import done, is_htmx, render
+from cite_vote.links import public_url
 from cite_vote.results.projection import (
     ROTATE_SECONDS,
     TIMER_MAX_MINUTES,
@@ -63,10 +65,10 @@ def _screen(forum: Forum, state: ScreenState, live_endpoint: str, live_args: dic
     """The whole screen (the join code and QR around the live block), or the live block alone."""
     context = {}
     if not is_htmx():
-        join_url = url_for("forums.join", code=forum.join_code, _external=True)
+        join_url = public_url("forums.join", code=forum.join_code)
         context = {
             "join_url": join_url,
-            "join_host": Markup("<strong>{}</strong>").format(request.host),
+            "join_host": Markup("<strong>{}</strong>").format(urlsplit(join_url).netloc),
             "qr": join_qr(join_url),
         }
     response = render(
@@ -168,7 +170,7 @@ def _here(forum: Forum) -> str:
 def control(slug: str):
     forum, _user = staff_forum(slug)
     token = session.pop(FRESH_LINK_KEY, None)
-    fresh_link = url_for(".by_link", token=token, _external=True) if token else None
+    fresh_link = public_url("screen.by_link", token=token) if token else None
     return _control(forum, fresh_link=fresh_link)
 
 
@@ -180,7 +182,7 @@ def regenerate(slug: str):
     if not is_htmx():
         session[FRESH_LINK_KEY] = token
         return done(_here(forum))
-    fresh_link = url_for(".by_link", token=token, _external=True)
+    fresh_link = public_url("screen.by_link", token=token)
     return _control(forum, "link_panel", fresh_link=fresh_link)
 
 

@@ -1,0 +1,104 @@
+"""Settings for a real room and a real server: the public address, proxies, HTTPS.
+
+Phones cannot open a link to 0.0.0.0 or to whatever address the projector laptop used:
+printed links and QR codes use the configured public address. Behind a reverse proxy the
+client's address and scheme come from the proxy's headers, trusting only as many hops as
+configured. Production over plain HTTP says why its forms cannot work.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import request
+
+from cite_vote.config import ConfigError, from_environment
+from cite_vote.forums.setup import generate_tickets
+from cite_vote.links import served_url
+from tests.conftest import make_test_app
+
+PUBLIC = "https://forum.example.org"
+
+
+@pytest.mark.parametrize("app_config", [{"PUBLIC_URL": PUBLIC}])
+def test_printed_tickets_and_the_projected_qr_code_use_the_public_address(
+    client, db, make_forum, make_staff, staff_login, app_config
+):
+    forum = make_forum(phase="voting")
+    organiser = make_staff("organiser", owns=[forum])
+    ticket = generate_tickets(forum, 1)[0]
+    db.session.commit()
+    staff_login(client, organiser)
+    sheet = client.get(f"/staff/f/{forum.slug}/tickets/print").text
+    assert f"{PUBLIC}/t/{ticket.code}" in sheet and "cite.test" not in sheet
+    settings = client.get(f"/staff/f/{forum.slug}/settings").text
+    assert f"{PUBLIC}/j/{forum.join_code}" in settings
+    screen = client.get(f"/f/{forum.slug}/screen").text
+    assert "<strong>forum.example.org</strong>" in screen and "cite.test" not in screen
+
+
+def test_without_a_public_address_links_follow_the_request(
+    client, db, make_forum, make_staff, staff_login
+):
+    forum = make_forum()
+    staff_login(client, make_staff("organiser", owns=[forum]))
+    assert (
+        f"http://cite.test/j/{forum.join_code}"
+        in client.get(f"/staff/f/{forum.slug}/settings").text
+    )
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", ""])
+def test_a_wildcard_host_prints_an_address_phones_can_open(host):
+    url = served_url(host, 8000)
+    assert url.startswith("http://") and url.endswith(":8000")
+    assert "0.0.0.0" not in url and "[::]" not in url and "//:" not in url
+
+
+def test_a_named_host_is_printed_as_it_is():
+    assert served_url("192.168.1.20", 8080) == "http://192.168.1.20:8080"
+
+
+def test_a_public_address_without_a_scheme_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("CITE_VOTE_PUBLIC_URL", "forum.example.org")
+    with pytest.raises(ConfigError, match="CITE_VOTE_PUBLIC_URL"):
+        from_environment(str(tmp_path))
+    monkeypatch.setenv("CITE_VOTE_PUBLIC_URL", PUBLIC + "/")
+    assert from_environment(str(tmp_path))["PUBLIC_URL"] == PUBLIC
+
+
+def whoami_app(database_url, **config):
+    app = make_test_app(database_url, **config)
+    app.add_url_rule(
+        "/_whoami", "whoami", lambda: f"{request.remote_addr} {request.scheme} {request.host}"
+    )
+    return app
+
+
+FORWARDED = {
+    "X-Forwarded-For": "203.0.113.7, 198.51.100.1",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "forum.example.org",
+}
+
+
+def test_behind_one_proxy_the_client_address_and_scheme_come_from_its_headers(database_url):
+    app = whoami_app(database_url, PROXY_COUNT=1, SERVER_NAME=None)
+    seen = app.test_client().get("/_whoami", headers=FORWARDED).text
+    assert seen == "198.51.100.1 https forum.example.org"  # only the last hop is trusted
+
+
+def test_without_a_proxy_forwarded_headers_are_ignored(database_url):
+    app = whoami_app(database_url, SERVER_NAME=None)
+    seen = app.test_client().get("/_whoami", headers=FORWARDED).text
+    assert seen == "127.0.0.1 http localhost"
+
+
+def test_secure_cookies_over_plain_http_say_to_use_https(app, client, make_forum):
+    app.config.update(WTF_CSRF_ENABLED=True, SESSION_COOKIE_SECURE=True)
+    forum = make_forum()
+    response = client.post("/", data={"code": forum.join_code})
+    assert response.status_code == 400
+    assert "https://" in response.text
+    assert re.search(r"https://.*http", response.text)
