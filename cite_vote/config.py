@@ -64,7 +64,14 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("CITE_VOTE_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ["fr", "en"],
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        "RATELIMIT_STORAGE_URI": env.get("CITE_VOTE_RATELIMIT_STORAGE_URI", "memory://"),
+        # Every worker of this host counts in one file (cite_vote.ratelimits); several hosts
+        # share their counters through Redis (redis://...).
+        "RATELIMIT_STORAGE_URI": env.get(
+            "CITE_VOTE_RATELIMIT_STORAGE_URI",
+            "sqlite:///" + str(Path(instance_path) / "ratelimits.sqlite3"),
+        ),
+        # A limiter whose storage fails lets people through (and logs): never a locked room.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_ENABLED": _bool(env.get("CITE_VOTE_RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
     }

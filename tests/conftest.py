@@ -60,6 +60,7 @@ def make_test_app(database_url: str, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",  # a test that counts gives its own storage
         "SERVER_NAME": "cite.test",
         **overrides,
     }
