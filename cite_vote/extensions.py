@@ -37,10 +37,10 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # Writing limits: no person proposes ten ideas a minute, but a script could. Joining is limited
-# per address, generously, because a whole room may reach us through one NAT address.
+# per address and forum by the forum's expected size (forums.services.joins_per_minute), since
+# a whole room may reach us through one NAT address.
 PROPOSE_LIMIT = "10 per minute"
 COMMENT_LIMIT = "20 per minute"
-JOIN_LIMIT = "300 per minute"
 
 
 def participant_key() -> str:

@@ -56,6 +56,7 @@ NEW_FORUM_DEFAULTS = {
     "dot_cap": 3,
     "shortlist_size": 5,
     "cross_group_min": 3,
+    "expected_participants": 200,
     "projection_mode": "blind",
 }
 

@@ -30,6 +30,7 @@ from cite_vote.forums.setup import (
     BUDGET_MAX,
     CATEGORIES_MAX,
     CATEGORY_MAX,
+    EXPECTED_MAX,
     SLUG_MAX,
     SLUG_PATTERN,
     TICKETS_PER_BATCH,
@@ -110,6 +111,11 @@ class ForumForm(FlaskForm):
     dot_cap = whole_number(
         _l("Most dots on one idea"), 1, BUDGET_MAX, _l("The cap per idea is between 1 and 100.")
     )
+    # Left empty, the forum keeps what it had (200 for a new one).
+    expected_participants = WholeNumberField(
+        _l("People expected"),
+        validators=[Optional(), in_range(1, EXPECTED_MAX, _l("Between 1 and 100,000 people."))],
+    )
     show_totals_during_voting = BooleanField(_l("Participants see the totals while voting"))
     premoderation = BooleanField(_l("Ideas and comments wait for a facilitator before showing"))
     tickets_required = BooleanField(_l("Joining needs a printed ticket (one person, one budget)"))
@@ -172,6 +178,11 @@ class ForumForm(FlaskForm):
             "projection_mode": self.projection_mode.data,
             "shortlist_size": self.shortlist_size.data,
             "cross_group_min": self.cross_group_min.data,
+            **(
+                {"expected_participants": self.expected_participants.data}
+                if self.expected_participants.data is not None
+                else {}
+            ),
         }
 
 

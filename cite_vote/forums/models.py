@@ -33,6 +33,8 @@ class Forum(db.Model):
     results_public_early: Mapped[bool] = mapped_column(default=False)
     shortlist_size: Mapped[int] = mapped_column(default=5)
     cross_group_min: Mapped[int] = mapped_column(default=3)
+    # How many people the organisers expect: sets how many may join per minute from one address.
+    expected_participants: Mapped[int] = mapped_column(default=200, server_default="200")
     projection_mode: Mapped[str] = mapped_column(String(10), default="blind")
     screen_token_hash: Mapped[str | None] = mapped_column(String(64))
     screen_rotate: Mapped[bool] = mapped_column(default=True)
@@ -50,6 +52,7 @@ class Forum(db.Model):
         CheckConstraint("dot_budget >= 1", name="budget_positive"),
         CheckConstraint("dot_cap >= 1", name="cap_positive"),
         CheckConstraint("projection_mode in ('blind', 'live')", name="projection_mode"),
+        CheckConstraint("expected_participants >= 1", name="expected_positive"),
     )
 
     @property

@@ -196,3 +196,19 @@ def change_phase(
             target.phase_changed_at = utcnow()
     db.session.flush()
     return targets
+
+
+# However small the forum, a table of people behind one address can join at once.
+JOINS_PER_MINUTE_FLOOR = 60
+
+
+def joins_per_minute(forum: Forum | None) -> int:
+    """How many people may join ``forum`` within a minute from one address.
+
+    A room reaches the forum through the venue's one address: the whole expected room may join
+    in a minute, so no one is locked out of their own forum, while a script making thousands
+    of identities from one address is stopped.
+    """
+    if forum is None:
+        return JOINS_PER_MINUTE_FLOOR
+    return max(JOINS_PER_MINUTE_FLOOR, forum.expected_participants)

@@ -44,6 +44,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATEGORY_MAX = 80
 CATEGORIES_MAX = 30
 BUDGET_MAX = 100
+EXPECTED_MAX = 100_000
 # Settings that decide how many dots a person holds: changing them mid-vote would let some
 # people spend more than others.
 VOTE_SETTINGS = ("dot_budget", "dot_cap", "tickets_required")
@@ -61,6 +62,7 @@ EDITABLE_SETTINGS = (
     "projection_mode",
     "shortlist_size",
     "cross_group_min",
+    "expected_participants",
 )
 
 TICKET_CODE_LENGTH = 10  # 31**10 ≈ 8·10^14 codes: not guessed by trying, short enough to type

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from sqlalchemy import func, select
 
 from cite_vote.accounts.identity import (
@@ -14,9 +15,15 @@ from cite_vote.accounts.identity import (
 )
 from cite_vote.accounts.services import join_forum, new_token
 from cite_vote.errors import RuleError
-from cite_vote.extensions import JOIN_LIMIT, db, limiter
+from cite_vote.extensions import db, limiter
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
-from cite_vote.forums.services import active_challenges, forum_by_join_code, forum_by_slug
+from cite_vote.forums.models import Forum
+from cite_vote.forums.services import (
+    active_challenges,
+    forum_by_join_code,
+    forum_by_slug,
+    joins_per_minute,
+)
 from cite_vote.htmx import done, render
 from cite_vote.ideas.models import Idea
 from cite_vote.votes.services import spent_by_challenge
@@ -47,10 +54,32 @@ def find():
     return render("forums/home.html", "join_form", form=form, status=422)
 
 
+def _joining_forum() -> Forum | None:
+    """The forum of the join code in the address, looked up once per request."""
+    if "joining_forum" not in g:
+        g.joining_forum = forum_by_join_code((request.view_args or {}).get("code", ""))
+    return g.joining_forum
+
+
+def _join_limit() -> str:
+    return f"{joins_per_minute(_joining_forum())} per minute"
+
+
+def _join_key() -> str:
+    forum = _joining_forum()
+    return f"join:{forum.id if forum else '-'}:{get_remote_address()}"
+
+
+def _already_joined() -> bool:
+    """A phone already in the forum (changing its name, say) is never held back."""
+    forum = _joining_forum()
+    return forum is not None and current_participant(forum) is not None
+
+
 @bp.route("/j/<code>", methods=["GET", "POST"])
-@limiter.limit(JOIN_LIMIT, methods=["POST"])
+@limiter.limit(_join_limit, key_func=_join_key, exempt_when=_already_joined, methods=["POST"])
 def join(code: str):
-    forum = forum_by_join_code(code)
+    forum = _joining_forum()
     if forum is None:
         abort(404)
     participant = current_participant(forum)
