@@ -23,7 +23,7 @@ test: setup browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The whole suite against PostgreSQL (a throwaway database is made on the server named here).
-test-pg: setup
+test-pg: setup browser
 	CITE_VOTE_TEST_DATABASE_URL=$${CITE_VOTE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
@@ -74,14 +74,19 @@ db: setup
 demo: db
 	$(BIN)/flask demo
 
-# Debian's chromium for the real-browser tests (no browser download: Playwright drives this one).
+# Debian packages the tests drive: chromium for the real-browser tests (no browser download:
+# Playwright drives this one), nginx and openssl for the HTTPS deployment walk, redis-server
+# for the shared rate-limit counters.
+TEST_PACKAGES := chromium nginx openssl redis-server
+
 browser:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && apt-get install -y -qq chromium; \
+	  echo "Installing Debian packages for the tests:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else \
-	  echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
+	  echo "The tests need these Debian packages: sudo apt-get install" $$missing; exit 1; \
 	fi
 
 lint: install

@@ -55,3 +55,27 @@ def test_a_vote_refused_by_a_busy_server_says_so_and_a_retry_counts_once(
     expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
     page.reload()
     expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
+
+
+def test_a_server_error_on_a_vote_is_shown_not_swallowed(page, live_server, voting_room):
+    page.goto(f"{live_server.url}/j/PANNE2")
+    page.get_by_role("button", name="Entrer dans le forum").click()
+    page.get_by_text("Un défi").click()
+    plus = page.locator("li.idea").first.get_by_role("button", name="Ajouter un point")
+
+    def fail(route):  # what the server's error handler answers an htmx request on a 500
+        route.fulfill(
+            status=500,
+            headers={"HX-Retarget": "#messages", "HX-Reswap": "outerHTML"},
+            content_type="text/html; charset=utf-8",
+            body='<div id="messages" class="messages" role="status" aria-live="polite">'
+            '<p class="message message-error">Une erreur est survenue.</p></div>',
+        )
+
+    page.route("**/dots", fail)
+    plus.click()
+    expect(page.locator("#messages")).to_contain_text("Une erreur est survenue.")
+    expect(plus).to_be_enabled()
+    page.unroute("**/dots")
+    plus.click()
+    expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
