@@ -92,6 +92,23 @@ def register(app: Flask) -> None:
 
         click.echo(app.config["PUBLIC_URL"] or served_url(host, port))
 
+    @app.cli.command("cahier-build")
+    @click.argument("slug")
+    @click.option("--file-id", type=int, help="The pending build a request is waiting for.")
+    @click.option("--order", type=click.Choice(["dots", "cross"]), default="dots")
+    @click.option("--scope", type=click.Choice(["all", "shortlist"]), default="all")
+    @click.option("--lang", default="fr")
+    def cahier_build(slug: str, file_id: int | None, order: str, scope: str, lang: str) -> None:
+        """Build the cahier's PDF and keep it: downloads are then served at once."""
+        from cite_vote.forums.services import forum_by_slug
+        from cite_vote.results.views import build_cahier
+
+        base = app.config["PUBLIC_URL"] or "http://localhost"
+        query = {"order": order, "scope": scope, "lang": lang}
+        with app.test_request_context(f"/f/{slug}/cahier.pdf", base_url=base, query_string=query):
+            file = build_cahier(forum_by_slug(slug), file_id)
+            click.echo(f"{slug}: cahier built ({len(file.pdf or b'')} bytes).")
+
     @app.cli.command("phase")
     @click.argument("slug")
     @click.argument("phase", type=click.Choice(PHASES))

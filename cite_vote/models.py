@@ -3,11 +3,12 @@
 from cite_vote.accounts.models import ForumStaff, Participant, StaffUser
 from cite_vote.forums.models import Challenge, Forum, Ticket
 from cite_vote.ideas.models import Comment, Idea
-from cite_vote.results.models import ReadToken
+from cite_vote.results.models import CahierFile, ReadToken
 from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
 
 __all__ = [
     "Ballot",
+    "CahierFile",
     "Challenge",
     "Comment",
     "Forum",

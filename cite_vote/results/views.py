@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, request, send_file
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from cite_vote.errors import NotAllowed
@@ -19,6 +20,17 @@ from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import active_challenges, challenge_in_forum, forum_by_slug
 from cite_vote.htmx import render
 from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
+from cite_vote.results.cahier import (
+    BUILD_INLINE_MAX,
+    cahier_file,
+    cahier_items,
+    cahier_key,
+    claim_build,
+    estimated_seconds,
+    fail_build,
+    keep_pdf,
+    launch_build,
+)
 from cite_vote.results.charts import bar_segments, category_colours, timeline_chart
 from cite_vote.results.exports import (
     CROSS_RULE,
@@ -29,6 +41,7 @@ from cite_vote.results.exports import (
     results_json,
     xlsx_bytes,
 )
+from cite_vote.results.models import CahierFile
 from cite_vote.results.services import (
     ORDERS,
     SCOPES,
@@ -213,13 +226,81 @@ def cahier(slug: str):
     return no_store(response)
 
 
+def cahier_pdf_html(context: dict) -> str:
+    """The cahier as WeasyPrint reads it: the same template, its styles inline."""
+    css = (Path(current_app.static_folder) / "css" / "cahier.css").read_text()
+    return render("results/cahier.html", pdf=True, inline_css=css, **context).get_data(as_text=True)
+
+
 @bp.get("/f/<slug>/cahier.pdf")
 def cahier_pdf(slug: str):
+    """The PDF at once when it is built; a small one is built now, a big one in the background.
+
+    While a big one builds, the organiser gets a page (202) that says so and checks again.
+    """
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
     context = cahier_context(forum)
-    css = (Path(current_app.static_folder) / "css" / "cahier.css").read_text()
-    html = render("results/cahier.html", pdf=True, inline_css=css, **context).get_data(as_text=True)
-    db.session.commit()  # after rendering, as above
+    html = cahier_pdf_html(context)
     name = f"{forum.slug}-cahier-{context['event_date']:%Y-%m-%d}.pdf"
-    return attachment(pdf_bytes(html), "application/pdf", name)
+    key = cahier_key(html)
+    file = cahier_file(forum, key)
+    if file is None or file.status != "ready":
+        items = cahier_items(context["results"])
+        if items > BUILD_INLINE_MAX:
+            return _cahier_building(forum, key, items, context)
+        file = claim_build(forum, key, items) or cahier_file(forum, key)
+        keep_pdf(file, pdf_bytes(html))
+    db.session.commit()  # after rendering, as above
+    return attachment(file.pdf, "application/pdf", name)
+
+
+def build_cahier(forum: Forum, file_id: int | None = None) -> CahierFile:
+    """Build the cahier's PDF as the current request would show it, and keep it.
+
+    ``flask cahier-build`` runs this in its own process, for a request that is waiting
+    (``file_id``) or ahead of the day.
+    """
+    context = cahier_context(forum)
+    html = cahier_pdf_html(context)
+    key = cahier_key(html)
+    file = db.session.get(CahierFile, file_id) if file_id else None
+    if file is None:
+        file = claim_build(forum, key, cahier_items(context["results"])) or cahier_file(forum, key)
+    db.session.commit()
+    try:
+        pdf = pdf_bytes(html)
+    except Exception:
+        fail_build(file)
+        db.session.commit()
+        raise
+    keep_pdf(file, pdf)
+    db.session.commit()
+    return file
+
+
+def _cahier_building(forum: Forum, key: str, items: int, context: dict):
+    claimed = claim_build(forum, key, items)
+    db.session.commit()  # the claim is seen by the build process and by other requests
+    if claimed is not None:
+        launch_build(
+            forum.slug,
+            claimed.id,
+            order=context["order"],
+            scope=context["scope"],
+            locale=str(get_locale()),
+        )
+    file = claimed or cahier_file(forum, key)
+    elapsed = int((utcnow() - file.started_at).total_seconds()) if file else 0
+    response = render(
+        "results/cahier_building.html",
+        status=202,
+        forum=forum,
+        failed=file is not None and file.status == "failed",
+        elapsed=elapsed,
+        estimate=estimated_seconds(items),
+        items=items,
+        retry_url=request.full_path.rstrip("?"),
+    )
+    response.headers["Retry-After"] = "3"
+    return no_store(response)
