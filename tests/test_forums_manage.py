@@ -792,3 +792,24 @@ def test_ticket_range_at_the_bounds_is_accepted(owner_client, world, db, page):
     assert response.status_code == 200
     if page == "tickets/print":
         assert response.text.count('class="ticket-card"') == 3
+
+
+def test_a_big_print_run_comes_in_sheets_of_500_with_a_link_to_the_next(
+    owner_client, world, db, monkeypatch
+):
+    from cite_vote.forums import manage
+
+    monkeypatch.setattr(manage, "TICKETS_PER_SHEET", 4)
+    tickets = generate_tickets(world.forum, 10)
+    db.session.commit()
+    url = f"/staff/f/{world.forum.slug}/tickets/print"
+    seen, page = [], owner_client.get(url).text
+    while True:
+        cards = re.findall(r'id="ticket-(\d+)"', page)
+        assert 0 < len(cards) <= 4
+        seen += [int(c) for c in cards]
+        following = re.search(r'href="([^"]+)" id="next-sheet"', page)
+        if not following:
+            break
+        page = owner_client.get(following.group(1).replace("&amp;", "&")).text
+    assert seen == [t.id for t in tickets]  # every ticket once, in order

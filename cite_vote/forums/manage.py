@@ -50,6 +50,7 @@ from cite_vote.links import public_url
 bp = Blueprint("manage", __name__, url_prefix="/staff")
 
 ORGANISER = ("organiser",)
+TICKETS_PER_SHEET = 500  # 50 A4 pages: printed, or opened, in a few seconds
 NEW_FORUM_DEFAULTS = {
     "languages": ["fr", "en"],
     "dot_budget": 5,
@@ -395,12 +396,22 @@ def generate(slug: str):
 
 @bp.get("/f/<slug>/tickets/print")
 def print_tickets(slug: str):
-    """A4 sheets of tickets to cut: by default every ticket not used yet."""
+    """A4 sheets of tickets to cut: by default every ticket not used yet, 500 at a time.
+
+    Each QR code takes a few milliseconds to draw: 5,000 in one page would run past a worker's
+    timeout, so a page holds at most ``TICKETS_PER_SHEET`` and links to the next ones.
+    """
     forum = organiser_forum(slug)
     first, last = ticket_range()
     chosen: list[Ticket] = list(
-        db.session.scalars(forum_tickets(forum, unused_only=True, first=first, last=last))
+        db.session.scalars(
+            forum_tickets(forum, unused_only=True, first=first, last=last).limit(
+                TICKETS_PER_SHEET + 1
+            )
+        )
     )
+    following = chosen[TICKETS_PER_SHEET] if len(chosen) > TICKETS_PER_SHEET else None
+    chosen = chosen[:TICKETS_PER_SHEET]
     cards = [
         (ticket, url, qr_svg(url, scale=4, title=ticket.code))
         for ticket in chosen
@@ -408,4 +419,15 @@ def print_tickets(slug: str):
     ]
     per_page = 10
     pages = [cards[i : i + per_page] for i in range(0, len(cards), per_page)]
-    return render("forums/manage/tickets_print.html", forum=forum, pages=pages, count=len(cards))
+    next_url = (
+        url_for(".print_tickets", slug=forum.slug, first=following.id, last=last)
+        if following
+        else None
+    )
+    return render(
+        "forums/manage/tickets_print.html",
+        forum=forum,
+        pages=pages,
+        count=len(cards),
+        next_url=next_url,
+    )
