@@ -4,7 +4,6 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.errors import RuleError
 from cite_vote.forums.models import Challenge, Ticket
 from cite_vote.forums.services import JOIN_CODE_ALPHABET, active_challenges
 from cite_vote.forums.setup import (
@@ -26,6 +25,7 @@ from cite_vote.forums.setup import (
     ticket_holder,
     update_forum,
 )
+from cite_vote.refusals import RuleError
 from cite_vote.votes.services import set_dots
 
 

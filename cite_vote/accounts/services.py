@@ -10,9 +10,9 @@ from sqlalchemy import Select, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
-from cite_vote.errors import NotAllowed, RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Vote
 

@@ -25,7 +25,6 @@ from cite_vote.accounts.services import (
     normalise_email,
     participant_for_token,
 )
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum, Ticket
 from cite_vote.forums.services import (
@@ -36,6 +35,7 @@ from cite_vote.forums.services import (
     normalise_code,
 )
 from cite_vote.ideas.models import Idea
+from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, Vote
 

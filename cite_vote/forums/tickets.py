@@ -11,11 +11,11 @@ from flask import Blueprint, abort, url_for
 
 from cite_vote.accounts.identity import cookie_token, current_participant, remember
 from cite_vote.accounts.services import new_token
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.forms import ProfileForm
 from cite_vote.forums.setup import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import done, render
+from cite_vote.refusals import RuleError
 
 bp = Blueprint("tickets", __name__)
 

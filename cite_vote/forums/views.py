@@ -13,12 +13,12 @@ from cite_vote.accounts.identity import (
     require_participant,
 )
 from cite_vote.accounts.services import join_forum, new_token
-from cite_vote.errors import RuleError
 from cite_vote.extensions import JOIN_LIMIT, db, limiter
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.services import active_challenges, forum_by_join_code, forum_by_slug
 from cite_vote.htmx import done, render
 from cite_vote.ideas.models import Idea
+from cite_vote.refusals import RuleError
 from cite_vote.votes.services import spent_by_challenge
 
 bp = Blueprint("forums", __name__)

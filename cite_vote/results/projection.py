@@ -23,11 +23,11 @@ from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import hash_token
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.qr import qr_svg
 from cite_vote.ideas.models import Idea
+from cite_vote.refusals import RuleError
 from cite_vote.results.services import rank_ideas
 from cite_vote.votes.models import Ballot, LedgerEntry
 
