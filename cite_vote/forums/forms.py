@@ -36,8 +36,8 @@ from cite_vote.forums.setup import (
     CATEGORY_MAX,
     SLUG_MAX,
     SLUG_PATTERN,
-    TICKETS_PER_BATCH,
 )
+from cite_vote.forums.tickets import TICKETS_PER_BATCH
 from cite_vote.request_hooks import LANGUAGE_NAMES
 
 WHOLE_NUMBER = _l("Type a whole number.")

@@ -41,19 +41,17 @@ from cite_vote.forums.setup import (
     create_challenge,
     create_forum_for,
     delete_challenge,
-    forum_tickets,
-    generate_tickets,
     move_challenge,
     regenerate_join_code,
     remove_team_member,
     set_archived,
     staff_challenge,
     team_of,
-    ticket_counts,
     update_challenge,
     update_forum,
     voting_challenges,
 )
+from cite_vote.forums.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError
@@ -414,7 +412,7 @@ def print_tickets(slug: str):
     cards = [
         (ticket, url, qr_svg(url, scale=4, title=ticket.code))
         for ticket in chosen
-        for url in [url_for("tickets.join", code=ticket.code, _external=True)]
+        for url in [url_for("forums.join_with_ticket", code=ticket.code, _external=True)]
     ]
     per_page = 10
     pages = [cards[i : i + per_page] for i in range(0, len(cards), per_page)]
