@@ -43,30 +43,30 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from cite_vote import web
+    from cite_vote import request_hooks
 
-    web.init_app(app)
+    request_hooks.init_app(app)
 
     from cite_vote.accounts.views import bp as accounts_bp
-    from cite_vote.forums.facilitate import bp as facilitate_bp
-    from cite_vote.forums.manage import bp as manage_bp
-    from cite_vote.forums.tickets import bp as tickets_bp
+    from cite_vote.forums.manage import bp as forums_manage_bp
     from cite_vote.forums.views import bp as forums_bp
+    from cite_vote.ideas.manage import bp as ideas_manage_bp
     from cite_vote.ideas.views import bp as ideas_bp
     from cite_vote.results.manage import bp as results_manage_bp
-    from cite_vote.results.screen import bp as screen_bp
+    from cite_vote.results.screen.views import bp as screen_bp
     from cite_vote.results.views import bp as results_bp
+    from cite_vote.votes.manage import bp as votes_manage_bp
     from cite_vote.votes.views import bp as votes_bp
 
-    # Participant areas, then staff areas (organise, facilitate, results, projection).
+    # Participant routes (views.py), then each domain's staff routes (manage.py).
     for blueprint in (
         forums_bp,
-        tickets_bp,
         ideas_bp,
         votes_bp,
         accounts_bp,
-        manage_bp,
-        facilitate_bp,
+        forums_manage_bp,
+        ideas_manage_bp,
+        votes_manage_bp,
         results_bp,
         results_manage_bp,
         screen_bp,

@@ -9,9 +9,9 @@ from flask import Flask
 
 from cite_vote.accounts.models import ROLES
 from cite_vote.accounts.services import create_staff_user
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import PHASES
+from cite_vote.refusals import RuleError
 
 DEMO_ORGANISER = "organisateur@demo.cite-vote.fr"
 
@@ -117,9 +117,9 @@ def register(app: Flask) -> None:
         """Set the phase of every challenge of a forum, or of one with --challenge N."""
         from sqlalchemy import select
 
-        from cite_vote.errors import RuleError
         from cite_vote.forums.models import Forum
         from cite_vote.forums.services import challenge_by_position, change_phase
+        from cite_vote.refusals import RuleError
 
         forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
         if forum is None:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from cite_vote.accounts.models import ForumStaff, Participant
 from cite_vote.forums.models import Challenge, Forum, Ticket
-from cite_vote.forums.setup import generate_tickets
+from cite_vote.forums.tickets import generate_tickets
 
 VALID_FORUM = {
     "title": "Forum des métiers",

@@ -4,28 +4,30 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.errors import RuleError
 from cite_vote.forums.models import Challenge, Ticket
 from cite_vote.forums.services import JOIN_CODE_ALPHABET, active_challenges
 from cite_vote.forums.setup import (
-    TICKET_CODE_LENGTH,
     add_team_member,
-    bind_ticket,
     create_challenge,
     create_forum_for,
     delete_challenge,
     free_slug,
-    generate_tickets,
     move_challenge,
     regenerate_join_code,
     remove_team_member,
     set_archived,
     slugify,
     team_of,
-    ticket_by_code,
-    ticket_holder,
     update_forum,
 )
+from cite_vote.forums.tickets import (
+    TICKET_CODE_LENGTH,
+    bind_ticket,
+    generate_tickets,
+    ticket_by_code,
+    ticket_holder,
+)
+from cite_vote.refusals import RuleError
 from cite_vote.votes.services import set_dots
 
 

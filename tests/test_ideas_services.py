@@ -1,8 +1,8 @@
 import pytest
 
-from cite_vote.errors import RuleError
 from cite_vote.forums.services import set_phase
 from cite_vote.ideas.services import add_comment, personal_order, propose_idea
+from cite_vote.refusals import RuleError
 
 
 @pytest.fixture

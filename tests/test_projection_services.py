@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cite_vote.errors import RuleError
 from cite_vote.forums.services import add_challenge, set_phase
-from cite_vote.results import projection
-from cite_vote.results.projection import (
+from cite_vote.refusals import RuleError
+from cite_vote.results.screen import services as projection
+from cite_vote.results.screen.services import (
     BLIND,
     LATEST,
     RANKING,

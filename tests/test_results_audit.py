@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from cite_vote.errors import RuleError
 from cite_vote.ideas.services import add_comment, propose_idea
+from cite_vote.refusals import RuleError
 from cite_vote.results.services import rank_ideas
 from cite_vote.votes.models import Ballot, Vote
 from cite_vote.votes.services import set_dots

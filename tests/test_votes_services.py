@@ -1,8 +1,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from cite_vote.errors import RuleError
 from cite_vote.forums.services import set_phase
+from cite_vote.refusals import RuleError
 from cite_vote.votes.models import Ballot, LedgerEntry, Vote
 from cite_vote.votes.services import ledger_differences, set_dots
 
@@ -110,7 +110,7 @@ def test_budgets_are_per_challenge(make_forum, make_participant, make_idea, db):
 
 
 def test_participant_of_another_forum_gets_404(voting, make_forum, make_participant):
-    from cite_vote.errors import Unknown
+    from cite_vote.refusals import Unknown
 
     _, _, _, ideas = voting
     stranger = make_participant(make_forum(phase="voting"))

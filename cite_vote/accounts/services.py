@@ -10,9 +10,9 @@ from sqlalchemy import Select, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
-from cite_vote.errors import NotAllowed, RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Vote
 
@@ -37,7 +37,7 @@ def participant_for_token(forum: Forum, token: str | None) -> Participant | None
     )
 
 
-def _clean_profile(forum: Forum, display_name: str | None, category: str | None):
+def clean_profile(forum: Forum, display_name: str | None, category: str | None):
     name = (display_name or "").strip() or None
     if name and len(name) > NAME_MAX:
         raise RuleError(_l("The name is too long."))
@@ -45,6 +45,32 @@ def _clean_profile(forum: Forum, display_name: str | None, category: str | None)
     if category and category not in forum.categories:
         raise RuleError(_l("Unknown category."))
     return name, category
+
+
+def new_participant(
+    forum: Forum,
+    *,
+    token: str | None = None,
+    display_name: str | None = None,
+    category: str | None = None,
+    assisted: bool = False,
+) -> Participant:
+    """The only place a participant is made (joining, a ticket, assisted voting, the demo).
+
+    Only the token's hash is stored; without a token nobody can act as this participant.
+    """
+    name, category = clean_profile(forum, display_name, category)
+    participant = Participant(
+        forum_id=forum.id,
+        token_hash=hash_token(token) if token else None,
+        display_name=name,
+        category=category,
+        assisted=assisted,
+        shuffle_seed=secrets.randbelow(2**31),
+    )
+    db.session.add(participant)
+    db.session.flush()
+    return participant
 
 
 def join_forum(
@@ -62,15 +88,10 @@ def join_forum(
     """
     if forum.tickets_required and not via_ticket:
         raise NotAllowed(_l("This forum is joined with a printed ticket: scan its QR code."))
-    name, category = _clean_profile(forum, display_name, category)
+    name, category = clean_profile(forum, display_name, category)
     participant = participant_for_token(forum, token)
     if participant is None:
-        participant = Participant(
-            forum_id=forum.id,
-            token_hash=hash_token(token),
-            shuffle_seed=secrets.randbelow(2**31),
-        )
-        db.session.add(participant)
+        participant = new_participant(forum, token=token, display_name=name, category=category)
     if participant.id is not None and participant.category != category:
         _recategorise_open_votes(participant, category)
     participant.display_name = name
@@ -161,18 +182,7 @@ def create_assisted_participant(
 
     No token is ever issued, so nobody can act as this participant from a phone.
     """
-    name, category = _clean_profile(forum, display_name, category)
-    participant = Participant(
-        forum_id=forum.id,
-        token_hash=None,
-        display_name=name,
-        category=category,
-        assisted=True,
-        shuffle_seed=secrets.randbelow(2**31),
-    )
-    db.session.add(participant)
-    db.session.flush()
-    return participant
+    return new_participant(forum, display_name=display_name, category=category, assisted=True)
 
 
 def assisted_participants(forum: Forum) -> Select[tuple[Participant]]:

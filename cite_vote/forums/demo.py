@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import select
 
-from cite_vote.accounts.models import Participant
+from cite_vote.accounts.services import new_participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import add_challenge, create_forum
@@ -119,12 +117,8 @@ def ensure_demo_forum() -> tuple[Forum, bool]:
         dot_budget=5,
         dot_cap=3,
     )
-    authors = [
-        Participant(forum_id=forum.id, category=category, shuffle_seed=secrets.randbelow(2**31))
-        for category in CATEGORIES
-    ]
-    db.session.add_all(authors)
-    db.session.flush()
+    # The ideas' authors: participants without a phone, so not counted as people in the room.
+    authors = [new_participant(forum, category=category) for category in CATEGORIES]
     for title, question, ideas in CHALLENGES:
         challenge = add_challenge(forum, title=title, question=question, phase="proposing")
         for idea_title, idea_text, author in ideas:

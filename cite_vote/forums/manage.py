@@ -1,28 +1,39 @@
-"""The organiser's pages: create a forum, its settings, challenges, team and printed tickets.
+"""The forums domain's staff pages.
 
-Every route starts with ``staff_forum(slug, roles=("organiser",))`` (or ``require_staff``):
-facilitators run the room but do not change how the forum is set up.
+The organiser's pages (create a forum, its settings, challenges, team and printed tickets) start
+with ``staff_forum(slug, roles=("organiser",))`` (or ``require_staff``): facilitators run the room
+but do not change how the forum is set up. The room's control page and the phases are open to
+every staff member of the forum.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
 from cite_vote.accounts.staff import current_staff, require_staff, staff_forum
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
-from cite_vote.forums.manage_forms import (
+from cite_vote.forums.forms import (
     ChallengeForm,
     ForumForm,
     ForumSettingsForm,
+    PhaseForm,
     TeamMemberForm,
     TicketsForm,
 )
-from cite_vote.forums.models import Challenge, Forum, Ticket
+from cite_vote.forums.models import PHASES, Challenge, Forum, Ticket
 from cite_vote.forums.qr import qr_svg
+from cite_vote.forums.room import room_state
+from cite_vote.forums.services import (
+    PHASE_LABELS,
+    ConfirmationNeeded,
+    challenge_in_forum,
+    change_phase,
+    next_phase,
+    previous_phase,
+)
 from cite_vote.forums.setup import (
     EDITABLE_SETTINGS,
     add_team_member,
@@ -30,24 +41,23 @@ from cite_vote.forums.setup import (
     create_challenge,
     create_forum_for,
     delete_challenge,
-    forum_tickets,
-    generate_tickets,
     move_challenge,
     regenerate_join_code,
     remove_team_member,
     set_archived,
     staff_challenge,
     team_of,
-    ticket_counts,
     update_challenge,
     update_forum,
     voting_challenges,
 )
+from cite_vote.forums.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas.models import Idea
 from cite_vote.links import public_url
+from cite_vote.refusals import RuleError
 
-bp = Blueprint("manage", __name__, url_prefix="/staff")
+bp = Blueprint("forums_manage", __name__, url_prefix="/staff")
 
 ORGANISER = ("organiser",)
 TICKETS_PER_SHEET = 500  # 50 A4 pages: printed, or opened, in a few seconds
@@ -415,7 +425,7 @@ def print_tickets(slug: str):
     cards = [
         (ticket, url, qr_svg(url, scale=4, title=ticket.code))
         for ticket in chosen
-        for url in [public_url("tickets.join", code=ticket.code)]
+        for url in [public_url("forums.join_with_ticket", code=ticket.code)]
     ]
     per_page = 10
     pages = [cards[i : i + per_page] for i in range(0, len(cards), per_page)]
@@ -431,3 +441,80 @@ def print_tickets(slug: str):
         count=len(cards),
         next_url=next_url,
     )
+
+
+# --- the room: control page and phases (any staff member of the forum) ----------------------
+
+# Seconds between two polls of the control page (a 204 costs almost nothing).
+POLL_SECONDS = 3
+
+
+def control_context(forum: Forum, user, **extra):
+    state = room_state(forum)
+    return {
+        "forum": forum,
+        "user": user,
+        "state": state,
+        "next_phase": next_phase,
+        "previous_phase": previous_phase,
+        "phases": PHASES,
+        "poll_seconds": POLL_SECONDS,
+        "moves": None,
+        "confirm_phase": None,
+        "confirm_challenge": None,
+        "oob": False,
+        **extra,
+    }
+
+
+@bp.get("/f/<slug>")
+def control(slug: str):
+    forum, user = staff_forum(slug)
+    context = control_context(forum, user)
+    if is_htmx() and request.args.get("v") == context["state"].version:
+        response = make_response("", 204)
+        response.vary.add("HX-Request")
+        return response
+    return render("forums/control.html", "room", **context)
+
+
+@bp.post("/f/<slug>/phase")
+def phase(slug: str):
+    forum, user = staff_forum(slug)
+    form = PhaseForm()
+    if not form.validate_on_submit():
+        abort(422)
+    challenge = None
+    if form.challenge.data is not None:
+        challenge = challenge_in_forum(forum, form.challenge.data)
+    try:
+        moved = change_phase(forum, form.phase.data, challenge, confirmed=form.confirm.data)
+    except ConfirmationNeeded as needed:
+        db.session.rollback()
+        context = control_context(
+            forum,
+            user,
+            moves=needed.moves,
+            confirm_phase=form.phase.data,
+            confirm_challenge=challenge,
+        )
+        response = render("forums/control.html", "confirm", **context)
+        if is_htmx():
+            response.headers["HX-Retarget"] = "#phase-confirm"
+            response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    db.session.commit()
+    label = _phase_label(form.phase.data)
+    if len(moved) == 1:
+        message = _("Challenge %(num)d: %(phase)s.", num=moved[0].position, phase=label)
+    else:
+        message = _("All challenges: %(phase)s.", phase=label)
+    if not is_htmx():
+        flash(message, "success")
+        return done(url_for(".control", slug=slug))
+    context = control_context(forum, user, done_message=message, oob=True)
+    return render("forums/control.html", "room", "confirm", **context)
+
+
+def _phase_label(phase: str) -> str:
+    return str(PHASE_LABELS[phase])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, or_, select
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
@@ -49,13 +49,23 @@ class RoomState:
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
+def participants_in_room(forum: Forum) -> Select[tuple[int]]:
+    """How many people are in the room: the one count the control page and the screen show.
+
+    People who joined (a phone bound to them) or vote with a facilitator's help; participants
+    without either, such as the demo forum's seeded idea authors, are not people in the room.
+    """
+    return select(func.count(Participant.id)).where(
+        Participant.forum_id == forum.id,
+        or_(Participant.token_hash.is_not(None), Participant.assisted.is_(True)),
+    )
+
+
 def room_state(forum: Forum) -> RoomState:
     """Counts per challenge in five aggregate queries, whatever the size of the room."""
     challenges = list(db.session.scalars(active_challenges(forum)))
     rows = {c.id: ChallengeCounts(c) for c in challenges}
-    participants = db.session.scalar(
-        select(func.count()).select_from(Participant).where(Participant.forum_id == forum.id)
-    )
+    participants = db.session.scalar(participants_in_room(forum))
     ids = list(rows)
     if ids:
         for challenge_id, status, n in db.session.execute(

@@ -8,9 +8,9 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import PHASES, Challenge, Forum
+from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
 
 # No O/0, I/1/L: a code read aloud or off a screen at the back of the room must not be misread.

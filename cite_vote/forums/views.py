@@ -1,4 +1,4 @@
-"""Joining a forum and its front page (participant routes)."""
+"""Joining a forum (with its code or a printed ticket) and its front page (participant routes)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from cite_vote.accounts.identity import (
     require_participant,
 )
 from cite_vote.accounts.services import join_forum, new_token
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db, limiter
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.models import Forum
@@ -24,8 +23,10 @@ from cite_vote.forums.services import (
     forum_by_slug,
     joins_per_minute,
 )
+from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import done, render
 from cite_vote.ideas.models import Idea
+from cite_vote.refusals import RuleError
 from cite_vote.votes.services import spent_by_challenge
 
 bp = Blueprint("forums", __name__)
@@ -113,6 +114,51 @@ def join(code: str):
         forum=forum,
         form=form,
         participant=participant,
+        error=error,
+        status=status,
+    )
+
+
+@bp.route("/t/<code>", methods=["GET", "POST"])
+def join_with_ticket(code: str):
+    """Opening the link changes nothing (a link preview or a second look must not use the ticket
+    up); the phone claims the ticket when the person taps "Enter the forum"."""
+    ticket = ticket_by_code(code)
+    if ticket is None:
+        abort(404)
+    forum = ticket_forum(ticket)
+    token = cookie_token()
+    forum_url = url_for("forums.forum", slug=forum.slug)
+    if ticket.used_at is not None:
+        if ticket_holder(ticket, token):
+            return done(forum_url)  # the same phone scanning again gets back in
+        return render("forums/ticket.html", forum=forum, ticket=ticket, form=None, status=409)
+    if current_participant(forum) is not None:
+        return render(
+            "forums/ticket.html", forum=forum, ticket=ticket, form=None, already=True, status=409
+        )
+    form = ProfileForm()
+    form.set_categories(forum.categories)
+    error = None
+    if form.validate_on_submit():
+        token = token or new_token()
+        try:
+            bind_ticket(
+                ticket, token, display_name=form.display_name.data, category=form.category.data
+            )
+        except RuleError as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            db.session.commit()
+            return remember(done(forum_url), token)
+    status = 409 if error else 422 if form.errors else 200
+    return render(
+        "forums/ticket.html",
+        "ticket_form",
+        forum=forum,
+        ticket=ticket,
+        form=form,
         error=error,
         status=status,
     )

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX
 
@@ -27,5 +27,31 @@ class CommentForm(FlaskForm):
         validators=[
             DataRequired(_l("Write a comment first.")),
             Length(max=TEXT_MAX, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+
+class EditForm(FlaskForm):
+    """A facilitator's rewording of an idea (the original wording is kept)."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Give your idea a title.")),
+            Length(max=TITLE_MAX, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Details"),
+        validators=[Optional(), Length(max=TEXT_MAX, message=_l("At most %(max)d characters."))],
+    )
+
+
+class MergeForm(FlaskForm):
+    into = IntegerField(
+        _l("Merge into idea no."),
+        validators=[
+            InputRequired(_l("Say which idea to merge into.")),
+            NumberRange(min=1, max=2**31 - 1, message=_l("This idea does not exist.")),
         ],
     )

@@ -15,10 +15,10 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.models import StaffUser
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Comment, Idea
+from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Vote
 from cite_vote.votes.services import DotsReturned, hold_challenge, merge_dots, refund_idea

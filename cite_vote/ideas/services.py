@@ -10,11 +10,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.models import Participant
-from cite_vote.errors import RuleError, Unknown
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import can_comment, can_propose
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Comment, Idea
+from cite_vote.refusals import RuleError, Unknown
 
 
 def _clean(text: str | None, limit: int, *, required: bool, empty: str, too_long: str) -> str:

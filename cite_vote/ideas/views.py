@@ -7,33 +7,24 @@ from flask_babel import gettext as _
 
 from cite_vote.accounts.identity import require_participant
 from cite_vote.accounts.models import Participant
-from cite_vote.errors import RuleError
 from cite_vote.extensions import COMMENT_LIMIT, PROPOSE_LIMIT, db, limiter, participant_key
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
-    can_comment,
     can_propose,
-    can_vote,
     challenge_in_forum,
     forum_by_slug,
-    totals_visible,
 )
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas.forms import CommentForm, IdeaForm
-from cite_vote.ideas.models import TITLE_MAX, Idea
+from cite_vote.ideas.models import TITLE_MAX
+from cite_vote.ideas.pages import challenge_context, idea_context
 from cite_vote.ideas.services import (
     add_comment,
-    comment_counts,
     idea_in_forum,
-    own_pending_ideas,
-    personal_order,
     propose_idea,
-    visible_comments,
-    visible_ideas,
 )
 from cite_vote.ideas.similar import similar_ideas
-from cite_vote.results.services import rank_ideas
-from cite_vote.votes.services import dots_spent, idea_totals, my_dots
+from cite_vote.refusals import RuleError
 
 bp = Blueprint("ideas", __name__)
 
@@ -45,54 +36,6 @@ def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challeng
     if challenge.phase == "draft":
         abort(404)
     return forum, challenge, participant
-
-
-def cards_context(
-    forum: Forum,
-    challenge: Challenge,
-    participant: Participant,
-    ideas: list[Idea],
-    spent: int | None = None,
-):
-    """What an idea card needs, for a list of ideas, in a fixed number of queries.
-
-    ``spent`` is given when the caller already knows it (a vote just returned it).
-    """
-    ids = [idea.id for idea in ideas]
-    show = totals_visible(challenge)
-    return {
-        "forum": forum,
-        "challenge": challenge,
-        "participant": participant,
-        "mine": my_dots(participant, challenge),
-        "totals": idea_totals([challenge.id]) if show else {},
-        "show_totals": show,
-        "comment_counts": comment_counts(ids),
-        "voting": can_vote(challenge),
-        "spent": dots_spent(participant, challenge) if spent is None else spent,
-    }
-
-
-def challenge_context(forum, challenge, participant, form=None, notice=None):
-    ranked = None
-    if challenge.phase == "closed":
-        ranked = {r.idea.id: r for r in rank_ideas(challenge)}
-        ideas = [r.idea for r in ranked.values()]
-    else:
-        ideas = list(db.session.scalars(visible_ideas(challenge)))
-        if challenge.phase == "voting":
-            ideas = personal_order(ideas, participant)
-    pending = list(db.session.scalars(own_pending_ideas(challenge, participant)))
-    return {
-        **cards_context(forum, challenge, participant, ideas),
-        "ideas": ideas,
-        "pending": pending,
-        "ranked": ranked,
-        "form": form or IdeaForm(formdata=None),
-        "proposing": can_propose(challenge),
-        "notice": notice,
-        "back": "challenge",
-    }
 
 
 @bp.get("/f/<slug>/c/<int:challenge_id>")
@@ -136,19 +79,6 @@ def propose(slug: str, challenge_id: int):
             )
     context = challenge_context(forum, challenge, participant, form=form)
     return render("ideas/challenge.html", "challenge_body", status=status, **context)
-
-
-def idea_context(forum, idea, participant, form=None, notice=None):
-    challenge = idea.challenge
-    return {
-        **cards_context(forum, challenge, participant, [idea]),
-        "idea": idea,
-        "comments": visible_comments(idea, participant),
-        "form": form or CommentForm(formdata=None),
-        "commenting": can_comment(challenge) and idea.status == "visible",
-        "notice": notice,
-        "back": "idea",
-    }
 
 
 @bp.get("/f/<slug>/i/<int:idea_id>")

@@ -15,8 +15,8 @@ from cite_vote.accounts.identity import current_participant
 from cite_vote.accounts.models import Participant, StaffUser
 from cite_vote.accounts.services import can_access
 from cite_vote.accounts.staff import current_staff, staff_forum
-from cite_vote.errors import NotAllowed, RuleError
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.results.models import ReadToken
 from cite_vote.results.services import participant_may_see, token_for_bearer
 

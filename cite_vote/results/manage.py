@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, url_for
 
 from cite_vote.accounts.staff import staff_forum
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.htmx import done, is_htmx, render
+from cite_vote.refusals import RuleError
 from cite_vote.results.forms import ReadTokenForm
 from cite_vote.results.services import create_read_token, forum_tokens, revoke_read_token
 

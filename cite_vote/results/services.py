@@ -18,10 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.models import StaffUser
 from cite_vote.accounts.services import hash_token
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import Comment, Idea
+from cite_vote.refusals import RuleError
 from cite_vote.results.models import ReadToken
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, Vote

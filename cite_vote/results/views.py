@@ -14,11 +14,11 @@ from flask import Blueprint, abort, current_app, jsonify, request, send_file
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from cite_vote.errors import NotAllowed
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import active_challenges, challenge_in_forum, forum_by_slug
 from cite_vote.htmx import render
+from cite_vote.refusals import NotAllowed
 from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,

@@ -1,7 +1,10 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
-from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+
+from cite_vote.accounts.services import NAME_MAX
 
 
 class DotsForm(FlaskForm):
@@ -15,3 +18,18 @@ class DotsForm(FlaskForm):
     )
     # Which page to return to without JavaScript: a name, never a URL (no open redirect).
     back = StringField(default="challenge", validators=[Optional(), AnyOf(["challenge", "idea"])])
+
+
+class AssistedForm(FlaskForm):
+    """A participant a facilitator votes for (no phone): optional name and category."""
+
+    display_name = StringField(
+        _l("Name (optional)"),
+        validators=[Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters."))],
+    )
+    category = SelectField(_l("Category (optional)"), choices=[], validate_choice=True)
+
+    def set_categories(self, categories: list[str]) -> None:
+        self.category.choices = [SelectChoice("", _("Not given"))] + [
+            SelectChoice(c, c) for c in categories
+        ]

@@ -16,10 +16,10 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cite_vote.accounts.models import Participant
-from cite_vote.errors import RuleError, Unknown
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import Idea
+from cite_vote.refusals import RuleError, Unknown
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
 

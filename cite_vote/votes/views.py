@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, url_for
 
 from cite_vote.accounts.identity import require_participant
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug
 from cite_vote.htmx import done, is_htmx, render
+from cite_vote.ideas.pages import cards_context, challenge_context, idea_context
 from cite_vote.ideas.services import idea_in_forum
-from cite_vote.ideas.views import cards_context, challenge_context, idea_context
+from cite_vote.refusals import RuleError
+from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
 from cite_vote.votes.forms import DotsForm
-from cite_vote.web import error_response
 
 bp = Blueprint("votes", __name__)
 

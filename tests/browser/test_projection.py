@@ -19,7 +19,7 @@ from cite_vote.forums.demo import CHALLENGES
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
-from cite_vote.results.projection import regenerate_screen_token, show_on_screen, start_timer
+from cite_vote.results.screen.services import regenerate_screen_token, show_on_screen, start_timer
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import shot

@@ -1,138 +1,27 @@
-"""Facilitators run the room: phases, live counts, assisted voting (staff routes).
+"""Assisted voting: a facilitator votes on behalf of someone without a phone (staff routes).
 
-The moderation routes live in cite_vote/ideas/moderate.py on the same blueprint.
+The votes domain's staff routes, on its own blueprint; the rules are those of votes/services.py.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask import Blueprint, abort, flash, url_for
 from sqlalchemy import select
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
 
 from cite_vote.accounts.models import Participant
-from cite_vote.accounts.services import NAME_MAX, assisted_participants, create_assisted_participant
+from cite_vote.accounts.services import assisted_participants, create_assisted_participant
 from cite_vote.accounts.staff import staff_forum
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
-from cite_vote.forums.models import PHASES, Forum
-from cite_vote.forums.room import room_state
-from cite_vote.forums.services import (
-    ConfirmationNeeded,
-    active_challenges,
-    challenge_in_forum,
-    change_phase,
-    next_phase,
-    previous_phase,
-)
+from cite_vote.forums.models import Forum
+from cite_vote.forums.services import active_challenges
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import idea_in_forum
+from cite_vote.refusals import RuleError
 from cite_vote.votes import services as votes
-from cite_vote.votes.forms import DotsForm
+from cite_vote.votes.forms import AssistedForm, DotsForm
 
-bp = Blueprint("facilitate", __name__, url_prefix="/staff/f/<slug>")
-
-# Seconds between two polls of the control page (a 204 costs almost nothing).
-POLL_SECONDS = 3
-
-
-class PhaseForm(FlaskForm):
-    phase = SelectField(choices=[SelectChoice(p, p) for p in PHASES], validate_choice=True)
-    challenge = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
-    confirm = BooleanField()
-
-
-class AssistedForm(FlaskForm):
-    display_name = StringField(
-        _l("Name (optional)"),
-        validators=[Optional(), Length(max=NAME_MAX, message=_l("At most %(max)d characters."))],
-    )
-    category = SelectField(_l("Category (optional)"), choices=[], validate_choice=True)
-
-    def set_categories(self, categories: list[str]) -> None:
-        self.category.choices = [SelectChoice("", _("Not given"))] + [
-            SelectChoice(c, c) for c in categories
-        ]
-
-
-def control_context(forum: Forum, user, **extra):
-    state = room_state(forum)
-    return {
-        "forum": forum,
-        "user": user,
-        "state": state,
-        "next_phase": next_phase,
-        "previous_phase": previous_phase,
-        "phases": PHASES,
-        "poll_seconds": POLL_SECONDS,
-        "moves": None,
-        "confirm_phase": None,
-        "confirm_challenge": None,
-        "oob": False,
-        **extra,
-    }
-
-
-@bp.get("")
-def control(slug: str):
-    forum, user = staff_forum(slug)
-    context = control_context(forum, user)
-    if is_htmx() and request.args.get("v") == context["state"].version:
-        response = make_response("", 204)
-        response.vary.add("HX-Request")
-        return response
-    return render("forums/control.html", "room", **context)
-
-
-@bp.post("/phase")
-def phase(slug: str):
-    forum, user = staff_forum(slug)
-    form = PhaseForm()
-    if not form.validate_on_submit():
-        abort(422)
-    challenge = None
-    if form.challenge.data is not None:
-        challenge = challenge_in_forum(forum, form.challenge.data)
-    try:
-        moved = change_phase(forum, form.phase.data, challenge, confirmed=form.confirm.data)
-    except ConfirmationNeeded as needed:
-        db.session.rollback()
-        context = control_context(
-            forum,
-            user,
-            moves=needed.moves,
-            confirm_phase=form.phase.data,
-            confirm_challenge=challenge,
-        )
-        response = render("forums/control.html", "confirm", **context)
-        if is_htmx():
-            response.headers["HX-Retarget"] = "#phase-confirm"
-            response.headers["HX-Reswap"] = "outerHTML"
-        return response
-    db.session.commit()
-    label = _phase_label(form.phase.data)
-    if len(moved) == 1:
-        message = _("Challenge %(num)d: %(phase)s.", num=moved[0].position, phase=label)
-    else:
-        message = _("All challenges: %(phase)s.", phase=label)
-    if not is_htmx():
-        flash(message, "success")
-        return done(url_for(".control", slug=slug))
-    context = control_context(forum, user, done_message=message, oob=True)
-    return render("forums/control.html", "room", "confirm", **context)
-
-
-def _phase_label(phase: str) -> str:
-    from cite_vote.forums.services import PHASE_LABELS
-
-    return str(PHASE_LABELS[phase])
-
-
-# --- assisted voting ---------------------------------------------------------------------------
+bp = Blueprint("votes_manage", __name__, url_prefix="/staff/f/<slug>")
 
 
 def assisted_in_forum(forum: Forum, participant_id: int) -> Participant:
@@ -252,6 +141,3 @@ def assisted_dots(slug: str, participant_id: int, idea_id: int):
         challenge=challenge,
         **context,
     )
-
-
-from cite_vote.ideas import moderate  # noqa: E402,F401  (adds the moderation routes to bp)

@@ -1,54 +1,30 @@
-"""Moderation pages for facilitators (staff routes on the ``facilitate`` blueprint)."""
+"""Moderation pages for facilitators: review, hide, restore, edit and merge ideas and comments.
+
+The ideas domain's staff routes, on its own blueprint (the rules are in ideas/moderation.py).
+"""
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from cite_vote.accounts.staff import staff_forum
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
-from cite_vote.forums.facilitate import bp
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas import moderation
-from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX
+from cite_vote.ideas.forms import EditForm, MergeForm
 from cite_vote.ideas.similar import duplicate_pairs
-from cite_vote.web import error_response
+from cite_vote.refusals import RuleError
+from cite_vote.request_hooks import error_response
+
+bp = Blueprint("ideas_manage", __name__, url_prefix="/staff/f/<slug>")
 
 IDEA_ACTIONS = {
     "approve": moderation.approve_idea,
     "reject": moderation.reject_idea,
     "restore": moderation.restore_idea,
 }
-
-
-class EditForm(FlaskForm):
-    title = StringField(
-        _l("Title"),
-        validators=[
-            DataRequired(_l("Give your idea a title.")),
-            Length(max=TITLE_MAX, message=_l("At most %(max)d characters.")),
-        ],
-    )
-    description = TextAreaField(
-        _l("Details"),
-        validators=[Optional(), Length(max=TEXT_MAX, message=_l("At most %(max)d characters."))],
-    )
-
-
-class MergeForm(FlaskForm):
-    into = IntegerField(
-        _l("Merge into idea no."),
-        validators=[
-            InputRequired(_l("Say which idea to merge into.")),
-            NumberRange(min=1, max=2**31 - 1, message=_l("This idea does not exist.")),
-        ],
-    )
 
 
 def moderation_context(forum, user, **extra):

@@ -1,4 +1,4 @@
-"""What every page shares: error pages, template globals, response headers."""
+"""Hooks every request passes through: error pages, template globals, response headers."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from cite_vote.errors import RuleError
 from cite_vote.forums.services import PHASE_LABELS
 from cite_vote.htmx import is_htmx, render
 from cite_vote.links import public_url
+from cite_vote.refusals import RuleError
 
 MESSAGES = {
     400: _l("The request could not be understood. Reload the page and try again."),

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from cite_vote.results.projection import TIMER_MAX_MINUTES
+from cite_vote.results.screen.services import TIMER_MAX_MINUTES
 
 
 class DisplayForm(FlaskForm):

@@ -15,13 +15,14 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from cite_vote.accounts.staff import current_staff, staff_forum
-from cite_vote.errors import NotAllowed, RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import challenge_in_forum
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.links import public_url
-from cite_vote.results.projection import (
+from cite_vote.refusals import NotAllowed, RuleError
+from cite_vote.results.screen.forms import DisplayForm, TimerForm
+from cite_vote.results.screen.services import (
     ROTATE_SECONDS,
     TIMER_MAX_MINUTES,
     ScreenState,
@@ -37,7 +38,6 @@ from cite_vote.results.projection import (
     stop_timer,
     version_token,
 )
-from cite_vote.results.screen_forms import DisplayForm, TimerForm
 from cite_vote.timeutil import utcnow
 
 bp = Blueprint("screen", __name__)

@@ -18,16 +18,16 @@ from datetime import datetime, timedelta
 import segno
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import hash_token
-from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.qr import qr_svg
+from cite_vote.forums.room import participants_in_room
 from cite_vote.ideas.models import Idea
+from cite_vote.refusals import RuleError
 from cite_vote.results.services import rank_ideas
 from cite_vote.votes.models import Ballot, LedgerEntry
 
@@ -182,7 +182,7 @@ def version_token(forum: Forum, now: datetime) -> str:
             select(func.max(LedgerEntry.id))
             .where(LedgerEntry.challenge_id.in_(in_forum))
             .scalar_subquery(),
-            select(func.count(Participant.id)).where(*_joined(forum)).scalar_subquery(),
+            participants_in_room(forum).scalar_subquery(),
         )
     ).one()
     turn = _seconds(now) // ROTATE_SECONDS if _rotating(forum, rows) else None
@@ -199,14 +199,6 @@ def version_token(forum: Forum, now: datetime) -> str:
         turn,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
-
-
-def _joined(forum: Forum):
-    """Participants in the room: with a phone bound to them, or voting with a facilitator's help."""
-    return (
-        Participant.forum_id == forum.id,
-        or_(Participant.token_hash.is_not(None), Participant.assisted.is_(True)),
-    )
 
 
 # --- what the screen shows ----------------------------------------------------------------------
@@ -233,7 +225,7 @@ def screen_state(forum: Forum, now: datetime, token: str | None = None) -> Scree
         "timer_ends_at": forum.timer_ends_at,
         "timer_remaining": remaining,
     }
-    participants = db.session.scalar(select(func.count(Participant.id)).where(*_joined(forum)))
+    participants = db.session.scalar(participants_in_room(forum))
     if challenge is None:
         meter = RoomMeter(participants=participants, ideas=0)
         return ScreenState(view=WAITING, meter=meter, **state)
