@@ -99,3 +99,52 @@ def test_create_user_command_prints_a_generated_password_once(runner, db):
     assert authenticate("anne@example.org", password) is not None
     again = runner.invoke(args=["create-user", "anne@example.org", "--role", "organiser"])
     assert again.exit_code != 0
+
+
+HOSTILE_NEXT = [
+    "/%5Cevil.example",  # /\evil.example: browsers read a backslash as a slash
+    "/%5C%5Cevil.example",
+    "%5C%5Cevil.example",
+    "/%09/evil.example",  # a tab that browsers strip: //evil.example
+    "/%0A/evil.example",
+    "/%0D/evil.example",
+    "/%20/evil.example",
+    "%20//evil.example",
+    "/%00/evil.example",
+    "https://evil.example",
+    "//evil.example",
+    "/%2F/evil.example",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_plain_login_never_redirects_off_site(client, make_staff, target):
+    user = make_staff()
+    response = client.post(
+        f"/staff/login?next={target}", data={"email": user.email, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code in (303, 400)
+    if response.status_code == 303:
+        assert response.location in ("/staff/", "http://cite.test/staff/")
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_htmx_login_never_redirects_off_site(htmx_client, make_staff, target):
+    user = make_staff()
+    response = htmx_client.post(
+        f"/staff/login?next={target}", data={"email": user.email, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.headers["HX-Redirect"] == "/staff/"
+
+
+def test_login_keeps_a_local_next_with_its_query(client, make_staff, make_forum):
+    user = make_staff(owns=[make_forum(slug="mon-forum")])
+    response = client.post(
+        "/staff/login?next=/staff/f/mon-forum/team%3Fa%3D1",
+        data={"email": user.email, "password": STAFF_PASSWORD},
+    )
+    assert response.status_code == 303
+    assert response.location == "/staff/f/mon-forum/team?a=1"

@@ -17,8 +17,18 @@ bp = Blueprint("accounts", __name__, url_prefix="/staff")
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: a login link must not send anyone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site: a login link must not send anyone elsewhere.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
+    or ``/<tab>/evil.example`` lead off the site although they look like paths: a target with
+    a backslash, a space or a control character is refused outright, whatever follows.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(c == "\\" or c.isspace() or not c.isprintable() for c in target)
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
