@@ -148,3 +148,99 @@ def test_login_keeps_a_local_next_with_its_query(client, make_staff, make_forum)
     )
     assert response.status_code == 303
     assert response.location == "/staff/f/mon-forum/team?a=1"
+
+
+# --- a staff session ends everywhere at once ---------------------------------------------------
+
+
+def copy_of_session(app, client):
+    """A second browser holding the same session cookie, as a thief who copied it would."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    thief = app.test_client()
+    thief.set_cookie(name, client.get_cookie(name, domain="cite.test").value, domain="cite.test")
+    return thief
+
+
+@pytest.fixture
+def facilitator_on_forum(make_forum, make_staff):
+    forum = make_forum()
+    return forum, make_staff("facilitator", forums=[forum])
+
+
+def test_a_copied_cookie_opens_the_control_page_before_logout(
+    app, client, facilitator_on_forum, staff_login
+):
+    forum, user = facilitator_on_forum
+    staff_login(client, user)
+    assert copy_of_session(app, client).get(f"/staff/f/{forum.slug}").status_code == 200
+
+
+def test_logout_ends_a_copied_session_cookie(app, client, facilitator_on_forum, staff_login):
+    forum, user = facilitator_on_forum
+    staff_login(client, user)
+    thief = copy_of_session(app, client)
+    client.post("/staff/logout")
+    assert thief.get(f"/staff/f/{forum.slug}").status_code == 303
+    assert thief.get("/staff/").status_code == 303
+
+
+def test_logout_ends_the_other_sessions_of_the_account(app, facilitator_on_forum, staff_login):
+    forum, user = facilitator_on_forum
+    laptop, projector = app.test_client(), app.test_client()
+    staff_login(laptop, user)
+    staff_login(projector, user)
+    laptop.post("/staff/logout")
+    assert projector.get("/staff/").status_code == 303
+
+
+def test_logging_in_elsewhere_keeps_the_first_session(app, facilitator_on_forum, staff_login):
+    _forum, user = facilitator_on_forum
+    laptop, projector = app.test_client(), app.test_client()
+    staff_login(laptop, user)
+    staff_login(projector, user)
+    assert laptop.get("/staff/").status_code == 200
+
+
+def test_removal_from_the_team_ends_the_members_sessions(
+    app, client, db, make_forum, make_staff, facilitator_on_forum, staff_login
+):
+    forum, member = facilitator_on_forum
+    other = make_forum()
+    from cite_vote.accounts.services import assign_staff
+
+    assign_staff(other, member)
+    db.session.commit()
+    owner = make_staff("organiser", owns=[forum])
+    staff_login(client, member)
+    organiser = staff_login(app.test_client(), owner)
+    response = organiser.post(f"/staff/f/{forum.slug}/team/{member.id}/remove")
+    assert response.status_code == 303
+    assert client.get(f"/staff/f/{forum.slug}").status_code == 303
+    assert client.get(f"/staff/f/{other.slug}").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda user: setattr(user, "role", "organiser"),
+        lambda user: setattr(user, "is_active", False),
+        lambda user: setattr(user, "password_hash", "changed"),
+    ],
+    ids=["role", "deactivated", "password"],
+)
+def test_a_change_of_role_activity_or_password_ends_every_session(
+    app, client, db, facilitator_on_forum, staff_login, change
+):
+    forum, user = facilitator_on_forum
+    staff_login(client, user)
+    change(db.session.get(StaffUser, user.id))
+    db.session.commit()
+    assert client.get("/staff/").status_code == 303
+
+
+def test_a_session_from_before_session_versions_is_ended(client, facilitator_on_forum, staff_login):
+    _forum, user = facilitator_on_forum
+    staff_login(client, user)
+    with client.session_transaction() as session:
+        session.pop("staff_version", None)
+    assert client.get("/staff/").status_code == 303

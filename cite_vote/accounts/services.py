@@ -127,6 +127,12 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     return user
 
 
+def end_sessions(user: StaffUser) -> None:
+    """Every session of this account ends at its next request, on every device."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
 def assign_staff(forum: Forum, user: StaffUser) -> None:
     exists = db.session.get(ForumStaff, (forum.id, user.id))
     if exists is None:

@@ -21,6 +21,7 @@ from cite_vote.accounts.models import ForumStaff, Participant, StaffUser
 from cite_vote.accounts.services import (
     _clean_profile,
     assign_staff,
+    end_sessions,
     hash_token,
     normalise_email,
     participant_for_token,
@@ -357,7 +358,8 @@ def remove_team_member(forum: Forum, user_id: int) -> None:
     if link is None:
         raise RuleError(_l("This person is not on the forum’s team."))
     db.session.delete(link)
-    db.session.flush()
+    # Their sessions were opened with rights they no longer have: they log in again.
+    end_sessions(db.session.get(StaffUser, user_id))
 
 
 # --- tickets ---------------------------------------------------------------------------------
