@@ -539,6 +539,39 @@ def test_phase_watch_204_until_the_phase_changes(phone, scene, htmx_client, as_p
     assert phone.get(url).status_code == 303
 
 
+@pytest.mark.parametrize("seen", ["draft", "proposing"])
+@pytest.mark.parametrize("who", ["nobody", "other forum"])
+def test_phase_watch_tells_outsiders_nothing(
+    scene, htmx_client, as_participant, make_participant, db, who, seen
+):
+    scene["challenge"].phase = "draft"
+    db.session.commit()
+    if who == "other forum":
+        as_participant(htmx_client, make_participant(scene["other_forum"]))
+    response = htmx_client.get(
+        f"/f/salle/c/{scene['challenge'].id}/phase", query_string={"seen": seen}
+    )
+    assert response.status_code == 200 and "HX-Refresh" not in response.headers
+    assert response.headers["HX-Redirect"] == f"/j/{scene['forum'].join_code}"
+
+
+def test_phase_watch_of_a_draft_challenge_is_404_for_a_participant(
+    scene, htmx_client, as_participant, db
+):
+    scene["challenge"].phase = "draft"
+    db.session.commit()
+    as_participant(htmx_client, scene["voter"])
+    url = f"/f/salle/c/{scene['challenge'].id}/phase"
+    assert htmx_client.get(url, query_string={"seen": "proposing"}).status_code == 404
+    assert htmx_client.get(url, query_string={"seen": "draft"}).status_code == 404
+
+
+def test_phase_watch_of_another_forums_challenge_is_404(scene, htmx_client, as_participant):
+    as_participant(htmx_client, scene["voter"])
+    other = scene["other_forum"].challenges[0]
+    assert htmx_client.get(f"/f/salle/c/{other.id}/phase").status_code == 404
+
+
 @pytest.mark.parametrize("path", ["", "/moderation"])
 def test_staff_pages_run_a_fixed_number_of_queries(
     facilitator, scene, make_idea, make_comment, make_participant, count_queries, db, path
