@@ -244,3 +244,76 @@ def test_a_session_from_before_session_versions_is_ended(client, facilitator_on_
     with client.session_transaction() as session:
         session.pop("staff_version", None)
     assert client.get("/staff/").status_code == 303
+
+
+# --- login throttling: brute force is slowed, nobody locks anyone else out ---------------------
+
+throttled = pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+
+
+def login_from(client, address: str, email: str, password: str) -> int:
+    return client.post(
+        "/staff/login",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    ).status_code
+
+
+@throttled
+def test_wrong_logins_against_one_account_do_not_lock_another_out_of_the_room(
+    client, make_staff, app_config
+):
+    target, facilitator = make_staff(), make_staff("facilitator")
+    for _ in range(120):
+        login_from(client, "10.0.0.1", target.email, "wrong password")
+    assert login_from(client, "10.0.0.1", facilitator.email, STAFF_PASSWORD) == 303
+
+
+@throttled
+def test_brute_force_on_one_account_from_one_address_is_throttled(client, make_staff, app_config):
+    target = make_staff()
+    statuses = [login_from(client, "10.0.0.1", target.email, "wrong password") for _ in range(12)]
+    assert statuses[:10] == [422] * 10 and statuses[-1] == 429
+    assert login_from(client, "10.0.0.1", target.email, STAFF_PASSWORD) == 429
+
+
+@throttled
+def test_brute_force_on_one_account_from_many_addresses_is_throttled(
+    client, make_staff, app_config
+):
+    target = make_staff()
+    statuses = [
+        login_from(client, f"10.0.{n}.1", target.email, "wrong password") for n in range(35)
+    ]
+    assert statuses[:30] == [422] * 30 and statuses[-1] == 429
+
+
+@throttled
+def test_the_owner_of_an_attacked_account_still_logs_in_from_another_address(
+    client, make_staff, app_config
+):
+    target = make_staff()
+    for _ in range(12):
+        login_from(client, "10.0.0.1", target.email, "wrong password")
+    assert login_from(client, "10.9.9.9", target.email, STAFF_PASSWORD) == 303
+
+
+@throttled
+def test_a_password_spray_from_one_address_is_throttled(client, make_staff, app_config):
+    statuses = [
+        login_from(client, "10.0.0.1", f"person{n}@example.org", "Summer2026!") for n in range(110)
+    ]
+    assert statuses[:100] == [422] * 100 and statuses[-1] == 429
+
+
+@throttled
+def test_correct_logins_from_one_address_are_not_counted_as_failures(
+    client, make_staff, app_config
+):
+    people = [make_staff("facilitator") for _ in range(4)]
+    statuses = [
+        login_from(client, "10.0.0.1", person.email, STAFF_PASSWORD)
+        for _ in range(9)
+        for person in people
+    ]
+    assert statuses == [303] * 36

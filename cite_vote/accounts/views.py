@@ -35,14 +35,34 @@ def safe_next(target: str | None) -> str:
     return url_for("accounts.home")
 
 
+def _login_email() -> str:
+    return (request.form.get("email") or "").strip().lower()
+
+
 def _login_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    return f"{request.remote_addr}|{email}"
+    return f"{request.remote_addr}|{_login_email()}"
 
 
+def _account_key() -> str:
+    return f"account|{_login_email()}"
+
+
+def _address_key() -> str:
+    return f"address|{request.remote_addr}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 422
+
+
+# A room shares one address (the venue's NAT), so nothing counted per address alone may lock
+# the room out: each address and email pair has its own budget, and the limits on one account
+# (from anywhere) and on one address (across accounts) count wrong passwords only. A hundred
+# wrong guesses at one account from the room cannot stop another account logging in there.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", key_func=_login_key, methods=["POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit("30 per minute", key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit("100 per minute", key_func=_address_key, methods=["POST"], deduct_when=_failed)
 def login():
     form = LoginForm()
     error = None
