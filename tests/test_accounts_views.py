@@ -317,3 +317,95 @@ def test_correct_logins_from_one_address_are_not_counted_as_failures(
         for person in people
     ]
     assert statuses == [303] * 36
+
+
+# --- changing one's own password ---------------------------------------------------------------
+
+NEW_PASSWORD = "a new long passphrase"
+
+
+def change_password(client, current=STAFF_PASSWORD, new=NEW_PASSWORD, confirm=None, **kwargs):
+    return client.post(
+        "/staff/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if confirm is None else confirm,
+        },
+        **kwargs,
+    )
+
+
+HTMX = {"headers": {"HX-Request": "true"}}
+
+
+def test_change_password_page_needs_a_login(client):
+    response = client.get("/staff/password")
+    assert response.status_code == 303 and "/staff/login" in response.location
+
+
+def test_change_password_page_is_linked_from_the_staff_home(client, make_staff, staff_login):
+    staff_login(client, make_staff("facilitator"))
+    assert 'href="/staff/password"' in client.get("/staff/").text
+    page = client.get("/staff/password")
+    assert page.status_code == 200 and "<html" in page.text
+    assert 'autocomplete="current-password"' in page.text
+    assert 'autocomplete="new-password"' in page.text
+
+
+def test_change_password_sets_the_new_one(client, db, make_staff, staff_login):
+    user = make_staff("facilitator")
+    staff_login(client, user)
+    response = change_password(client)
+    assert response.status_code == 303 and response.location == "/staff/"
+    db.session.expire_all()
+    assert authenticate(user.email, NEW_PASSWORD) is not None
+    assert authenticate(user.email, STAFF_PASSWORD) is None
+
+
+def test_change_password_keeps_this_session_and_ends_the_others(
+    app, client, make_staff, staff_login
+):
+    user = make_staff("facilitator")
+    staff_login(client, user)
+    other_device = staff_login(app.test_client(), user)
+    thief = copy_of_session(app, client)
+    assert change_password(client).status_code == 303
+    assert client.get("/staff/").status_code == 200
+    assert other_device.get("/staff/").status_code == 303
+    assert thief.get("/staff/").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"current": "not my password"}, "Le mot de passe actuel est incorrect"),
+        ({"new": "short", "confirm": "short"}, "au moins 10 caractères"),
+        ({"confirm": "something else entirely"}, "ne sont pas identiques"),
+        ({"new": "", "confirm": ""}, "Saisissez le nouveau mot de passe"),
+    ],
+    ids=["wrong current", "too short", "mismatch", "empty"],
+)
+def test_a_refused_password_change_is_422_and_changes_nothing(
+    app, client, make_staff, staff_login, fields, message
+):
+    user = make_staff("facilitator")
+    staff_login(client, user)
+    other_device = staff_login(app.test_client(), user)
+    response = change_password(client, **fields)
+    assert response.status_code == 422 and message in response.text
+    assert authenticate(user.email, STAFF_PASSWORD) is not None
+    assert other_device.get("/staff/").status_code == 200
+
+
+def test_a_refused_password_change_with_htmx_is_the_form_alone(client, make_staff, staff_login):
+    staff_login(client, make_staff("facilitator"))
+    response = change_password(client, current="not my password", **HTMX)
+    assert response.status_code == 422 and "<html" not in response.text
+    assert 'id="password-form"' in response.text
+
+
+def test_a_password_change_with_htmx_goes_home(client, make_staff, staff_login):
+    staff_login(client, make_staff("facilitator"))
+    response = change_password(client, **HTMX)
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/staff/"

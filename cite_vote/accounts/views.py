@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
-from cite_vote.accounts.forms import LoginForm
-from cite_vote.accounts.services import authenticate, end_sessions, forums_of
+from cite_vote.accounts.forms import ChangePasswordForm, LoginForm
+from cite_vote.accounts.services import (
+    authenticate,
+    change_own_password,
+    end_sessions,
+    forums_of,
+)
 from cite_vote.accounts.staff import current_staff, forget_login, log_in, require_staff
+from cite_vote.errors import RuleError
 from cite_vote.extensions import db, limiter
 from cite_vote.htmx import done, render
 
@@ -86,6 +92,28 @@ def logout():
         db.session.commit()
     forget_login()
     return done(url_for("accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def password():
+    """Change one's own password: this session stays, every other one of the account ends."""
+    user = require_staff()
+    form = ChangePasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            change_own_password(user, form.current_password.data, form.new_password.data)
+        except RuleError as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            db.session.commit()
+            log_in(user)  # this browser carries on under the new session version
+            flash(_("Your password is changed. Your other sessions are closed."), "success")
+            return done(url_for(".home"))
+    status = 422 if form.errors or error else 200
+    return render("accounts/password.html", "password_form", form=form, error=error, status=status)
 
 
 @bp.get("/")
