@@ -19,7 +19,7 @@ from cite_vote.accounts.staff import staff_forum
 from cite_vote.errors import RuleError
 from cite_vote.extensions import db
 from cite_vote.forums.models import PHASES, Forum
-from cite_vote.forums.room import room_state
+from cite_vote.forums.room import JOIN_BURST, room_state
 from cite_vote.forums.services import (
     ConfirmationNeeded,
     active_challenges,
@@ -69,6 +69,7 @@ def control_context(forum: Forum, user, **extra):
         "previous_phase": previous_phase,
         "phases": PHASES,
         "poll_seconds": POLL_SECONDS,
+        "join_burst": JOIN_BURST,
         "moves": None,
         "confirm_phase": None,
         "confirm_challenge": None,
