@@ -62,6 +62,51 @@ def register(app: Flask) -> None:
         if not ask:
             click.echo(f"Password (shown once): {password}")
 
+    @app.cli.command("set-password")
+    @click.argument("email")
+    @click.option("--password", help="The new password (prompted, hidden, when left out).")
+    def set_password_command(email: str, password: str | None) -> None:
+        """Set a staff account's password (a forgotten one, say); its sessions all end."""
+        from cite_vote.accounts.services import set_password, staff_by_email
+
+        user = staff_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No staff account uses {email!r}.")
+        if password is None:
+            password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        try:
+            set_password(user, password)
+        except RuleError as refused:
+            raise click.ClickException(str(refused.message)) from None
+        db.session.commit()
+        click.echo(f"Password of {user.email} changed; its sessions are closed.")
+
+    @app.cli.command("add-to-team")
+    @click.argument("email")
+    @click.argument("slug")
+    def add_to_team(email: str, slug: str) -> None:
+        """Give an existing staff account access to a forum (as the Team page does)."""
+        from sqlalchemy import select
+
+        from cite_vote.accounts.services import staff_by_email
+        from cite_vote.forums.models import Forum
+        from cite_vote.forums.setup import add_team_member
+
+        forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+        if forum is None:
+            raise click.ClickException(f"No forum with the slug {slug!r}.")
+        found = staff_by_email(email)
+        if found is None or not found.is_active:
+            raise click.ClickException(
+                f"No staff account uses {email!r}: create it first with `flask create-user`."
+            )
+        try:
+            user = add_team_member(forum, email)
+        except RuleError as refused:
+            raise click.ClickException(str(refused.message)) from None
+        db.session.commit()
+        click.echo(f"{user.email} ({user.role}) is now on the team of {forum.slug}.")
+
     @app.cli.command("demo-info")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=8000, type=int)

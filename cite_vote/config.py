@@ -1,7 +1,8 @@
 """Settings from the environment, with embedded defaults that are safe for development.
 
 Every setting is read from a ``CITE_VOTE_*`` environment variable. In production
-(``CITE_VOTE_ENV=production``) the app refuses to start with the development secret key.
+(``CITE_VOTE_ENV=production``) the app refuses to start with the development secret key or
+any key shorter than 32 characters.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+SECRET_KEY_MIN = 32
 
 
 class ConfigError(RuntimeError):
@@ -27,12 +29,17 @@ def from_environment(instance_path: str) -> dict:
     """Build the Flask config mapping from ``os.environ``."""
     env = os.environ
     production = env.get("CITE_VOTE_ENV", "development") == "production"
-    secret = env.get("CITE_VOTE_SECRET_KEY")
+    secret = (env.get("CITE_VOTE_SECRET_KEY") or "").strip()
     if not secret:
         key_file = Path(instance_path) / "secret_key"
         secret = key_file.read_text().strip() if key_file.exists() else DEV_SECRET_KEY
-    if production and secret == DEV_SECRET_KEY:
-        raise ConfigError("CITE_VOTE_SECRET_KEY must be set to a long random value in production.")
+    if production and (secret == DEV_SECRET_KEY or len(secret) < SECRET_KEY_MIN):
+        # The key signs the staff sessions: a short one can be guessed offline from one cookie.
+        raise ConfigError(
+            f"CITE_VOTE_SECRET_KEY must be a random value of at least {SECRET_KEY_MIN} characters "
+            "in production (e.g. the output of "
+            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`).'
+        )
     public_url = env.get("CITE_VOTE_PUBLIC_URL", "").strip().rstrip("/")
     if public_url and not public_url.startswith(("http://", "https://")):
         raise ConfigError("CITE_VOTE_PUBLIC_URL must start with http:// or https://.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import quote, urlencode
 
 from flask import Flask, flash, get_flashed_messages, make_response, request, url_for
 from flask_babel import get_locale
@@ -77,10 +78,16 @@ def discard_session() -> None:
 
 
 def language_url(code: str) -> str:
-    """The current page in another language (the home page when it cannot be linked to)."""
+    """The current page in another language (the home page when it cannot be linked to).
+
+    The address is the one asked for with ``lang`` replaced; the query string is never handed
+    to ``url_for``, where ``?endpoint=``, ``?_method=`` or ``?challenge_id=abc`` would be read
+    as its own arguments (a 500) and ``?slug=`` would point the link at another page.
+    """
     if request.method == "GET" and request.endpoint and request.endpoint != "static":
-        args = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
-        return url_for(request.endpoint, **args)
+        args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+        path = quote(request.script_root + request.path)
+        return f"{path}?{urlencode([*args, ('lang', code)])}"
     return url_for("forums.home", lang=code)
 
 

@@ -99,3 +99,313 @@ def test_create_user_command_prints_a_generated_password_once(runner, db):
     assert authenticate("anne@example.org", password) is not None
     again = runner.invoke(args=["create-user", "anne@example.org", "--role", "organiser"])
     assert again.exit_code != 0
+
+
+HOSTILE_NEXT = [
+    "/%5Cevil.example",  # /\evil.example: browsers read a backslash as a slash
+    "/%5C%5Cevil.example",
+    "%5C%5Cevil.example",
+    "/%09/evil.example",  # a tab that browsers strip: //evil.example
+    "/%0A/evil.example",
+    "/%0D/evil.example",
+    "/%20/evil.example",
+    "%20//evil.example",
+    "/%00/evil.example",
+    "https://evil.example",
+    "//evil.example",
+    "/%2F/evil.example",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_plain_login_never_redirects_off_site(client, make_staff, target):
+    user = make_staff()
+    response = client.post(
+        f"/staff/login?next={target}", data={"email": user.email, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code in (303, 400)
+    if response.status_code == 303:
+        assert response.location in ("/staff/", "http://cite.test/staff/")
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_htmx_login_never_redirects_off_site(htmx_client, make_staff, target):
+    user = make_staff()
+    response = htmx_client.post(
+        f"/staff/login?next={target}", data={"email": user.email, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.headers["HX-Redirect"] == "/staff/"
+
+
+def test_login_keeps_a_local_next_with_its_query(client, make_staff, make_forum):
+    user = make_staff(owns=[make_forum(slug="mon-forum")])
+    response = client.post(
+        "/staff/login?next=/staff/f/mon-forum/team%3Fa%3D1",
+        data={"email": user.email, "password": STAFF_PASSWORD},
+    )
+    assert response.status_code == 303
+    assert response.location == "/staff/f/mon-forum/team?a=1"
+
+
+# --- a staff session ends everywhere at once ---------------------------------------------------
+
+
+def copy_of_session(app, client):
+    """A second browser holding the same session cookie, as a thief who copied it would."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    thief = app.test_client()
+    thief.set_cookie(name, client.get_cookie(name, domain="cite.test").value, domain="cite.test")
+    return thief
+
+
+@pytest.fixture
+def facilitator_on_forum(make_forum, make_staff):
+    forum = make_forum()
+    return forum, make_staff("facilitator", forums=[forum])
+
+
+def test_a_copied_cookie_opens_the_control_page_before_logout(
+    app, client, facilitator_on_forum, staff_login
+):
+    forum, user = facilitator_on_forum
+    staff_login(client, user)
+    assert copy_of_session(app, client).get(f"/staff/f/{forum.slug}").status_code == 200
+
+
+def test_logout_ends_a_copied_session_cookie(app, client, facilitator_on_forum, staff_login):
+    forum, user = facilitator_on_forum
+    staff_login(client, user)
+    thief = copy_of_session(app, client)
+    client.post("/staff/logout")
+    assert thief.get(f"/staff/f/{forum.slug}").status_code == 303
+    assert thief.get("/staff/").status_code == 303
+
+
+def test_logout_ends_the_other_sessions_of_the_account(app, facilitator_on_forum, staff_login):
+    forum, user = facilitator_on_forum
+    laptop, projector = app.test_client(), app.test_client()
+    staff_login(laptop, user)
+    staff_login(projector, user)
+    laptop.post("/staff/logout")
+    assert projector.get("/staff/").status_code == 303
+
+
+def test_logging_in_elsewhere_keeps_the_first_session(app, facilitator_on_forum, staff_login):
+    _forum, user = facilitator_on_forum
+    laptop, projector = app.test_client(), app.test_client()
+    staff_login(laptop, user)
+    staff_login(projector, user)
+    assert laptop.get("/staff/").status_code == 200
+
+
+def test_removal_from_the_team_ends_the_members_sessions(
+    app, client, db, make_forum, make_staff, facilitator_on_forum, staff_login
+):
+    forum, member = facilitator_on_forum
+    other = make_forum()
+    from cite_vote.accounts.services import assign_staff
+
+    assign_staff(other, member)
+    db.session.commit()
+    owner = make_staff("organiser", owns=[forum])
+    staff_login(client, member)
+    organiser = staff_login(app.test_client(), owner)
+    response = organiser.post(f"/staff/f/{forum.slug}/team/{member.id}/remove")
+    assert response.status_code == 303
+    assert client.get(f"/staff/f/{forum.slug}").status_code == 303
+    assert client.get(f"/staff/f/{other.slug}").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda user: setattr(user, "role", "organiser"),
+        lambda user: setattr(user, "is_active", False),
+        lambda user: setattr(user, "password_hash", "changed"),
+    ],
+    ids=["role", "deactivated", "password"],
+)
+def test_a_change_of_role_activity_or_password_ends_every_session(
+    app, client, db, facilitator_on_forum, staff_login, change
+):
+    forum, user = facilitator_on_forum
+    staff_login(client, user)
+    change(db.session.get(StaffUser, user.id))
+    db.session.commit()
+    assert client.get("/staff/").status_code == 303
+
+
+def test_a_session_from_before_session_versions_is_ended(client, facilitator_on_forum, staff_login):
+    _forum, user = facilitator_on_forum
+    staff_login(client, user)
+    with client.session_transaction() as session:
+        session.pop("staff_version", None)
+    assert client.get("/staff/").status_code == 303
+
+
+# --- login throttling: brute force is slowed, nobody locks anyone else out ---------------------
+
+throttled = pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+
+
+def login_from(client, address: str, email: str, password: str) -> int:
+    return client.post(
+        "/staff/login",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    ).status_code
+
+
+@throttled
+def test_wrong_logins_against_one_account_do_not_lock_another_out_of_the_room(
+    client, make_staff, app_config
+):
+    target, facilitator = make_staff(), make_staff("facilitator")
+    for _ in range(120):
+        login_from(client, "10.0.0.1", target.email, "wrong password")
+    assert login_from(client, "10.0.0.1", facilitator.email, STAFF_PASSWORD) == 303
+
+
+@throttled
+def test_brute_force_on_one_account_from_one_address_is_throttled(client, make_staff, app_config):
+    target = make_staff()
+    statuses = [login_from(client, "10.0.0.1", target.email, "wrong password") for _ in range(12)]
+    assert statuses[:10] == [422] * 10 and statuses[-1] == 429
+    assert login_from(client, "10.0.0.1", target.email, STAFF_PASSWORD) == 429
+
+
+@throttled
+def test_brute_force_on_one_account_from_many_addresses_is_throttled(
+    client, make_staff, app_config
+):
+    target = make_staff()
+    statuses = [
+        login_from(client, f"10.0.{n}.1", target.email, "wrong password") for n in range(35)
+    ]
+    assert statuses[:30] == [422] * 30 and statuses[-1] == 429
+
+
+@throttled
+def test_the_owner_of_an_attacked_account_still_logs_in_from_another_address(
+    client, make_staff, app_config
+):
+    target = make_staff()
+    for _ in range(12):
+        login_from(client, "10.0.0.1", target.email, "wrong password")
+    assert login_from(client, "10.9.9.9", target.email, STAFF_PASSWORD) == 303
+
+
+@throttled
+def test_a_password_spray_from_one_address_is_throttled(client, make_staff, app_config):
+    statuses = [
+        login_from(client, "10.0.0.1", f"person{n}@example.org", "Summer2026!") for n in range(110)
+    ]
+    assert statuses[:100] == [422] * 100 and statuses[-1] == 429
+
+
+@throttled
+def test_correct_logins_from_one_address_are_not_counted_as_failures(
+    client, make_staff, app_config
+):
+    people = [make_staff("facilitator") for _ in range(4)]
+    statuses = [
+        login_from(client, "10.0.0.1", person.email, STAFF_PASSWORD)
+        for _ in range(9)
+        for person in people
+    ]
+    assert statuses == [303] * 36
+
+
+# --- changing one's own password ---------------------------------------------------------------
+
+NEW_PASSWORD = "a new long passphrase"
+
+
+def change_password(client, current=STAFF_PASSWORD, new=NEW_PASSWORD, confirm=None, **kwargs):
+    return client.post(
+        "/staff/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if confirm is None else confirm,
+        },
+        **kwargs,
+    )
+
+
+HTMX = {"headers": {"HX-Request": "true"}}
+
+
+def test_change_password_page_needs_a_login(client):
+    response = client.get("/staff/password")
+    assert response.status_code == 303 and "/staff/login" in response.location
+
+
+def test_change_password_page_is_linked_from_the_staff_home(client, make_staff, staff_login):
+    staff_login(client, make_staff("facilitator"))
+    assert 'href="/staff/password"' in client.get("/staff/").text
+    page = client.get("/staff/password")
+    assert page.status_code == 200 and "<html" in page.text
+    assert 'autocomplete="current-password"' in page.text
+    assert 'autocomplete="new-password"' in page.text
+
+
+def test_change_password_sets_the_new_one(client, db, make_staff, staff_login):
+    user = make_staff("facilitator")
+    staff_login(client, user)
+    response = change_password(client)
+    assert response.status_code == 303 and response.location == "/staff/"
+    db.session.expire_all()
+    assert authenticate(user.email, NEW_PASSWORD) is not None
+    assert authenticate(user.email, STAFF_PASSWORD) is None
+
+
+def test_change_password_keeps_this_session_and_ends_the_others(
+    app, client, make_staff, staff_login
+):
+    user = make_staff("facilitator")
+    staff_login(client, user)
+    other_device = staff_login(app.test_client(), user)
+    thief = copy_of_session(app, client)
+    assert change_password(client).status_code == 303
+    assert client.get("/staff/").status_code == 200
+    assert other_device.get("/staff/").status_code == 303
+    assert thief.get("/staff/").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"current": "not my password"}, "Le mot de passe actuel est incorrect"),
+        ({"new": "short", "confirm": "short"}, "au moins 10 caractères"),
+        ({"confirm": "something else entirely"}, "ne sont pas identiques"),
+        ({"new": "", "confirm": ""}, "Saisissez le nouveau mot de passe"),
+    ],
+    ids=["wrong current", "too short", "mismatch", "empty"],
+)
+def test_a_refused_password_change_is_422_and_changes_nothing(
+    app, client, make_staff, staff_login, fields, message
+):
+    user = make_staff("facilitator")
+    staff_login(client, user)
+    other_device = staff_login(app.test_client(), user)
+    response = change_password(client, **fields)
+    assert response.status_code == 422 and message in response.text
+    assert authenticate(user.email, STAFF_PASSWORD) is not None
+    assert other_device.get("/staff/").status_code == 200
+
+
+def test_a_refused_password_change_with_htmx_is_the_form_alone(client, make_staff, staff_login):
+    staff_login(client, make_staff("facilitator"))
+    response = change_password(client, current="not my password", **HTMX)
+    assert response.status_code == 422 and "<html" not in response.text
+    assert 'id="password-form"' in response.text
+
+
+def test_a_password_change_with_htmx_goes_home(client, make_staff, staff_login):
+    staff_login(client, make_staff("facilitator"))
+    response = change_password(client, **HTMX)
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/staff/"

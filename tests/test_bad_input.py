@@ -140,3 +140,51 @@ def test_nul_character_in_the_login_is_400(client):
         data={"email": "a\x00@b.c", "password": "x", "csrf_token": csrf_token_from(page)},
     )
     assert response.status_code == 400
+
+
+# --- the query string is data, never arguments to the app's own code ---------------------------
+
+PAGES = [
+    "/",
+    "/staff/login",
+    "/j/{code}",
+    "/f/{slug}",
+    "/f/{slug}/c/{challenge}",
+    "/f/{slug}/i/{idea}",
+]
+HOSTILE_QUERIES = [
+    "endpoint=x",
+    "_method=POST",
+    "_external=1",
+    "_scheme=javascript",
+    "_anchor=x",
+    "values=x",
+    "slug=other",
+    "challenge_id=abc",
+    "idea_id=abc",
+    "code=ZZZ",
+    "lang=en&lang=fr",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+@pytest.mark.parametrize("page", PAGES)
+def test_any_query_string_on_a_page_is_not_a_500(client, room, page, query):
+    forum, challenge, idea = room
+    url = page.format(code=forum.join_code, slug=forum.slug, challenge=challenge.id, idea=idea.id)
+    response = client.get(f"{url}?{query}")
+    assert response.status_code < 500, response.text
+
+
+def test_the_language_link_keeps_the_page_and_its_query(client, room):
+    forum, challenge, _ = room
+    page = client.get(f"/f/{forum.slug}/c/{challenge.id}?challenge_id=abc&x=%C3%A9").text
+    assert (
+        f'href="/f/{forum.slug}/c/{challenge.id}?challenge_id=abc&amp;x=%C3%A9&amp;lang=en"' in page
+    )
+
+
+def test_the_language_link_cannot_be_pointed_at_another_page(client, room):
+    forum, challenge, _ = room
+    page = client.get(f"/f/{forum.slug}/c/{challenge.id}?slug=elsewhere&challenge_id=1").text
+    assert 'href="/f/elsewhere' not in page

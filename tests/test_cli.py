@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from cite_vote.forums.models import Challenge, Forum
@@ -135,3 +136,85 @@ def test_verify_names_each_broken_rule_even_when_the_arithmetic_agrees(
     assert f"idea {stranded.id}: 2 dots on an idea that is hidden" in result.output
     assert f"idea {crowded.id}: 3 dots over the cap of 2" in result.output
     assert "ballot of 5 dots outside the budget of 4" in result.output
+
+
+# --- staff accounts from the terminal ----------------------------------------------------------
+
+
+def test_set_password_with_the_option(runner, db, make_staff):
+    from cite_vote.accounts.services import authenticate
+
+    user = make_staff("facilitator")
+    result = runner.invoke(
+        args=["set-password", user.email.upper(), "--password", "brand new pass"]
+    )
+    assert result.exit_code == 0, result.output
+    assert authenticate(user.email, "brand new pass") is not None
+
+
+def test_set_password_prompts_twice_without_the_option(runner, db, make_staff):
+    from cite_vote.accounts.services import authenticate
+
+    user = make_staff("facilitator")
+    result = runner.invoke(
+        args=["set-password", user.email], input="brand new pass\nbrand new pass\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "brand new pass" not in result.output
+    assert authenticate(user.email, "brand new pass") is not None
+
+
+def test_set_password_ends_the_accounts_sessions(app, client, runner, make_staff, staff_login):
+    user = make_staff("facilitator")
+    staff_login(client, user)
+    runner.invoke(args=["set-password", user.email, "--password", "brand new pass"])
+    assert client.get("/staff/").status_code == 303
+
+
+def test_set_password_refuses_a_short_password(runner, make_staff):
+    user = make_staff("facilitator")
+    result = runner.invoke(args=["set-password", user.email, "--password", "short"])
+    assert result.exit_code == 1 and "10" in result.output
+
+
+def test_set_password_of_an_unknown_account_is_an_error(runner, db):
+    result = runner.invoke(args=["set-password", "nobody@example.org", "--password", "x" * 12])
+    assert result.exit_code == 1 and "nobody@example.org" in result.output
+
+
+def test_add_to_team_gives_a_new_account_the_forum(runner, db, make_forum):
+    from cite_vote.accounts.models import StaffUser
+    from cite_vote.accounts.services import can_access
+
+    forum = make_forum(slug="salle")
+    runner.invoke(args=["create-user", "bea@example.org", "--role", "organiser"])
+    result = runner.invoke(args=["add-to-team", "Bea@Example.org", "salle"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == "bea@example.org"))
+    assert can_access(user, forum)
+
+
+def test_add_to_team_lets_the_new_account_open_the_demo_forum(
+    client, runner, db, make_staff, staff_login
+):
+    runner.invoke(args=["demo"])
+    user = make_staff("facilitator")
+    assert runner.invoke(args=["add-to-team", user.email, "cite-2018"]).exit_code == 0
+    staff_login(client, user)
+    assert client.get("/staff/f/cite-2018").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "email, slug, message",
+    [
+        ("nobody@example.org", "salle", "No staff account"),
+        ("{member}", "nowhere", "nowhere"),
+        ("{member}", "salle", "déjà"),
+    ],
+    ids=["unknown account", "unknown forum", "already on the team"],
+)
+def test_add_to_team_refusals_are_errors(runner, make_forum, make_staff, email, slug, message):
+    forum = make_forum(slug="salle")
+    member = make_staff("facilitator", forums=[forum])
+    result = runner.invoke(args=["add-to-team", email.format(member=member.email), slug])
+    assert result.exit_code == 1 and message in result.output

@@ -539,6 +539,39 @@ def test_phase_watch_204_until_the_phase_changes(phone, scene, htmx_client, as_p
     assert phone.get(url).status_code == 303
 
 
+@pytest.mark.parametrize("seen", ["draft", "proposing"])
+@pytest.mark.parametrize("who", ["nobody", "other forum"])
+def test_phase_watch_tells_outsiders_nothing(
+    scene, htmx_client, as_participant, make_participant, db, who, seen
+):
+    scene["challenge"].phase = "draft"
+    db.session.commit()
+    if who == "other forum":
+        as_participant(htmx_client, make_participant(scene["other_forum"]))
+    response = htmx_client.get(
+        f"/f/salle/c/{scene['challenge'].id}/phase", query_string={"seen": seen}
+    )
+    assert response.status_code == 200 and "HX-Refresh" not in response.headers
+    assert response.headers["HX-Redirect"] == f"/j/{scene['forum'].join_code}"
+
+
+def test_phase_watch_of_a_draft_challenge_is_404_for_a_participant(
+    scene, htmx_client, as_participant, db
+):
+    scene["challenge"].phase = "draft"
+    db.session.commit()
+    as_participant(htmx_client, scene["voter"])
+    url = f"/f/salle/c/{scene['challenge'].id}/phase"
+    assert htmx_client.get(url, query_string={"seen": "proposing"}).status_code == 404
+    assert htmx_client.get(url, query_string={"seen": "draft"}).status_code == 404
+
+
+def test_phase_watch_of_another_forums_challenge_is_404(scene, htmx_client, as_participant):
+    as_participant(htmx_client, scene["voter"])
+    other = scene["other_forum"].challenges[0]
+    assert htmx_client.get(f"/f/salle/c/{other.id}/phase").status_code == 404
+
+
 @pytest.mark.parametrize("path", ["", "/moderation"])
 def test_staff_pages_run_a_fixed_number_of_queries(
     facilitator, scene, make_idea, make_comment, make_participant, count_queries, db, path
@@ -559,3 +592,48 @@ def test_staff_pages_run_a_fixed_number_of_queries(
     small = statements()
     grow(10)
     assert statements() == small
+
+
+# --- join bursts: the facilitator sees scripted joins -------------------------------------------
+
+
+def joined_minutes_ago(db, participants, minutes: float) -> None:
+    from datetime import timedelta
+
+    from cite_vote.timeutil import utcnow
+
+    for participant in participants:
+        participant.created_at = utcnow() - timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def test_room_counts_joins_per_minute_for_the_last_ten_minutes(scene, make_participant, db):
+    joined_minutes_ago(db, [make_participant(scene["forum"]) for _ in range(3)], 0.2)
+    joined_minutes_ago(db, [make_participant(scene["forum"]) for _ in range(2)], 4.5)
+    joined_minutes_ago(db, [make_participant(scene["forum"]) for _ in range(4)], 30)
+    make_participant(scene["other_forum"])
+    joins = room_state(scene["forum"]).joins
+    # The scene's voter joined just now too; assisted participants are not joins.
+    assert joins == [4, 0, 0, 0, 2, 0, 0, 0, 0, 0]
+
+
+def test_a_burst_of_joins_is_pointed_out_on_the_control_page(
+    facilitator, scene, make_participant, db
+):
+    joined_minutes_ago(db, [make_participant(scene["forum"]) for _ in range(40)], 0.5)
+    page = facilitator.get("/staff/f/salle").text
+    assert 'class="room-joins"' in page
+    assert "41 arrivées en une minute" in page
+
+
+def test_a_steady_room_has_no_burst_warning(facilitator, scene, make_participant, db):
+    for minutes in range(10):
+        joined_minutes_ago(db, [make_participant(scene["forum"]) for _ in range(5)], minutes + 0.5)
+    page = facilitator.get("/staff/f/salle").text
+    assert 'class="room-joins"' in page and "arrivées en une minute" not in page
+
+
+def test_new_joins_change_the_control_page_version(scene, make_participant, db):
+    before = room_state(scene["forum"]).version
+    make_participant(scene["forum"])
+    assert room_state(scene["forum"]).version != before

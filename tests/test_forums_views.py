@@ -132,3 +132,27 @@ def test_language_switch_offers_the_forum_languages(
     db.session.commit()
     assert "English" in client.get(f"/f/{forum.slug}").text
     assert "English" in client.get("/").text
+
+
+CATEGORY_NOTE = "Votre catégorie s’affiche à côté de ce que vous écrivez"
+
+
+def test_join_page_says_the_category_is_shown_next_to_what_one_writes(client, make_forum):
+    forum = make_forum()
+    page = client.get(f"/j/{forum.join_code}").text
+    assert CATEGORY_NOTE in page
+    assert 'aria-describedby="category-note"' in page and 'id="category-note"' in page
+
+
+def test_ticket_page_says_the_category_is_shown_next_to_what_one_writes(client, make_forum, db):
+    from cite_vote.forums.tickets import generate_tickets
+
+    forum = make_forum(tickets_required=True)
+    ticket = generate_tickets(forum, 1)[0]
+    db.session.commit()
+    assert CATEGORY_NOTE in client.get(f"/t/{ticket.code}").text
+
+
+def test_a_forum_without_categories_has_no_category_note(client, make_forum):
+    forum = make_forum(categories=[])
+    assert CATEGORY_NOTE not in client.get(f"/j/{forum.join_code}").text

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -10,4 +10,24 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Type your password.")), Length(max=200)]
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    """Length rules live in the service (accounts.services.set_password), shared with the CLI."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Type your current password.")), Length(max=200)],
+    )
+    new_password = PasswordField(
+        _l("New password (at least 10 characters)"),
+        validators=[DataRequired(_l("Type the new password.")), Length(max=200)],
+    )
+    confirm_password = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Type the new password a second time.")),
+            EqualTo("new_password", _l("The two new passwords are not the same.")),
+        ],
     )

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from cite_vote.extensions import db
 from cite_vote.timeutil import utcnow
@@ -40,8 +41,26 @@ class StaffUser(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Copied into the session at login; a session holding an older number is over. Raised by
+    # logout, and by any change of password, role or activity (see end_sessions_on_change).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("role in ('organiser', 'facilitator')", name="role_known"),)
+
+
+def end_sessions_on_change(user: StaffUser, value, old, _initiator) -> None:
+    """A session was opened with the account's password and rights: when they change, it ends.
+
+    On the model rather than in each service, so that no path (a page, a command, a shell)
+    can change a password, a role or the account's activity and leave old sessions open.
+    """
+    if old is NO_VALUE or old is NEVER_SET or old == value:
+        return
+    user.session_version = (user.session_version or 0) + 1
+
+
+for _attribute in (StaffUser.password_hash, StaffUser.role, StaffUser.is_active):
+    event.listen(_attribute, "set", end_sessions_on_change, active_history=True)
 
 
 class ForumStaff(db.Model):

@@ -125,14 +125,42 @@ def create_staff_user(email: str, role: str, password: str) -> StaffUser:
         raise RuleError(_l("Unknown role."))
     if "@" not in email or len(email) > 254:
         raise RuleError(_l("This email address is not valid."))
-    if len(password) < 10:
-        raise RuleError(_l("A password needs at least 10 characters."))
+    _check_new_password(password)
     if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise RuleError(_l("A staff account already uses this email address."))
     user = StaffUser(email=email, role=role, password_hash=generate_password_hash(password))
     db.session.add(user)
     db.session.flush()
     return user
+
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 200
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise RuleError(_l("A password needs at least 10 characters."))
+    if len(password) > PASSWORD_MAX:
+        raise RuleError(_l("A password has at most 200 characters."))
+
+
+def staff_by_email(email: str) -> StaffUser | None:
+    return db.session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    """A new password for the account; every session opened before it ends (see the model)."""
+    _check_new_password(password)
+    user.password_hash = generate_password_hash(password)
+    db.session.flush()
+
+
+def change_own_password(user: StaffUser, current: str, new: str) -> None:
+    """What a logged-in person may do alone: knowing the current password is the proof."""
+    if not check_password_hash(user.password_hash, current):
+        raise RuleError(_l("The current password is wrong."))
+    set_password(user, new)
 
 
 def authenticate(email: str, password: str) -> StaffUser | None:
@@ -146,6 +174,12 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Every session of this account ends at its next request, on every device."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
 
 
 def assign_staff(forum: Forum, user: StaffUser) -> None:

@@ -18,16 +18,24 @@ def log_in(user: StaffUser) -> None:
     session.clear()  # a new session id on login: no fixation
     session["staff_id"] = user.id
     session["staff_since"] = utcnow().isoformat()
+    session["staff_version"] = user.session_version
     session.permanent = True
 
 
-def log_out() -> None:
-    session.pop("staff_id", None)
-    session.pop("staff_since", None)
+def forget_login() -> None:
+    """Drop the login from this browser's cookie (other copies of it are ended by the version)."""
+    for key in ("staff_id", "staff_since", "staff_version"):
+        session.pop(key, None)
+    g.pop("staff", None)
 
 
 def current_staff() -> StaffUser | None:
-    """The staff member of this request, if logged in and the login has not expired."""
+    """The staff member of this request, if logged in and the login is still valid.
+
+    The session is a signed cookie that anyone holding a copy can replay, so it is checked
+    against the account each time: not expired, the account active, and its session version
+    unchanged since login (logout, a password, role or team change raise it).
+    """
     if "staff" in g:
         return g.staff
     user = None
@@ -36,9 +44,14 @@ def current_staff() -> StaffUser | None:
         hours = current_app.config["STAFF_SESSION_HOURS"]
         if utcnow() - datetime.fromisoformat(since) < timedelta(hours=hours):
             user = db.session.get(StaffUser, staff_id)
-        else:
-            log_out()
-    g.staff = user if user is not None and user.is_active else None
+        if (
+            user is None
+            or not user.is_active
+            or session.get("staff_version") != user.session_version
+        ):
+            user = None
+            forget_login()
+    g.staff = user
     return g.staff
 
 

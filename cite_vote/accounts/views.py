@@ -4,35 +4,71 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
-from cite_vote.accounts.forms import LoginForm
-from cite_vote.accounts.services import authenticate, forums_of
-from cite_vote.accounts.staff import log_in, log_out, require_staff
+from cite_vote.accounts.forms import ChangePasswordForm, LoginForm
+from cite_vote.accounts.services import (
+    authenticate,
+    change_own_password,
+    end_sessions,
+    forums_of,
+)
+from cite_vote.accounts.staff import current_staff, forget_login, log_in, require_staff
 from cite_vote.extensions import db, limiter
 from cite_vote.htmx import done, render
+from cite_vote.refusals import RuleError
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: a login link must not send anyone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site: a login link must not send anyone elsewhere.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
+    or ``/<tab>/evil.example`` lead off the site although they look like paths: a target with
+    a backslash, a space or a control character is refused outright, whatever follows.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(c == "\\" or c.isspace() or not c.isprintable() for c in target)
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
     return url_for("accounts.home")
 
 
+def _login_email() -> str:
+    return (request.form.get("email") or "").strip().lower()
+
+
 def _login_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    return f"{request.remote_addr}|{email}"
+    return f"{request.remote_addr}|{_login_email()}"
 
 
+def _account_key() -> str:
+    return f"account|{_login_email()}"
+
+
+def _address_key() -> str:
+    return f"address|{request.remote_addr}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 422
+
+
+# A room shares one address (the venue's NAT), so nothing counted per address alone may lock
+# the room out: each address and email pair has its own budget, and the limits on one account
+# (from anywhere) and on one address (across accounts) count wrong passwords only. A hundred
+# wrong guesses at one account from the room cannot stop another account logging in there.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", key_func=_login_key, methods=["POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit("30 per minute", key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit("100 per minute", key_func=_address_key, methods=["POST"], deduct_when=_failed)
 def login():
     form = LoginForm()
     error = None
@@ -49,8 +85,35 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    log_out()
+    """Ends every session of the account, not only this browser's: a copied cookie dies too."""
+    user = current_staff()
+    if user is not None:
+        end_sessions(user)
+        db.session.commit()
+    forget_login()
     return done(url_for("accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def password():
+    """Change one's own password: this session stays, every other one of the account ends."""
+    user = require_staff()
+    form = ChangePasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            change_own_password(user, form.current_password.data, form.new_password.data)
+        except RuleError as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            db.session.commit()
+            log_in(user)  # this browser carries on under the new session version
+            flash(_("Your password is changed. Your other sessions are closed."), "success")
+            return done(url_for(".home"))
+    status = 422 if form.errors or error else 200
+    return render("accounts/password.html", "password_form", form=form, error=error, status=status)
 
 
 @bp.get("/")

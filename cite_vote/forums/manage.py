@@ -25,7 +25,7 @@ from cite_vote.forums.forms import (
 )
 from cite_vote.forums.models import PHASES, Challenge, Forum, Ticket
 from cite_vote.forums.qr import qr_svg
-from cite_vote.forums.room import room_state
+from cite_vote.forums.room import JOIN_BURST, room_state
 from cite_vote.forums.services import (
     PHASE_LABELS,
     ConfirmationNeeded,
@@ -459,6 +459,7 @@ def control_context(forum: Forum, user, **extra):
         "previous_phase": previous_phase,
         "phases": PHASES,
         "poll_seconds": POLL_SECONDS,
+        "join_burst": JOIN_BURST,
         "moves": None,
         "confirm_phase": None,
         "confirm_challenge": None,

@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 from cite_vote.accounts.models import ForumStaff, StaffUser
 from cite_vote.accounts.services import (
     assign_staff,
+    end_sessions,
     normalise_email,
 )
 from cite_vote.extensions import db
@@ -347,4 +348,6 @@ def remove_team_member(forum: Forum, user_id: int) -> None:
     if link is None:
         raise RuleError(_l("This person is not on the forum’s team."))
     db.session.delete(link)
-    db.session.flush()
+    # Their sessions were opened with rights they no longer have: they log in again.
+    end_sessions(db.session.get(StaffUser, user_id))
+

@@ -148,10 +148,11 @@ def phase_watch(slug: str, challenge_id: int):
     """Polled by an open challenge page: 204 while the phase is the one the page shows.
 
     When a facilitator moves the phase (voting opens, say), the page reloads itself, so the
-    vote buttons appear without anyone having to think of reloading.
+    vote buttons appear without anyone having to think of reloading. It answers only whom the
+    challenge page answers (a participant of the forum; a draft is 404), or it would tell
+    anyone which challenges exist and which are drafts.
     """
-    forum = forum_by_slug(slug)
-    challenge = challenge_in_forum(forum, challenge_id)
+    _forum, challenge, _participant = participant_challenge(slug, challenge_id)
     if not is_htmx():
         return done(url_for(".challenge", slug=slug, challenge_id=challenge.id))
     response = make_response("", 204)
