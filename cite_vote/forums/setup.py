@@ -350,4 +350,3 @@ def remove_team_member(forum: Forum, user_id: int) -> None:
     db.session.delete(link)
     # Their sessions were opened with rights they no longer have: they log in again.
     end_sessions(db.session.get(StaffUser, user_id))
-
