@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     ROOT,
     app_env,
+    cpu_seconds,
     fresh_database,
     machine,
     make_app,
@@ -122,7 +123,13 @@ def get(url: str, headers: dict | None = None) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
-def wrk(base: str, kind: str, data: Path, args) -> dict:
+def server_cpu(server) -> float:
+    return sum(cpu_seconds(pid) for pid in [server.process.pid, *server.workers()])
+
+
+def wrk(server, kind: str, data: Path, args) -> dict:
+    """One wrk run; also the server's CPU per request (master and workers, from /proc), which
+    the other work on a shared machine disturbs much less than the requests per second."""
     command = [
         "wrk",
         f"-t{args.threads}",
@@ -132,16 +139,19 @@ def wrk(base: str, kind: str, data: Path, args) -> dict:
         "10s",
         "-s",
         str(LUA),
-        base,
+        server.base,
         "--",
         kind,
         str(data),
         str(args.threads),
     ]
+    cpu = server_cpu(server)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu = server_cpu(server) - cpu
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
     row = json.loads(line[len("BENCH ") :])
     row["per_second"] = row["requests"] / (row["duration_us"] / 1e6)
+    row["cpu_ms"] = cpu / max(row["requests"], 1) * 1000
     row["socket_errors"] = row["connect"] + row["read"] + row["write"] + row["timeout"]
     return row
 
@@ -201,7 +211,7 @@ def main() -> int:
             rows = {}
             kinds = [k for k in KINDS if not args.only or k[0] in args.only]
             write_lua_data(data, people, info, paths, staff_cookie)
-            rows["ceiling"] = [wrk(bare.base, "hello", data, args)]
+            rows["ceiling"] = [wrk(bare, "hello", data, args)]
             before = ledger_entries(database.url)
             for kind, _label, _target in kinds:
                 if kind == "projector":
@@ -210,11 +220,11 @@ def main() -> int:
                     live = re.search(r'hx-get="([^"]*/live\?v=[^"]+)"', screen).group(1)
                     paths["projector"] = live.replace("&amp;", "&")
                 write_lua_data(data, people, info, paths, staff_cookie)
-                rows[kind] = [wrk(app.base, kind, data, args)]
+                rows[kind] = [wrk(app, kind, data, args)]
                 if kind == "vote":
                     written = ledger_entries(database.url) - before
                     rows[kind][0]["ledger_entries"] = written
-            rows["ceiling"].append(wrk(bare.base, "hello", data, args))
+            rows["ceiling"].append(wrk(bare, "hello", data, args))
             workers = len(app.workers())
     finally:
         database.drop()
@@ -228,8 +238,12 @@ def main() -> int:
     )
     first, last = (round(r["per_second"]) for r in rows["ceiling"])
     print(f"Ceiling, bare Flask: {ceiling:,.0f} req/s (first run {first:,}, last run {last:,})\n")
-    print("| request | req/s | share of bare Flask | target | p50 ms | p95 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|---|")
+    cpu_ceiling = sum(r["cpu_ms"] for r in rows["ceiling"]) / len(rows["ceiling"])
+    print(
+        "| request | req/s | share of bare Flask | target | p50 ms | p95 ms | p99 ms | errors "
+        "| server CPU ms/req | share by CPU |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     report = {"ceiling": ceiling, "workers": workers, "args": vars(args) | {"json": None}}
     table = []
     for kind, label, target in [("ceiling", "bare Flask hello (ceiling)", None), *kinds]:
@@ -242,7 +256,8 @@ def main() -> int:
         print(
             f"| {label} | {row['per_second']:,.0f} | {share:.1%}{mark} | "
             f"{'' if target is None else f'≥ {target:.0%}'} | {row['p50'] / 1000:.1f} | "
-            f"{row['p95'] / 1000:.1f} | {row['p99'] / 1000:.1f} | {errors} |"
+            f"{row['p95'] / 1000:.1f} | {row['p99'] / 1000:.1f} | {errors} | "
+            f"{row['cpu_ms']:.2f} | {cpu_ceiling / row['cpu_ms']:.1%} |"
         )
         table.append({"kind": kind, "label": label, "target": target, "share": share, **row})
     report["rows"] = table
