@@ -490,6 +490,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
+    before = machine()
     database = fresh_database(args.db)
     log = Path(tempfile.mkdtemp(prefix="cite-vote-event-")) / "gunicorn.log"
     try:
@@ -531,7 +532,8 @@ def main() -> int:
     print(
         f"\nEvent scenario: {args.phones} phones, {args.db}, windows x{args.duration} "
         f"(joins over {event.join_window:.0f} s, voting window {event.vote_window:.0f} s), "
-        f"{args.projectors} projectors, {args.comments} comments; {machine()}; "
+        f"{args.projectors} projectors, {args.comments} comments; before: {before}; "
+        f"after: {machine()}; "
         f"gunicorn.conf.py, {len(workers)} workers {' '.join(args.gunicorn)}; "
         f"rate limits {'off' if args.no_rate_limit else 'on (app defaults)'}\n"
     )

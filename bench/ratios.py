@@ -186,6 +186,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (make bench installs it when root)")
 
+    machine_before = machine()
     database = fresh_database(args.db)
     tmp = Path(tempfile.mkdtemp(prefix="cite-vote-ratios-"))
     try:
@@ -232,7 +233,8 @@ def main() -> int:
 
     ceiling = sum(r["per_second"] for r in rows["ceiling"]) / len(rows["ceiling"])
     print(
-        f"\n{machine()}; {args.db}; gunicorn.conf.py ({workers} workers) "
+        f"\nbefore: {machine_before}; after: {machine()}; {args.db}; "
+        f"gunicorn.conf.py ({workers} workers) "
         f"{' '.join(args.gunicorn)}; wrk -t{args.threads} -c{args.connections} "
         f"-d{args.duration}s; {args.participants} participants"
     )
