@@ -16,8 +16,8 @@ bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '800
 # same cores. On SQLite it does worse than that: writers take turns on one database lock, and
 # a writer that finds it taken sleeps in SQLite's busy handler (backing off up to 100 ms) while
 # the lock is free again after a millisecond. In the event scenario (1,000 phones, same run
-# conditions) 3 sync workers stored 1,251 votes in the window, 2 stored 3,211; gthread (2
-# workers x 4 threads) stored as many as 2 sync workers but each worker took 8 MB more, and
+# conditions) 3 sync workers stored 1,251 votes in the window, 2 stored 3,211; gthread stored
+# 3,211 with 2 workers x 4 threads and 2,132 with 3 x 2, with 5 to 8 MB more per worker, and
 # threads of one process share one GIL, so they add no CPU. With PostgreSQL (row locks, no
 # database-wide write lock) or more cores, raise it: WEB_CONCURRENCY or --workers.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
@@ -36,3 +36,8 @@ keepalive = 5
 
 # Where a phone's requests went, one line each, on stdout (make run shows it).
 accesslog = os.environ.get("CITE_VOTE_ACCESS_LOG", "-")
+
+# gunicorn 27's control socket has one default path per user (~/.gunicorn/gunicorn.ctl): two
+# servers on one host (the benchmark's app and its bare Flask ceiling, two ports standing for
+# two hosts) would take it from each other. Nothing here uses it.
+control_socket_disable = True
