@@ -62,6 +62,32 @@ def group_of(path: str | None) -> str:
     return "other"
 
 
+def _through_jinja(frame):
+    """Past Jinja2's runtime ``call`` wrapper, to what a template really called."""
+    if "/jinja2/" in (frame.file_path or "") and frame.function in ("call", "__call__"):
+        for child in frame.children:
+            yield from _through_jinja(child)
+    else:
+        yield frame
+
+
+def callers_of_time(frame, into: Counter) -> None:
+    """Total time by (library function called from the app's code or a template): which
+    calls out of cite_vote and the templates cost the most (url_for, gettext, execute...)."""
+    path = frame.file_path or ""
+    if "/cite_vote/" in path or "/templates/" in path:
+        for wrapper in frame.children:
+            for child in _through_jinja(wrapper):
+                child_path = child.file_path or ""
+                ours = "/cite_vote/" in child_path or "/templates/" in child_path
+                if not ours and not child.function.startswith("["):
+                    where = "generated" if child_path.startswith("<") else Path(child_path).name
+                    name = f"{child.function} ({where}) from {frame.function}"
+                    into[name] += child.time
+    for child in frame.children:
+        callers_of_time(child, into)
+
+
 def self_times(frame, into: Counter, parent: str = "other") -> None:
     """Self time by library; pyinstrument's [self] frames and C built-ins count for the
     library that called them, except the database driver's own calls."""
@@ -150,6 +176,15 @@ def main() -> int:
             print("| where the time goes (self time) | share |\n|---|---|")
             for name, seconds in groups.most_common(8):
                 print(f"| {name} | {seconds / total:.0%} |")
+            calls: Counter = Counter()
+            callers_of_time(root, calls)
+            print(
+                "\n| the app's calls into libraries, by total time "
+                "(function (file) from caller) | share |\n|---|---|"
+            )
+            whole = root.time
+            for name, seconds in calls.most_common(10):
+                print(f"| `{name}` | {seconds / whole:.0%} |")
             text = profiler.output_text(unicode=True, color=False, short_mode=True)
             lines = [re.sub(r"^\.  ?", "", line) for line in text.splitlines()]
             body = [
