@@ -217,7 +217,7 @@ class Event:
         poll = html.unescape(PHASE_WATCH.search(page).group(1))
         csrf = CSRF_HEADER.search(page).group(1)
         next_poll = self.now() + PHASE_POLL
-        voting_task = None
+        voting_task, noticed = None, False
         while next_poll < self.end_at:
             await self.sleep_until(next_poll)
             kind = "phase poll (after opening)" if self.opened.is_set() else "phase poll"
@@ -225,9 +225,9 @@ class Event:
             headers["HX-Trigger"] = "phase-watch"
             status, _, answer = await self.call(kind, cookies, "GET", poll, headers=headers)
             if status == 200 and answer.get("HX-Refresh") == "true":
-                noticed = self.now()
-                if self.opened_at is not None and voting_task is None:
-                    self.notice.append(noticed - self.opened_at)
+                if self.opened_at is not None and not noticed:
+                    self.notice.append(self.now() - self.opened_at)
+                    noticed = True
                 # htmx reloads the whole page: the new page polls with seen=voting.
                 status, page, _ = await self.call(
                     "challenge page (opening rush)", cookies, "GET", challenge
@@ -244,9 +244,9 @@ class Event:
             next_poll += PHASE_POLL
             while next_poll < self.now():  # htmx drops a tick while a request is in flight
                 next_poll += PHASE_POLL
-        if voting_task is None:
+        if not noticed:
             self.never_noticed += 1
-        else:
+        if voting_task is not None:
             await voting_task
 
     async def vote(self, cookies: dict, challenge: str, page: str, csrf: str, rng) -> None:
