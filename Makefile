@@ -97,17 +97,20 @@ BENCH_OUT := bench/results
 
 bench: setup bench-tools
 	mkdir -p $(BENCH_OUT)
-	$(BIN)/python bench/ratios.py --json $(BENCH_OUT)/ratios.json | tee $(BENCH_OUT)/ratios.md
+	$(BIN)/python bench/ratios.py --json $(BENCH_OUT)/ratios.json > $(BENCH_OUT)/ratios.md; \
+	  status=$$?; cat $(BENCH_OUT)/ratios.md; exit $$status
 	$(BIN)/python bench/event.py --db sqlite --json $(BENCH_OUT)/event-sqlite.json \
-	  | tee $(BENCH_OUT)/event-sqlite.md
+	  > $(BENCH_OUT)/event-sqlite.md; status=$$?; cat $(BENCH_OUT)/event-sqlite.md; exit $$status
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres').close()" 2>/dev/null; then \
 	  $(BIN)/python bench/event.py --db postgres --json $(BENCH_OUT)/event-postgres.json \
-	    | tee $(BENCH_OUT)/event-postgres.md; \
+	    > $(BENCH_OUT)/event-postgres.md; status=$$?; cat $(BENCH_OUT)/event-postgres.md; exit $$status; \
 	else \
 	  echo "No PostgreSQL at 127.0.0.1:5432: the event scenario on PostgreSQL is skipped."; \
 	fi
-	$(BIN)/python bench/profile.py | tee $(BENCH_OUT)/profile.md
-	$(BIN)/python bench/results_ranking.py | tee $(BENCH_OUT)/results_ranking.md
+	$(BIN)/python bench/profile.py > $(BENCH_OUT)/profile.md; \
+	  status=$$?; cat $(BENCH_OUT)/profile.md; exit $$status
+	$(BIN)/python bench/results_ranking.py > $(BENCH_OUT)/results_ranking.md; \
+	  status=$$?; cat $(BENCH_OUT)/results_ranking.md; exit $$status
 
 # wrk, the load generator that can saturate a bare Flask app (Debian package).
 bench-tools:
