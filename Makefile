@@ -6,10 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-WORKERS ?= 3
+# Empty: gunicorn.conf.py decides (WEB_CONCURRENCY works too); `make run WORKERS=4` overrides.
+WORKERS ?=
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg setup system-deps install translations db demo browser lint format i18n bench clean
+.PHONY: run test test-pg setup system-deps install translations db demo browser lint format i18n bench bench-tools clean
 
 # Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
 # the machine's address on the room's network.
@@ -17,7 +18,7 @@ run: setup db demo
 	@$(BIN)/flask demo-info --host $(HOST) --port $(PORT)
 	CITE_VOTE_SECRET_KEY="$$(cat instance/secret_key)" \
 	CITE_VOTE_PUBLIC_URL="$$($(BIN)/flask public-url --host $(HOST) --port $(PORT))" \
-	  $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	  $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) $(if $(WORKERS),--workers $(WORKERS)) wsgi:app
 
 test: setup browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -51,7 +52,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 translations: install
@@ -97,9 +98,37 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/results_ranking.py
+# The benchmark of docs/performance.md (about 12 minutes): each request kind as a share of a bare
+# Flask app (wrk), the event day of 2,000 phones on SQLite then PostgreSQL, the in-process
+# profiles of a vote and a challenge page, the results and downloads. Figures go to bench/results/.
+BENCH_OUT := bench/results
+
+bench: setup bench-tools
+	mkdir -p $(BENCH_OUT)
+	$(BIN)/python bench/ratios.py --json $(BENCH_OUT)/ratios.json > $(BENCH_OUT)/ratios.md; \
+	  status=$$?; cat $(BENCH_OUT)/ratios.md; exit $$status
+	$(BIN)/python bench/event.py --db sqlite --json $(BENCH_OUT)/event-sqlite.json \
+	  > $(BENCH_OUT)/event-sqlite.md; status=$$?; cat $(BENCH_OUT)/event-sqlite.md; exit $$status
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres').close()" 2>/dev/null; then \
+	  $(BIN)/python bench/event.py --db postgres --json $(BENCH_OUT)/event-postgres.json \
+	    > $(BENCH_OUT)/event-postgres.md; status=$$?; cat $(BENCH_OUT)/event-postgres.md; exit $$status; \
+	else \
+	  echo "No PostgreSQL at 127.0.0.1:5432: the event scenario on PostgreSQL is skipped."; \
+	fi
+	$(BIN)/python bench/profile.py > $(BENCH_OUT)/profile.md; \
+	  status=$$?; cat $(BENCH_OUT)/profile.md; exit $$status
+	$(BIN)/python bench/results_ranking.py > $(BENCH_OUT)/results_ranking.md; \
+	  status=$$?; cat $(BENCH_OUT)/results_ranking.md; exit $$status
+
+# wrk, the load generator that can saturate a bare Flask app (Debian package).
+bench-tools:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's wrk for the benchmark"; \
+	  apt-get update -qq && apt-get install -y -qq wrk; \
+	else \
+	  echo "The benchmark needs wrk: sudo apt-get install wrk"; exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache tests/artifacts

@@ -1,0 +1,43 @@
+"""gunicorn settings for cite-vote: ``gunicorn -c gunicorn.conf.py wsgi:app`` (``make run``).
+
+Chosen from ``make bench`` on the reference machine (2 cores, SQLite, the event day of
+bench/event.py); the figures are in docs/performance.md. Every value can be overridden on the
+command line (``--workers 4``, ``--bind 0.0.0.0:8080``), which ``make run WORKERS=… HOST=…
+PORT=…`` does, or with ``WEB_CONCURRENCY`` for the number of workers.
+"""
+
+import os
+
+# Loopback by default: put a reverse proxy in front, or `make run HOST=0.0.0.0` in a room.
+bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
+
+# Sync workers, one per core. Every request of the room is CPU work in Python (SQLAlchemy,
+# Jinja2: see the profiles), so two processes keep two cores busy; a third only queues for the
+# same cores. On SQLite it does worse than that: writers take turns on one database lock, and
+# a writer that finds it taken sleeps in SQLite's busy handler (backing off up to 100 ms) while
+# the lock is free again after a millisecond. In the event scenario (1,000 phones, same run
+# conditions) 3 sync workers stored 1,251 votes in the window, 2 stored 3,211; gthread stored
+# 3,211 with 2 workers x 4 threads and 2,132 with 3 x 2, with 5 to 8 MB more per worker, and
+# threads of one process share one GIL, so they add no CPU. With PostgreSQL (row locks, no
+# database-wide write lock) or more cores, raise it: WEB_CONCURRENCY or --workers.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+worker_class = "sync"
+threads = 1
+
+# A request past 30 s is a bug (a heavy download must be built ahead, see issue 11): the worker
+# is killed and restarted rather than held. htmx itself gives up after 15 s (base.html).
+timeout = 30
+graceful_timeout = 20
+
+# Sync workers close each connection after its response (they cannot hold one open without
+# blocking the worker), so keepalive only matters with another worker class or behind a proxy
+# that keeps connections to us; 5 s covers the phones' 5 s poll if one is used.
+keepalive = 5
+
+# Where a phone's requests went, one line each, on stdout (make run shows it).
+accesslog = os.environ.get("CITE_VOTE_ACCESS_LOG", "-")
+
+# gunicorn 27's control socket has one default path per user (~/.gunicorn/gunicorn.ctl): two
+# servers on one host (the benchmark's app and its bare Flask ceiling, two ports standing for
+# two hosts) would take it from each other. Nothing here uses it.
+control_socket_disable = True
