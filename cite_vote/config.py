@@ -77,6 +77,8 @@ def from_environment(instance_path: str) -> dict:
             "CITE_VOTE_RATELIMIT_STORAGE_URI",
             "sqlite:///" + str(Path(instance_path) / "ratelimits.sqlite3"),
         ),
+        # Several deployments may share one Redis: each counts under its own prefix.
+        "RATELIMIT_KEY_PREFIX": env.get("CITE_VOTE_RATELIMIT_KEY_PREFIX", "cite-vote"),
         # A limiter whose storage fails lets people through (and logs): never a locked room.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_ENABLED": _bool(env.get("CITE_VOTE_RATELIMIT_ENABLED"), True),
