@@ -10,7 +10,7 @@ PORT   ?= 8000
 WORKERS ?=
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg setup system-deps install translations db demo browser lint format i18n bench bench-tools clean
+.PHONY: run test test-pg setup system-deps install translations db demo browser lint format i18n bench bench-tools bench-two-hosts clean
 
 # Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
 # the machine's address on the room's network.
@@ -121,6 +121,14 @@ bench: setup bench-tools
 	  status=$$?; cat $(BENCH_OUT)/results_ranking.md; exit $$status
 
 # wrk, the load generator that can saturate a bare Flask app (Debian package).
+# Two app servers (two ports standing for two hosts) behind nginx, sharing PostgreSQL and Redis,
+# playing the event at twice the size (docs/performance.md, "Scale out").
+bench-two-hosts: setup bench-tools browser
+	mkdir -p $(BENCH_OUT)
+	$(BIN)/python bench/event.py --db postgres --hosts 2 --phones 4000 \
+	  --json $(BENCH_OUT)/event-two-hosts.json > $(BENCH_OUT)/event-two-hosts.md; \
+	  status=$$?; cat $(BENCH_OUT)/event-two-hosts.md; exit $$status
+
 bench-tools:
 	@if command -v wrk >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -471,6 +471,77 @@ def check_dots(database_url: str, info: dict) -> dict:
     return {"ballots_with_5_dots": full, "verify": verified}
 
 
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class LoadBalancer:
+    """nginx (Debian's) in front of the app servers, round robin, as a load balancer would be."""
+
+    def __init__(self, ports: list[int], folder: Path):
+        import shutil
+        import subprocess
+
+        from common import free_port
+
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (folder / name).mkdir(exist_ok=True)
+        upstream = "\n".join(f"    server 127.0.0.1:{port};" for port in ports)
+        config = folder / "nginx.conf"
+        config.write_text(
+            f"""daemon off;
+worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "nginx-error.log"};
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder / "body"};
+    proxy_temp_path {folder / "proxy"};
+    fastcgi_temp_path {folder / "fastcgi"};
+    uwsgi_temp_path {folder / "uwsgi"};
+    scgi_temp_path {folder / "scgi"};
+    upstream cite_vote {{
+{upstream}
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        location / {{
+            proxy_pass http://cite_vote;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_read_timeout 60s;
+        }}
+    }}
+}}
+"""
+        )
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.process = subprocess.Popen(
+            [nginx, "-c", str(config), "-p", str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                import urllib.request
+
+                urllib.request.urlopen(self.base + "/healthz", timeout=5).read()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("nginx did not start") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=int, default=2000)
@@ -484,6 +555,13 @@ def main() -> int:
         "--connections", type=int, default=500, help="the shared connector's connection limit"
     )
     parser.add_argument("--no-rate-limit", action="store_true", help="turn the app's limits off")
+    parser.add_argument(
+        "--hosts",
+        type=int,
+        default=1,
+        help="app servers (ports standing for hosts) behind nginx, sharing the database and "
+        "Redis for the rate limits",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--gunicorn", nargs=argparse.REMAINDER, default=[], help="extra gunicorn flags, last"
@@ -498,16 +576,28 @@ def main() -> int:
         env = app_env(database.url)
         if args.no_rate_limit:
             env["CITE_VOTE_RATELIMIT_ENABLED"] = "false"
-        server = Server("wsgi:app", env, *args.gunicorn, log=log)
+        if args.hosts > 1:
+            env["CITE_VOTE_RATELIMIT_STORAGE_URI"] = REDIS_URL
+            env["CITE_VOTE_RATELIMIT_KEY_PREFIX"] = f"bench-{time.time_ns()}"
+        servers = [Server("wsgi:app", env, *args.gunicorn, log=log) for _ in range(args.hosts)]
+        balancer = None
         try:
-            server.wait_ready("/healthz")
-            pids = [server.process.pid, *server.workers()]
-            server_cpu = sum(cpu_seconds(pid) for pid in pids)
+            for server in servers:
+                server.wait_ready("/healthz")
+            base = servers[0].base
+            if args.hosts > 1:
+                balancer = LoadBalancer([s.port for s in servers], log.parent)
+                base = balancer.base
+
+            def all_pids() -> list[int]:
+                return [pid for s in servers for pid in (s.process.pid, *s.workers())]
+
+            server_cpu = sum(cpu_seconds(pid) for pid in all_pids())
             usage = resource.getrusage(resource.RUSAGE_SELF)
             wall = time.monotonic()
 
             async def play() -> Event:
-                event = Event(args, server.base, info)
+                event = Event(args, base, info)
                 await event.run()
                 return event
 
@@ -515,13 +605,14 @@ def main() -> int:
             wall = time.monotonic() - wall
             after = resource.getrusage(resource.RUSAGE_SELF)
             generator_cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
-            workers = server.workers()
+            workers = [pid for s in servers for pid in s.workers()]
             rss = {pid: rss_mb(pid) for pid in workers}
-            server_cpu = sum(cpu_seconds(pid) for pid in [server.process.pid, *workers]) - (
-                server_cpu
-            )
+            server_cpu = sum(cpu_seconds(pid) for pid in all_pids()) - server_cpu
         finally:
-            server.stop()
+            if balancer is not None:
+                balancer.stop()
+            for server in servers:
+                server.stop()
         log_text = log.read_text(errors="replace")
         dots = check_dots(database.url, info)
     finally:
@@ -529,12 +620,14 @@ def main() -> int:
 
     table = summarise(event.rec.rows, ORDER)
     notice = event.notice
+    behind = " behind nginx, rate limits in Redis" if args.hosts > 1 else ""
     print(
         f"\nEvent scenario: {args.phones} phones, {args.db}, windows x{args.duration} "
         f"(joins over {event.join_window:.0f} s, voting window {event.vote_window:.0f} s), "
         f"{args.projectors} projectors, {args.comments} comments; before: {before}; "
         f"after: {machine()}; "
-        f"gunicorn.conf.py, {len(workers)} workers {' '.join(args.gunicorn)}; "
+        f"{args.hosts} app server(s) with gunicorn.conf.py, {len(workers)} workers in all "
+        f"{' '.join(args.gunicorn)}{behind}; "
         f"rate limits {'off' if args.no_rate_limit else 'on (app defaults)'}\n"
     )
     print("| request | count | req/s | p50 ms | p95 ms | p99 ms | answers | errors | target |")
