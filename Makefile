@@ -119,6 +119,8 @@ bench: setup bench-tools
 	  status=$$?; cat $(BENCH_OUT)/profile.md; exit $$status
 	$(BIN)/python bench/results_ranking.py > $(BENCH_OUT)/results_ranking.md; \
 	  status=$$?; cat $(BENCH_OUT)/results_ranking.md; exit $$status
+	$(BIN)/python bench/heavy_downloads.py --challenges 6 --ideas 60 \
+	  > $(BENCH_OUT)/heavy_downloads.md; status=$$?; cat $(BENCH_OUT)/heavy_downloads.md; exit $$status
 
 # wrk, the load generator that can saturate a bare Flask app (Debian package).
 # Two app servers (two ports standing for two hosts) behind nginx, sharing PostgreSQL and Redis,
