@@ -4,6 +4,9 @@ Chosen from ``make bench`` on the reference machine (2 cores, SQLite, the event 
 bench/event.py); the figures are in docs/performance.md. Every value can be overridden on the
 command line (``--workers 4``, ``--bind 0.0.0.0:8080``), which ``make run WORKERS=… HOST=…
 PORT=…`` does, or with ``WEB_CONCURRENCY`` for the number of workers.
+
+gunicorn also reads this file by itself when started from the repository's top folder without
+``-c`` (the test suite's real servers do); their command-line flags win over it.
 """
 
 import os
