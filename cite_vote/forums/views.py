@@ -16,7 +16,13 @@ from cite_vote.accounts.services import join_forum, new_token
 from cite_vote.errors import RuleError
 from cite_vote.extensions import JOIN_LIMIT, db, limiter
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
-from cite_vote.forums.services import active_challenges, forum_by_join_code, forum_by_slug
+from cite_vote.forums.services import (
+    active_challenges,
+    code_admits_newcomers,
+    forum_by_join_code,
+    forum_by_slug,
+    normalise_code,
+)
 from cite_vote.htmx import done, render
 from cite_vote.ideas.models import Idea
 from cite_vote.votes.services import spent_by_challenge
@@ -42,7 +48,8 @@ def find():
     if form.validate_on_submit():
         forum = forum_by_join_code(form.code.data)
         if forum is not None:
-            return done(url_for(".join", code=forum.join_code))
+            # The code as typed: with rotation it is the one on the screen, not the fixed one.
+            return done(url_for(".join", code=normalise_code(form.code.data)))
         form.code.errors.append(_("No forum has this code. Check it and try again."))
     return render("forums/home.html", "join_form", form=form, status=422)
 
@@ -58,6 +65,8 @@ def join(code: str):
         return done(url_for(".forum", slug=forum.slug))
     if forum.tickets_required and participant is None:
         return render("forums/join.html", forum=forum, form=None, status=403)
+    if participant is None and not code_admits_newcomers(forum, code):
+        return render("forums/join.html", forum=forum, form=None, rotated=True, status=403)
     form = ProfileForm(obj=participant)
     form.set_categories(forum.categories)
     error = None
@@ -82,6 +91,7 @@ def join(code: str):
         "forums/join.html",
         "profile_form",
         forum=forum,
+        code=code,
         form=form,
         participant=participant,
         error=error,
