@@ -142,3 +142,12 @@ def test_the_staff_pages_say_the_fixed_code_only_serves_people_already_in(
     note = "les nouveaux venus tapent le code affiché à l’écran"
     assert note in client.get("/staff/").text
     assert note in client.get("/staff/f/salle/settings").text
+
+
+def test_the_screen_version_changes_when_the_code_does(make_forum):
+    from cite_vote.results.projection import version_token
+
+    forum = make_forum(join_code_rotates=True, screen_rotate=False)
+    now = utcnow()
+    later = now + timedelta(seconds=JOIN_CODE_SECONDS)
+    assert version_token(forum, now) != version_token(forum, later)
