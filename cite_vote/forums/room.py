@@ -69,9 +69,7 @@ def room_state(forum: Forum) -> RoomState:
     """Counts per challenge in five aggregate queries, whatever the size of the room."""
     challenges = list(db.session.scalars(active_challenges(forum)))
     rows = {c.id: ChallengeCounts(c) for c in challenges}
-    participants = db.session.scalar(
-        select(func.count()).select_from(Participant).where(Participant.forum_id == forum.id)
-    )
+    participants, joins = _participants_and_joins(forum)
     ids = list(rows)
     if ids:
         for challenge_id, status, n in db.session.execute(
@@ -104,30 +102,30 @@ def room_state(forum: Forum) -> RoomState:
         ):
             rows[challenge_id].dots_spent = int(spent or 0)
             rows[challenge_id].voters = int(voters or 0)
-    return RoomState(
-        forum, int(participants or 0), [rows[c.id] for c in challenges], recent_joins(forum)
-    )
+    return RoomState(forum, participants, [rows[c.id] for c in challenges], joins)
 
 
-def recent_joins(forum: Forum) -> list[int]:
-    """Joins (not assisted participants) per minute, latest first, in one aggregate query.
+def _participants_and_joins(forum: Forum) -> tuple[int, list[int]]:
+    """The forum's participants, and its joins per minute (latest first), in one query.
 
     Each minute is a sliding window (the last 60 s, the 60 s before, ...), counted as
     differences of "joined since" sums, so that no date function differs between databases.
+    Assisted participants are made by facilitators: they are not joins.
     """
     now = utcnow()
     since = [now - timedelta(minutes=k) for k in range(1, JOIN_MINUTES + 1)]
-    sums = db.session.execute(
+    joined = Participant.assisted.is_(False)
+    total, *sums = db.session.execute(
         select(
+            func.count(),
             *[
-                func.coalesce(func.sum(case((Participant.created_at >= t, 1), else_=0)), 0)
+                func.coalesce(
+                    func.sum(case(((Participant.created_at >= t) & joined, 1), else_=0)), 0
+                )
                 for t in since
-            ]
-        ).where(
-            Participant.forum_id == forum.id,
-            Participant.assisted.is_(False),
-            Participant.created_at >= since[-1],
-        )
+            ],
+        ).where(Participant.forum_id == forum.id)
     ).one()
     totals = [int(n) for n in sums]
-    return [totals[0]] + [totals[k] - totals[k - 1] for k in range(1, len(totals))]
+    joins = [totals[0]] + [totals[k] - totals[k - 1] for k in range(1, len(totals))]
+    return int(total or 0), joins
