@@ -157,6 +157,9 @@ class ForumForm(FlaskForm):
     show_totals_during_voting = BooleanField(_l("Participants see the totals while voting"))
     premoderation = BooleanField(_l("Ideas and comments wait for a facilitator before showing"))
     tickets_required = BooleanField(_l("Joining needs a printed ticket (one person, one budget)"))
+    join_code_rotates = BooleanField(
+        _l("The join code changes every 5 minutes on the screen (only the room can join)")
+    )
     projection_mode = SelectField(
         _l("Projection during the vote"),
         choices=[
@@ -213,6 +216,7 @@ class ForumForm(FlaskForm):
             "show_totals_during_voting": self.show_totals_during_voting.data,
             "premoderation": self.premoderation.data,
             "tickets_required": self.tickets_required.data,
+            "join_code_rotates": self.join_code_rotates.data,
             "projection_mode": self.projection_mode.data,
             "shortlist_size": self.shortlist_size.data,
             "cross_group_min": self.cross_group_min.data,

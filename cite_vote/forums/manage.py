@@ -31,6 +31,7 @@ from cite_vote.forums.services import (
     ConfirmationNeeded,
     challenge_in_forum,
     change_phase,
+    current_join_code,
     next_phase,
     previous_phase,
 )
@@ -460,6 +461,7 @@ def control_context(forum: Forum, user, **extra):
         "phases": PHASES,
         "poll_seconds": POLL_SECONDS,
         "join_burst": JOIN_BURST,
+        "join_code": current_join_code(forum),
         "moves": None,
         "confirm_phase": None,
         "confirm_challenge": None,

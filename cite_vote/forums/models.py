@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cite_vote.extensions import db
@@ -30,6 +30,8 @@ class Forum(db.Model):
     show_totals_during_voting: Mapped[bool] = mapped_column(default=False)
     premoderation: Mapped[bool] = mapped_column(default=False)
     tickets_required: Mapped[bool] = mapped_column(default=False)
+    # Newcomers join with a code that changes every few minutes on the screen, not the fixed one.
+    join_code_rotates: Mapped[bool] = mapped_column(default=False, server_default=false())
     results_public_early: Mapped[bool] = mapped_column(default=False)
     shortlist_size: Mapped[int] = mapped_column(default=5)
     cross_group_min: Mapped[int] = mapped_column(default=3)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
+from datetime import datetime
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
@@ -42,11 +44,57 @@ def forum_by_slug(slug: str) -> Forum:
     return db.first_or_404(select(Forum).where(Forum.slug == slug))
 
 
-def forum_by_join_code(code: str) -> Forum | None:
+def forum_by_join_code(code: str, now: datetime | None = None) -> Forum | None:
+    """The forum of a fixed join code, or of a rotating code shown now or just before."""
     code = normalise_code(code)
     if not code:
         return None
-    return db.session.scalar(select(Forum).where(Forum.join_code == code))
+    forum = db.session.scalar(select(Forum).where(Forum.join_code == code))
+    if forum is not None:
+        return forum
+    window = _join_window(now or utcnow())
+    # Few forums rotate, and only those are hashed: one HMAC per window kept alive.
+    for forum in db.session.scalars(select(Forum).where(Forum.join_code_rotates.is_(True))):
+        if any(code == _rotating_code(forum, w) for w in range(window - 1, window + 1)):
+            return forum
+    return None
+
+
+# A rotating code is shown for JOIN_CODE_SECONDS and accepted for as long again after it
+# leaves the screen, so a person who read it just before it changed still gets in.
+JOIN_CODE_SECONDS = 300
+
+
+def _join_window(now: datetime) -> int:
+    return int((now - datetime(1970, 1, 1)).total_seconds()) // JOIN_CODE_SECONDS
+
+
+def _rotating_code(forum: Forum, window: int) -> str:
+    """Derived, never stored: the app's secret, the forum (its fixed code too) and the window.
+
+    Renewing the fixed code in the settings also changes every rotating code to come.
+    """
+    message = f"join:{forum.id}:{forum.join_code}:{window}".encode()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, "sha256").digest()
+    return "".join(
+        JOIN_CODE_ALPHABET[b % len(JOIN_CODE_ALPHABET)] for b in digest[:JOIN_CODE_LENGTH]
+    )
+
+
+def current_join_code(forum: Forum, now: datetime | None = None) -> str:
+    """The code to show in the room now: the fixed one, or this window's rotating one."""
+    if not forum.join_code_rotates:
+        return forum.join_code
+    return _rotating_code(forum, _join_window(now or utcnow()))
+
+
+def code_admits_newcomers(forum: Forum, code: str) -> bool:
+    """Whether a person not yet in the forum may join with this code.
+
+    With rotation, the fixed code (in old links, a photo of the screen, a script) only serves
+    people already in the forum, to change their name or category.
+    """
+    return not forum.join_code_rotates or normalise_code(code) != forum.join_code
 
 
 def challenge_in_forum(forum: Forum, challenge_id: int) -> Challenge:

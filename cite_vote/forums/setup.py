@@ -52,6 +52,7 @@ EDITABLE_SETTINGS = (
     "show_totals_during_voting",
     "premoderation",
     "tickets_required",
+    "join_code_rotates",
     "projection_mode",
     "shortlist_size",
     "cross_group_min",

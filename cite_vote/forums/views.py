@@ -19,9 +19,11 @@ from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import (
     active_challenges,
+    code_admits_newcomers,
     forum_by_join_code,
     forum_by_slug,
     joins_per_minute,
+    normalise_code,
 )
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import done, render
@@ -50,7 +52,8 @@ def find():
     if form.validate_on_submit():
         forum = forum_by_join_code(form.code.data)
         if forum is not None:
-            return done(url_for(".join", code=forum.join_code))
+            # The code as typed: with rotation it is the one on the screen, not the fixed one.
+            return done(url_for(".join", code=normalise_code(form.code.data)))
         form.code.errors.append(_("No forum has this code. Check it and try again."))
     return render("forums/home.html", "join_form", form=form, status=422)
 
@@ -88,6 +91,8 @@ def join(code: str):
         return done(url_for(".forum", slug=forum.slug))
     if forum.tickets_required and participant is None:
         return render("forums/join.html", forum=forum, form=None, status=403)
+    if participant is None and not code_admits_newcomers(forum, code):
+        return render("forums/join.html", forum=forum, form=None, rotated=True, status=403)
     form = ProfileForm(obj=participant)
     form.set_categories(forum.categories)
     error = None
@@ -112,6 +117,7 @@ def join(code: str):
         "forums/join.html",
         "profile_form",
         forum=forum,
+        code=code,
         form=form,
         participant=participant,
         error=error,

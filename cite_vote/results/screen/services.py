@@ -26,6 +26,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.qr import qr_svg
 from cite_vote.forums.room import participants_in_room
+from cite_vote.forums.services import current_join_code
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError
 from cite_vote.results.services import rank_ideas
@@ -189,7 +190,7 @@ def version_token(forum: Forum, now: datetime) -> str:
     parts = (
         forum.id,
         forum.title,
-        forum.join_code,
+        current_join_code(forum, now),
         forum.dot_budget,
         forum.projection_mode,
         forum.screen_rotate,

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from cite_vote.accounts.staff import current_staff, staff_forum
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
-from cite_vote.forums.services import challenge_in_forum
+from cite_vote.forums.services import challenge_in_forum, current_join_code
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.links import public_url
 from cite_vote.refusals import NotAllowed, RuleError
@@ -64,16 +64,21 @@ SESSION_ENDED = _l("Your staff session has ended: log in again, or open the secr
 def _screen(forum: Forum, state: ScreenState, live_endpoint: str, live_args: dict):
     """The whole screen (the join code and QR around the live block), or the live block alone."""
     context = {}
-    if not is_htmx():
-        join_url = public_url("forums.join", code=forum.join_code)
+    # A rotating join code changes under a screen that stays open: its block comes along.
+    rotates = forum.join_code_rotates
+    if not is_htmx() or rotates:
+        code = current_join_code(forum)
+        join_url = public_url("forums.join", code=code)
         context = {
             "join_url": join_url,
+            "join_code": code,
             "join_host": Markup("<strong>{}</strong>").format(urlsplit(join_url).netloc),
             "qr": join_qr(join_url),
+            "join_oob": is_htmx(),
         }
     response = render(
         SCREEN,
-        "live",
+        *(("live", "join") if rotates else ("live",)),
         state=state,
         live_endpoint=live_endpoint,
         live_args=live_args,
