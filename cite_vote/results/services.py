@@ -20,6 +20,7 @@ from cite_vote.accounts.models import StaffUser
 from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.services import open_to_participants
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.refusals import RuleError
 from cite_vote.results.models import ReadToken
@@ -233,7 +234,7 @@ def rank_ideas(challenge: Challenge) -> list[RankedIdea]:
 
 def participant_may_see(forum: Forum, challenge: Challenge) -> bool:
     """A participant sees a challenge's results once it is closed, or earlier if allowed."""
-    if challenge.archived or challenge.phase == "draft":
+    if not open_to_participants(challenge):
         return False
     return challenge.phase == "closed" or forum.results_public_early
 
