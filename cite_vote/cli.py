@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 
 import click
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
+from flask.cli import AppGroup
 
 from cite_vote.accounts.models import ROLES
 from cite_vote.accounts.services import create_staff_user
@@ -15,173 +16,182 @@ from cite_vote.refusals import RuleError
 
 DEMO_ORGANISER = "organisateur@demo.cite-vote.fr"
 
+# The commands are defined at module level on this group, each run in an app context; create_app
+# adds them to ``flask`` itself (``flask demo``, ``flask verify``, ...).
+commands = AppGroup("cite-vote")
+
 
 def register(app: Flask) -> None:
-    @app.cli.command("demo")
-    def demo() -> None:
-        """Create the demo forum (cite-2018) if it is missing; keep it as it is otherwise."""
-        from cite_vote.forums.demo import ensure_demo_forum
+    for command in commands.commands.values():
+        app.cli.add_command(command)
 
-        forum, created = ensure_demo_forum()
-        organiser_password = None
-        if forum.owner_id is None:
-            organiser_password = secrets.token_urlsafe(12)
-            user = create_staff_user(DEMO_ORGANISER, "organiser", organiser_password)
-            forum.owner_id = user.id
-        db.session.commit()
-        state = "created" if created else "already there"
-        click.echo(f"Demo forum {forum.slug}: {state}. Join code: {forum.join_code}")
-        if organiser_password:
-            click.echo("Demo organiser (shown once, keep it):")
-            click.echo(f"  email:    {DEMO_ORGANISER}")
-            click.echo(f"  password: {organiser_password}")
 
-    @app.cli.command("create-user")
-    @click.argument("email")
-    @click.option("--role", type=click.Choice(ROLES), required=True)
-    @click.option(
-        "--password",
-        "ask",
-        flag_value=True,
-        default=False,
-        help="Prompt for the password instead of generating one.",
+@commands.command("demo")
+def demo() -> None:
+    """Create the demo forum (cite-2018) if it is missing; keep it as it is otherwise."""
+    from cite_vote.forums.demo import ensure_demo_forum
+
+    forum, created = ensure_demo_forum()
+    organiser_password = None
+    if forum.owner_id is None:
+        organiser_password = secrets.token_urlsafe(12)
+        user = create_staff_user(DEMO_ORGANISER, "organiser", organiser_password)
+        forum.owner_id = user.id
+    db.session.commit()
+    state = "created" if created else "already there"
+    click.echo(f"Demo forum {forum.slug}: {state}. Join code: {forum.join_code}")
+    if organiser_password:
+        click.echo("Demo organiser (shown once, keep it):")
+        click.echo(f"  email:    {DEMO_ORGANISER}")
+        click.echo(f"  password: {organiser_password}")
+
+
+@commands.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option(
+    "--password",
+    "ask",
+    flag_value=True,
+    default=False,
+    help="Prompt for the password instead of generating one.",
+)
+def create_user(email: str, role: str, ask: bool) -> None:
+    """Create a staff account; the password is prompted, or generated and printed once."""
+    password = (
+        click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if ask
+        else secrets.token_urlsafe(12)
     )
-    def create_user(email: str, role: str, ask: bool) -> None:
-        """Create a staff account; the password is prompted, or generated and printed once."""
-        password = (
-            click.prompt("Password", hide_input=True, confirmation_prompt=True)
-            if ask
-            else secrets.token_urlsafe(12)
+    try:
+        user = create_staff_user(email, role, password)
+    except RuleError as refused:
+        raise click.ClickException(str(refused.message)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+    if not ask:
+        click.echo(f"Password (shown once): {password}")
+
+
+@commands.command("demo-info")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+def demo_info(host: str, port: int) -> None:
+    """Print the demo forum's join code and the URLs to open."""
+    from cite_vote.forums.demo import DEMO_SLUG
+    from cite_vote.forums.services import forum_by_slug
+
+    base = f"http://{host}:{port}"
+    with current_app.test_request_context(base_url=base):
+        forum = forum_by_slug(DEMO_SLUG)
+        click.echo("")
+        click.echo(f"  cite-vote is starting on {base}/")
+        click.echo(f"  Demo forum:  {forum.title}")
+        click.echo(f"  Join code:   {forum.join_code}")
+        click.echo(f"  Join link:   {url_for('forums.join', code=forum.join_code, _external=True)}")
+        click.echo(f"  Forum page:  {url_for('forums.forum', slug=forum.slug, _external=True)}")
+        click.echo(f"  Staff login: {url_for('accounts.login', _external=True)}")
+        click.echo("")
+
+
+@commands.command("phase")
+@click.argument("slug")
+@click.argument("phase", type=click.Choice(PHASES))
+@click.option("--challenge", "position", type=int, help="Only this challenge (its number).")
+def phase(slug: str, phase: str, position: int | None) -> None:
+    """Set the phase of every challenge of a forum, or of one with --challenge N."""
+    from sqlalchemy import select
+
+    from cite_vote.forums.models import Forum
+    from cite_vote.forums.services import challenge_by_position, change_phase
+    from cite_vote.refusals import RuleError
+
+    forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+    if forum is None:
+        raise click.ClickException(f"No forum with the slug {slug!r}.")
+    challenge = None
+    if position is not None:
+        challenge = challenge_by_position(forum, position)
+        if challenge is None:
+            raise click.ClickException(f"Forum {slug} has no challenge number {position}.")
+    # The facilitator page's path, lock included; the person at the terminal is deliberate,
+    # so moving back a phase needs no second step.
+    try:
+        changed = change_phase(forum, phase, challenge, confirmed=True)
+    except RuleError as refused:
+        raise click.ClickException(str(refused.message)) from None
+    db.session.commit()
+    for c in changed:
+        click.echo(f"{c.position}. {c.title}: {c.phase}")
+
+
+@commands.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path: str) -> None:
+    """Copy the SQLite database to PATH, consistently, even while the room is voting."""
+    import sqlite3
+    from pathlib import Path
+
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "This database is PostgreSQL: back it up with pg_dump, e.g. "
+            "`pg_dump --format=custom --file=backup.dump DBNAME`."
         )
-        try:
-            user = create_staff_user(email, role, password)
-        except RuleError as refused:
-            raise click.ClickException(str(refused.message)) from None
-        db.session.commit()
-        click.echo(f"Created {user.role} {user.email}.")
-        if not ask:
-            click.echo(f"Password (shown once): {password}")
+    target = Path(path)
+    if target.exists():
+        raise click.ClickException(f"{target} exists already: choose a new file name.")
+    source = engine.raw_connection()
+    try:
+        with sqlite3.connect(target) as copy:
+            source.driver_connection.backup(copy)
+    finally:
+        source.close()
+    click.echo(f"Backed up the database to {target}.")
 
-    @app.cli.command("demo-info")
-    @click.option("--host", default="127.0.0.1")
-    @click.option("--port", default=8000, type=int)
-    def demo_info(host: str, port: int) -> None:
-        """Print the demo forum's join code and the URLs to open."""
-        from cite_vote.forums.demo import DEMO_SLUG
-        from cite_vote.forums.services import forum_by_slug
 
-        base = f"http://{host}:{port}"
-        with app.test_request_context(base_url=base):
-            forum = forum_by_slug(DEMO_SLUG)
-            click.echo("")
-            click.echo(f"  cite-vote is starting on {base}/")
-            click.echo(f"  Demo forum:  {forum.title}")
-            click.echo(f"  Join code:   {forum.join_code}")
-            click.echo(
-                f"  Join link:   {url_for('forums.join', code=forum.join_code, _external=True)}"
-            )
-            click.echo(f"  Forum page:  {url_for('forums.forum', slug=forum.slug, _external=True)}")
-            click.echo(f"  Staff login: {url_for('accounts.login', _external=True)}")
-            click.echo("")
+@commands.command("verify")
+@click.argument("slug")
+def verify(slug: str) -> None:
+    """Check the dots against the ledger and the rules (exit 1 and name each breach).
 
-    @app.cli.command("phase")
-    @click.argument("slug")
-    @click.argument("phase", type=click.Choice(PHASES))
-    @click.option("--challenge", "position", type=int, help="Only this challenge (its number).")
-    def phase(slug: str, phase: str, position: int | None) -> None:
-        """Set the phase of every challenge of a forum, or of one with --challenge N."""
-        from sqlalchemy import select
+    The report is per challenge: its ledger entries, the dots they add up to, and every
+    vote or ballot that disagrees with the replay or breaks a rule (dots on an idea that
+    is not visible, a holding over the cap, a ballot over the budget).
+    """
+    from sqlalchemy import func, select
 
-        from cite_vote.forums.models import Forum
-        from cite_vote.forums.services import challenge_by_position, change_phase
-        from cite_vote.refusals import RuleError
+    from cite_vote.forums.models import Challenge, Forum
+    from cite_vote.votes.models import LedgerEntry
+    from cite_vote.votes.services import rule_breaches
 
-        forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
-        if forum is None:
-            raise click.ClickException(f"No forum with the slug {slug!r}.")
-        challenge = None
-        if position is not None:
-            challenge = challenge_by_position(forum, position)
-            if challenge is None:
-                raise click.ClickException(f"Forum {slug} has no challenge number {position}.")
-        # The facilitator page's path, lock included; the person at the terminal is deliberate,
-        # so moving back a phase needs no second step.
-        try:
-            changed = change_phase(forum, phase, challenge, confirmed=True)
-        except RuleError as refused:
-            raise click.ClickException(str(refused.message)) from None
-        db.session.commit()
-        for c in changed:
-            click.echo(f"{c.position}. {c.title}: {c.phase}")
-
-    @app.cli.command("backup")
-    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-    def backup(path: str) -> None:
-        """Copy the SQLite database to PATH, consistently, even while the room is voting."""
-        import sqlite3
-        from pathlib import Path
-
-        engine = db.engine
-        if engine.dialect.name != "sqlite":
-            raise click.ClickException(
-                "This database is PostgreSQL: back it up with pg_dump, e.g. "
-                "`pg_dump --format=custom --file=backup.dump DBNAME`."
-            )
-        target = Path(path)
-        if target.exists():
-            raise click.ClickException(f"{target} exists already: choose a new file name.")
-        source = engine.raw_connection()
-        try:
-            with sqlite3.connect(target) as copy:
-                source.driver_connection.backup(copy)
-        finally:
-            source.close()
-        click.echo(f"Backed up the database to {target}.")
-
-    @app.cli.command("verify")
-    @click.argument("slug")
-    def verify(slug: str) -> None:
-        """Check the dots against the ledger and the rules (exit 1 and name each breach).
-
-        The report is per challenge: its ledger entries, the dots they add up to, and every
-        vote or ballot that disagrees with the replay or breaks a rule (dots on an idea that
-        is not visible, a holding over the cap, a ballot over the budget).
-        """
-        from sqlalchemy import func, select
-
-        from cite_vote.forums.models import Challenge, Forum
-        from cite_vote.votes.models import LedgerEntry
-        from cite_vote.votes.services import rule_breaches
-
-        forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
-        if forum is None:
-            raise click.ClickException(f"No forum with the slug {slug!r}.")
-        challenges = db.session.scalars(
-            select(Challenge).where(Challenge.forum_id == forum.id).order_by(Challenge.position)
-        ).all()
-        ledger = {
-            cid: (int(n), int(total or 0))
-            for cid, n, total in db.session.execute(
-                select(LedgerEntry.challenge_id, func.count(), func.sum(LedgerEntry.delta))
-                .where(LedgerEntry.challenge_id.in_([c.id for c in challenges]))
-                .group_by(LedgerEntry.challenge_id)
-            )
-        }
-        failed = 0
-        for challenge in challenges:
-            entries, dots = ledger.get(challenge.id, (0, 0))
-            problems = rule_breaches([challenge.id])
-            state = "OK" if not problems else f"{len(problems)} DIFFERENCE(S)"
-            click.echo(
-                f"{challenge.position}. {challenge.title} [{challenge.phase}]: {state} "
-                f"({entries} ledger entries, {dots} dots)"
-            )
-            for problem in problems:
-                click.echo(f"    DIFFERENCE {problem}")
-            failed += bool(problems)
-        if failed:
-            click.echo(
-                f"{slug}: {failed} challenge(s) where the dots break the ledger or the rules."
-            )
-            raise SystemExit(1)
-        click.echo(f"{slug}: the ledger gives exactly the stored totals and every rule holds.")
+    forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+    if forum is None:
+        raise click.ClickException(f"No forum with the slug {slug!r}.")
+    challenges = db.session.scalars(
+        select(Challenge).where(Challenge.forum_id == forum.id).order_by(Challenge.position)
+    ).all()
+    ledger = {
+        cid: (int(n), int(total or 0))
+        for cid, n, total in db.session.execute(
+            select(LedgerEntry.challenge_id, func.count(), func.sum(LedgerEntry.delta))
+            .where(LedgerEntry.challenge_id.in_([c.id for c in challenges]))
+            .group_by(LedgerEntry.challenge_id)
+        )
+    }
+    failed = 0
+    for challenge in challenges:
+        entries, dots = ledger.get(challenge.id, (0, 0))
+        problems = rule_breaches([challenge.id])
+        state = "OK" if not problems else f"{len(problems)} DIFFERENCE(S)"
+        click.echo(
+            f"{challenge.position}. {challenge.title} [{challenge.phase}]: {state} "
+            f"({entries} ledger entries, {dots} dots)"
+        )
+        for problem in problems:
+            click.echo(f"    DIFFERENCE {problem}")
+        failed += bool(problems)
+    if failed:
+        click.echo(f"{slug}: {failed} challenge(s) where the dots break the ledger or the rules.")
+        raise SystemExit(1)
+    click.echo(f"{slug}: the ledger gives exactly the stored totals and every rule holds.")
