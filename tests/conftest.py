@@ -16,14 +16,16 @@ from collections.abc import Iterator
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from cite_vote import create_app
-from cite_vote.accounts.services import hash_token, join_forum
+from cite_vote.accounts.services import create_assisted_participant, hash_token, join_forum
 from cite_vote.extensions import db as _db
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Comment, Idea
+from cite_vote.votes.models import LedgerEntry, Notice
+from cite_vote.votes.services import set_dots
 
 PG_URL = os.environ.get("CITE_VOTE_TEST_DATABASE_URL")
 CATEGORIES = ["chercheur·e", "entrepreneur·e", "association", "citoyen·ne"]
@@ -287,3 +289,68 @@ def cast_dots(db):
         return state
 
     return cast
+
+
+# --- the staff scene: one forum in voting, its staff, near-duplicate ideas ----------------------
+
+
+@pytest.fixture
+def scene(make_forum, make_participant, make_idea, make_comment, make_staff, db):
+    """Forum "salle" in voting: a voter with 2 dots on one of two near-duplicate ideas, a
+    comment, an assisted participant, its facilitator and organiser, and a stranger (the
+    facilitator of another forum, "ailleurs")."""
+    forum = make_forum(slug="salle", phase="voting", dot_budget=5, dot_cap=3)
+    other_forum = make_forum(slug="ailleurs", phase="voting")
+    challenge = forum.challenges[0]
+    voter = make_participant(forum, category="citoyen·ne")
+    dup = make_idea(challenge, title="Créer un tiers-lieu pour les jeunes")
+    kept = make_idea(challenge, title="tiers lieux jeunes : en créer un")
+    comment = make_comment(dup, body="Bonne idée")
+    set_dots(voter, dup, 2)
+    assisted = create_assisted_participant(forum, display_name="Mme Martin")
+    db.session.commit()
+    return {
+        "forum": forum,
+        "other_forum": other_forum,
+        "challenge": challenge,
+        "voter": voter,
+        "dup": dup,
+        "kept": kept,
+        "comment": comment,
+        "assisted": assisted,
+        "facilitator": make_staff("facilitator", forums=[forum]),
+        "organiser": make_staff("organiser", owns=[forum]),
+        "stranger": make_staff("facilitator", forums=[other_forum]),
+    }
+
+
+@pytest.fixture
+def facilitator(client, scene, staff_login):
+    staff_login(client, scene["facilitator"])
+    return client
+
+
+@pytest.fixture
+def facilitator_htmx(htmx_client, scene):
+    """Logged in through the real form; with htmx the login answers HX-Redirect, not 303."""
+    response = htmx_client.post(
+        "/staff/login", data={"email": scene["facilitator"].email, "password": STAFF_PASSWORD}
+    )
+    assert response.headers.get("HX-Redirect"), response.text
+    return htmx_client
+
+
+def snapshot(db):
+    """Everything a staff action could change."""
+    return (
+        db.session.scalar(select(func.count()).select_from(LedgerEntry)),
+        tuple(db.session.scalars(select(Idea.status).order_by(Idea.id))),
+        tuple(db.session.scalars(select(Idea.title).order_by(Idea.id))),
+        tuple(db.session.scalars(select(Comment.status).order_by(Comment.id))),
+        db.session.scalar(select(func.count()).select_from(Notice)),
+    )
+
+
+def count(db, model, *where) -> int:
+    """Rows of ``model`` (matching ``where``): what a refused request must leave unchanged."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))

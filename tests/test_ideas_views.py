@@ -1,9 +1,9 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
 
 from cite_vote.ideas.models import Comment, Idea
+from tests.conftest import count
 
 
 @pytest.fixture
@@ -13,10 +13,6 @@ def room(make_forum, make_participant, as_participant, client, htmx_client):
     as_participant(client, person)
     as_participant(htmx_client, person)
     return forum, forum.challenges[0], person
-
-
-def count(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_challenge_page_shows_question_and_propose_form(client, room):
@@ -221,3 +217,44 @@ def test_a_script_cannot_flood_an_idea_with_comments(client, room, make_idea, db
     statuses = [client.post(url, data={"body": f"n° {n}"}).status_code for n in range(21)]
     assert statuses[:20] == [303] * 20 and statuses[20] == 429
     assert count(db, Comment) == 20
+
+
+# --- participant side: similar ideas, phase watch ------------------------------------------------
+
+
+@pytest.fixture
+def phone(client, scene, as_participant, db):
+    scene["challenge"].phase = "proposing"
+    db.session.commit()
+    return as_participant(client, scene["voter"])
+
+
+def test_similar_ideas_fragment_and_full_page(phone, scene, htmx_client, as_participant):
+    url = f"/f/salle/c/{scene['challenge'].id}/similar"
+    query = {"title": "un tiers lieu pour jeunes"}
+    page = phone.get(url, query_string=query)
+    assert page.status_code == 200 and "<html" in page.text
+    assert "Des idées proches existent déjà" in page.text
+    assert 'value="un tiers lieu pour jeunes"' in page.text
+    as_participant(htmx_client, scene["voter"])
+    fragment = htmx_client.get(url, query_string=query)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'id="similar-ideas"' in fragment.text and "tiers lieux jeunes" in fragment.text
+    nothing = htmx_client.get(url, query_string={"title": "bus gratuit"})
+    assert "Des idées proches" not in nothing.text
+
+
+def test_challenge_page_asks_for_similar_ideas_while_typing(phone, scene):
+    page = phone.get(f"/f/salle/c/{scene['challenge'].id}")
+    assert 'hx-trigger="input changed delay:400ms"' in page.text
+    assert f"/f/salle/c/{scene['challenge'].id}/similar" in page.text
+
+
+def test_phase_watch_204_until_the_phase_changes(phone, scene, htmx_client, as_participant, db):
+    as_participant(htmx_client, scene["voter"])
+    url = f"/f/salle/c/{scene['challenge'].id}/phase"
+    same = htmx_client.get(url, query_string={"seen": "proposing"})
+    assert same.status_code == 204
+    changed = htmx_client.get(url, query_string={"seen": "draft"})
+    assert changed.status_code == 200 and changed.headers["HX-Refresh"] == "true"
+    assert phone.get(url).status_code == 303
