@@ -6,24 +6,15 @@ from cite_vote.ideas.models import Comment, Idea
 from tests.conftest import count
 
 
-@pytest.fixture
-def room(make_forum, make_participant, as_participant, client, htmx_client):
-    forum = make_forum()
-    person = make_participant(forum, category="association")
-    as_participant(client, person)
-    as_participant(htmx_client, person)
-    return forum, forum.challenges[0], person
-
-
-def test_challenge_page_shows_question_and_propose_form(client, room):
-    forum, challenge, _ = room
+def test_challenge_page_shows_question_and_propose_form(client, phone_scene):
+    forum, challenge, _ = phone_scene
     page = client.get(f"/f/{forum.slug}/c/{challenge.id}")
     assert page.status_code == 200
     assert challenge.question in page.text and 'id="propose"' in page.text
 
 
-def test_propose_without_javascript_redirects_to_the_page(client, room, db):
-    forum, challenge, _ = room
+def test_propose_without_javascript_redirects_to_the_page(client, phone_scene, db):
+    forum, challenge, _ = phone_scene
     response = client.post(
         f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "Un fablab", "description": ""}
     )
@@ -32,8 +23,8 @@ def test_propose_without_javascript_redirects_to_the_page(client, room, db):
     assert "Un fablab" in page and "Merci ! Votre idée a été ajoutée." in page
 
 
-def test_propose_with_htmx_returns_the_body_fragment(htmx_client, room, db):
-    forum, challenge, _ = room
+def test_propose_with_htmx_returns_the_body_fragment(htmx_client, phone_scene, db):
+    forum, challenge, _ = phone_scene
     response = htmx_client.post(
         f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "Un fablab"}
     )
@@ -53,8 +44,8 @@ def test_propose_with_htmx_returns_the_body_fragment(htmx_client, room, db):
         {},
     ],
 )
-def test_bad_idea_is_422_and_nothing_is_stored(client, htmx_client, room, db, data):
-    forum, challenge, _ = room
+def test_bad_idea_is_422_and_nothing_is_stored(client, htmx_client, phone_scene, db, data):
+    forum, challenge, _ = phone_scene
     for c in (client, htmx_client):
         response = c.post(f"/f/{forum.slug}/c/{challenge.id}/ideas", data=data)
         assert response.status_code == 422
@@ -62,8 +53,8 @@ def test_bad_idea_is_422_and_nothing_is_stored(client, htmx_client, room, db, da
     assert count(db, Idea) == 0
 
 
-def test_propose_after_proposing_closed_is_409_with_a_message(client, htmx_client, room, db):
-    forum, challenge, _ = room
+def test_propose_after_proposing_closed_is_409_with_a_message(client, htmx_client, phone_scene, db):
+    forum, challenge, _ = phone_scene
     challenge.phase = "voting"
     db.session.commit()
     for c in (client, htmx_client):
@@ -73,23 +64,23 @@ def test_propose_after_proposing_closed_is_409_with_a_message(client, htmx_clien
     assert count(db, Idea) == 0
 
 
-def test_draft_challenge_is_not_shown_to_participants(client, room, db):
-    forum, challenge, _ = room
+def test_draft_challenge_is_not_shown_to_participants(client, phone_scene, db):
+    forum, challenge, _ = phone_scene
     challenge.phase = "draft"
     db.session.commit()
     assert client.get(f"/f/{forum.slug}/c/{challenge.id}").status_code == 404
 
 
-def test_challenge_of_another_forum_is_404(client, room, make_forum):
-    forum, _, _ = room
+def test_challenge_of_another_forum_is_404(client, phone_scene, make_forum):
+    forum, _, _ = phone_scene
     other = make_forum()
     assert client.get(f"/f/{forum.slug}/c/{other.challenges[0].id}").status_code == 404
     response = client.post(f"/f/{forum.slug}/c/{other.challenges[0].id}/ideas", data={"title": "x"})
     assert response.status_code == 404
 
 
-def test_comment_both_ways(client, htmx_client, room, make_idea, db):
-    forum, challenge, _ = room
+def test_comment_both_ways(client, htmx_client, phone_scene, make_idea, db):
+    forum, challenge, _ = phone_scene
     idea = make_idea(challenge, title="Un fablab")
     url = f"/f/{forum.slug}/i/{idea.id}/comments"
     plain = client.post(url, data={"body": "Oui !"})
@@ -102,16 +93,16 @@ def test_comment_both_ways(client, htmx_client, room, make_idea, db):
 
 
 @pytest.mark.parametrize("body", ["", "  ", "z" * 1001])
-def test_bad_comment_is_422_and_nothing_is_stored(htmx_client, room, make_idea, db, body):
-    forum, challenge, _ = room
+def test_bad_comment_is_422_and_nothing_is_stored(htmx_client, phone_scene, make_idea, db, body):
+    forum, challenge, _ = phone_scene
     idea = make_idea(challenge)
     response = htmx_client.post(f"/f/{forum.slug}/i/{idea.id}/comments", data={"body": body})
     assert response.status_code == 422
     assert count(db, Comment) == 0
 
 
-def test_hidden_or_foreign_idea_is_404(client, room, make_idea, make_forum):
-    forum, challenge, _ = room
+def test_hidden_or_foreign_idea_is_404(client, phone_scene, make_idea, make_forum):
+    forum, challenge, _ = phone_scene
     hidden = make_idea(challenge, status="hidden")
     foreign = make_idea(make_forum().challenges[0])
     for idea in (hidden, foreign):
@@ -156,11 +147,11 @@ def test_voting_order_is_personal_and_stable(
 
 
 def test_totals_hidden_during_voting_unless_the_forum_shows_them(
-    client, room, make_idea, make_participant, db
+    client, phone_scene, make_idea, make_participant, db
 ):
     from cite_vote.votes.services import set_dots
 
-    forum, challenge, _ = room
+    forum, challenge, _ = phone_scene
     challenge.phase = "voting"
     idea = make_idea(challenge)
     set_dots(make_participant(forum), idea, 2)
@@ -178,9 +169,9 @@ def test_totals_hidden_during_voting_unless_the_forum_shows_them(
 
 
 def test_challenge_page_runs_a_fixed_number_of_statements(
-    client, room, make_idea, make_comment, count_queries, db
+    client, phone_scene, make_idea, make_comment, count_queries, db
 ):
-    forum, challenge, _ = room
+    forum, challenge, _ = phone_scene
     challenge.phase = "voting"
     db.session.commit()
     url = f"/f/{forum.slug}/c/{challenge.id}"
@@ -196,9 +187,9 @@ def test_challenge_page_runs_a_fixed_number_of_statements(
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
 def test_a_script_cannot_flood_a_challenge_with_ideas(
-    client, room, db, app_config, make_participant, as_participant, app
+    client, phone_scene, db, app_config, make_participant, as_participant, app
 ):
-    forum, challenge, _ = room
+    forum, challenge, _ = phone_scene
     url = f"/f/{forum.slug}/c/{challenge.id}/ideas"
     statuses = [client.post(url, data={"title": f"Idée {n}"}).status_code for n in range(12)]
     assert statuses[:10] == [303] * 10 and statuses[10:] == [429, 429]
@@ -211,8 +202,10 @@ def test_a_script_cannot_flood_a_challenge_with_ideas(
 
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
-def test_a_script_cannot_flood_an_idea_with_comments(client, room, make_idea, db, app_config):
-    forum, challenge, _ = room
+def test_a_script_cannot_flood_an_idea_with_comments(
+    client, phone_scene, make_idea, db, app_config
+):
+    forum, challenge, _ = phone_scene
     url = f"/f/{forum.slug}/i/{make_idea(challenge).id}/comments"
     statuses = [client.post(url, data={"body": f"n° {n}"}).status_code for n in range(21)]
     assert statuses[:20] == [303] * 20 and statuses[20] == 429
