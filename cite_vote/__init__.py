@@ -47,6 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     request_hooks.init_app(app)
 
+    from cite_vote import template_globals
+
+    template_globals.init_app(app)
+
     from cite_vote.accounts.views import bp as accounts_bp
     from cite_vote.forums.manage import bp as forums_manage_bp
     from cite_vote.forums.views import bp as forums_bp

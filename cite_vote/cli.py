@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from cite_vote.accounts.models import ROLES
 from cite_vote.accounts.services import create_staff_user
@@ -15,243 +16,260 @@ from cite_vote.refusals import RuleError
 
 DEMO_ORGANISER = "organisateur@demo.cite-vote.fr"
 
+# The commands are defined at module level on this group, each run in an app context; create_app
+# adds them to ``flask`` itself (``flask demo``, ``flask verify``, ...).
+commands = AppGroup("cite-vote")
+
 
 def register(app: Flask) -> None:
-    @app.cli.command("demo")
-    def demo() -> None:
-        """Create the demo forum (cite-2018) if it is missing; keep it as it is otherwise."""
-        from cite_vote.forums.demo import ensure_demo_forum
+    for command in commands.commands.values():
+        app.cli.add_command(command)
 
-        forum, created = ensure_demo_forum()
-        organiser_password = None
-        if forum.owner_id is None:
-            organiser_password = secrets.token_urlsafe(12)
-            user = create_staff_user(DEMO_ORGANISER, "organiser", organiser_password)
-            forum.owner_id = user.id
-        db.session.commit()
-        state = "created" if created else "already there"
-        click.echo(f"Demo forum {forum.slug}: {state}. Join code: {forum.join_code}")
-        if organiser_password:
-            click.echo("Demo organiser (shown once, keep it):")
-            click.echo(f"  email:    {DEMO_ORGANISER}")
-            click.echo(f"  password: {organiser_password}")
 
-    @app.cli.command("create-user")
-    @click.argument("email")
-    @click.option("--role", type=click.Choice(ROLES), required=True)
-    @click.option(
-        "--password",
-        "ask",
-        flag_value=True,
-        default=False,
-        help="Prompt for the password instead of generating one.",
+@commands.command("demo")
+def demo() -> None:
+    """Create the demo forum (cite-2018) if it is missing; keep it as it is otherwise."""
+    from cite_vote.forums.demo import ensure_demo_forum
+
+    forum, created = ensure_demo_forum()
+    organiser_password = None
+    if forum.owner_id is None:
+        organiser_password = secrets.token_urlsafe(12)
+        user = create_staff_user(DEMO_ORGANISER, "organiser", organiser_password)
+        forum.owner_id = user.id
+    db.session.commit()
+    state = "created" if created else "already there"
+    click.echo(f"Demo forum {forum.slug}: {state}. Join code: {forum.join_code}")
+    if organiser_password:
+        click.echo("Demo organiser (shown once, keep it):")
+        click.echo(f"  email:    {DEMO_ORGANISER}")
+        click.echo(f"  password: {organiser_password}")
+
+
+@commands.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option(
+    "--password",
+    "ask",
+    flag_value=True,
+    default=False,
+    help="Prompt for the password instead of generating one.",
+)
+def create_user(email: str, role: str, ask: bool) -> None:
+    """Create a staff account; the password is prompted, or generated and printed once."""
+    password = (
+        click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if ask
+        else secrets.token_urlsafe(12)
     )
-    def create_user(email: str, role: str, ask: bool) -> None:
-        """Create a staff account; the password is prompted, or generated and printed once."""
-        password = (
-            click.prompt("Password", hide_input=True, confirmation_prompt=True)
-            if ask
-            else secrets.token_urlsafe(12)
+    try:
+        user = create_staff_user(email, role, password)
+    except RuleError as refused:
+        raise click.ClickException(str(refused.message)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+    if not ask:
+        click.echo(f"Password (shown once): {password}")
+
+
+@commands.command("demo-info")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+def demo_info(host: str, port: int) -> None:
+    """Print the demo forum's join code and the URLs to open."""
+    from cite_vote.forums.demo import DEMO_SLUG
+    from cite_vote.forums.services import forum_by_slug
+    from cite_vote.links import public_url, served_url
+
+    base = current_app.config["PUBLIC_URL"] or served_url(host, port)
+    with current_app.test_request_context(base_url=base):
+        forum = forum_by_slug(DEMO_SLUG)
+        click.echo("")
+        click.echo(f"  cite-vote is starting on {base}/")
+        click.echo(f"  Demo forum:  {forum.title}")
+        click.echo(f"  Join code:   {forum.join_code}")
+        click.echo(f"  Join link:   {public_url('forums.join', code=forum.join_code)}")
+        click.echo(f"  Forum page:  {public_url('forums.forum', slug=forum.slug)}")
+        click.echo(f"  Staff login: {public_url('accounts.login')}")
+        click.echo("")
+
+
+@commands.command("phase")
+@click.argument("slug")
+@click.argument("phase", type=click.Choice(PHASES))
+@click.option("--challenge", "position", type=int, help="Only this challenge (its number).")
+def phase(slug: str, phase: str, position: int | None) -> None:
+    """Set the phase of every challenge of a forum, or of one with --challenge N."""
+    from sqlalchemy import select
+
+    from cite_vote.forums.models import Forum
+    from cite_vote.forums.services import challenge_by_position, change_phase
+    from cite_vote.refusals import RuleError
+
+    forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+    if forum is None:
+        raise click.ClickException(f"No forum with the slug {slug!r}.")
+    challenge = None
+    if position is not None:
+        challenge = challenge_by_position(forum, position)
+        if challenge is None:
+            raise click.ClickException(f"Forum {slug} has no challenge number {position}.")
+    # The facilitator page's path, lock included; the person at the terminal is deliberate,
+    # so moving back a phase needs no second step.
+    try:
+        changed = change_phase(forum, phase, challenge, confirmed=True)
+    except RuleError as refused:
+        raise click.ClickException(str(refused.message)) from None
+    db.session.commit()
+    for c in changed:
+        click.echo(f"{c.position}. {c.title}: {c.phase}")
+
+
+@commands.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path: str) -> None:
+    """Copy the SQLite database to PATH, consistently, even while the room is voting."""
+    import sqlite3
+    from pathlib import Path
+
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "This database is PostgreSQL: back it up with pg_dump, e.g. "
+            "`pg_dump --format=custom --file=backup.dump DBNAME`."
         )
-        try:
-            user = create_staff_user(email, role, password)
-        except RuleError as refused:
-            raise click.ClickException(str(refused.message)) from None
-        db.session.commit()
-        click.echo(f"Created {user.role} {user.email}.")
-        if not ask:
-            click.echo(f"Password (shown once): {password}")
+    target = Path(path)
+    if target.exists():
+        raise click.ClickException(f"{target} exists already: choose a new file name.")
+    source = engine.raw_connection()
+    try:
+        with sqlite3.connect(target) as copy:
+            source.driver_connection.backup(copy)
+    finally:
+        source.close()
+    click.echo(f"Backed up the database to {target}.")
 
-    @app.cli.command("set-password")
-    @click.argument("email")
-    @click.option("--password", help="The new password (prompted, hidden, when left out).")
-    def set_password_command(email: str, password: str | None) -> None:
-        """Set a staff account's password (a forgotten one, say); its sessions all end."""
-        from cite_vote.accounts.services import set_password, staff_by_email
 
-        user = staff_by_email(email)
-        if user is None:
-            raise click.ClickException(f"No staff account uses {email!r}.")
-        if password is None:
-            password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-        try:
-            set_password(user, password)
-        except RuleError as refused:
-            raise click.ClickException(str(refused.message)) from None
-        db.session.commit()
-        click.echo(f"Password of {user.email} changed; its sessions are closed.")
+@commands.command("set-password")
+@click.argument("email")
+@click.option("--password", help="The new password (prompted, hidden, when left out).")
+def set_password_command(email: str, password: str | None) -> None:
+    """Set a staff account's password (a forgotten one, say); its sessions all end."""
+    from cite_vote.accounts.services import set_password, staff_by_email
 
-    @app.cli.command("add-to-team")
-    @click.argument("email")
-    @click.argument("slug")
-    def add_to_team(email: str, slug: str) -> None:
-        """Give an existing staff account access to a forum (as the Team page does)."""
-        from sqlalchemy import select
+    user = staff_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No staff account uses {email!r}.")
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(user, password)
+    except RuleError as refused:
+        raise click.ClickException(str(refused.message)) from None
+    db.session.commit()
+    click.echo(f"Password of {user.email} changed; its sessions are closed.")
 
-        from cite_vote.accounts.services import staff_by_email
-        from cite_vote.forums.models import Forum
-        from cite_vote.forums.setup import add_team_member
 
-        forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
-        if forum is None:
-            raise click.ClickException(f"No forum with the slug {slug!r}.")
-        found = staff_by_email(email)
-        if found is None or not found.is_active:
-            raise click.ClickException(
-                f"No staff account uses {email!r}: create it first with `flask create-user`."
-            )
-        try:
-            user = add_team_member(forum, email)
-        except RuleError as refused:
-            raise click.ClickException(str(refused.message)) from None
-        db.session.commit()
-        click.echo(f"{user.email} ({user.role}) is now on the team of {forum.slug}.")
+@commands.command("add-to-team")
+@click.argument("email")
+@click.argument("slug")
+def add_to_team(email: str, slug: str) -> None:
+    """Give an existing staff account access to a forum (as the Team page does)."""
+    from sqlalchemy import select
 
-    @app.cli.command("demo-info")
-    @click.option("--host", default="127.0.0.1")
-    @click.option("--port", default=8000, type=int)
-    def demo_info(host: str, port: int) -> None:
-        """Print the demo forum's join code and the URLs to open."""
-        from cite_vote.forums.demo import DEMO_SLUG
-        from cite_vote.forums.services import forum_by_slug
-        from cite_vote.links import public_url, served_url
+    from cite_vote.accounts.services import staff_by_email
+    from cite_vote.forums.models import Forum
+    from cite_vote.forums.setup import add_team_member
 
-        base = app.config["PUBLIC_URL"] or served_url(host, port)
-        with app.test_request_context(base_url=base):
-            forum = forum_by_slug(DEMO_SLUG)
-            click.echo("")
-            click.echo(f"  cite-vote is starting on {base}/")
-            click.echo(f"  Demo forum:  {forum.title}")
-            click.echo(f"  Join code:   {forum.join_code}")
-            click.echo(f"  Join link:   {public_url('forums.join', code=forum.join_code)}")
-            click.echo(f"  Forum page:  {public_url('forums.forum', slug=forum.slug)}")
-            click.echo(f"  Staff login: {public_url('accounts.login')}")
-            click.echo("")
+    forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+    if forum is None:
+        raise click.ClickException(f"No forum with the slug {slug!r}.")
+    found = staff_by_email(email)
+    if found is None or not found.is_active:
+        raise click.ClickException(
+            f"No staff account uses {email!r}: create it first with `flask create-user`."
+        )
+    try:
+        user = add_team_member(forum, email)
+    except RuleError as refused:
+        raise click.ClickException(str(refused.message)) from None
+    db.session.commit()
+    click.echo(f"{user.email} ({user.role}) is now on the team of {forum.slug}.")
 
-    @app.cli.command("public-url")
-    @click.option("--host", default="127.0.0.1")
-    @click.option("--port", default=8000, type=int)
-    def public_url_command(host: str, port: int) -> None:
-        """Print the address phones should use: CITE_VOTE_PUBLIC_URL, or the LAN's."""
-        from cite_vote.links import served_url
 
-        click.echo(app.config["PUBLIC_URL"] or served_url(host, port))
+@commands.command("public-url")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+def public_url_command(host: str, port: int) -> None:
+    """Print the address phones should use: CITE_VOTE_PUBLIC_URL, or the LAN's."""
+    from cite_vote.links import served_url
 
-    @app.cli.command("cahier-build")
-    @click.argument("slug")
-    @click.option("--file-id", type=int, help="The pending build a request is waiting for.")
-    @click.option("--order", type=click.Choice(["dots", "cross"]), default="dots")
-    @click.option("--scope", type=click.Choice(["all", "shortlist"]), default="all")
-    @click.option("--lang", default="fr")
-    def cahier_build(slug: str, file_id: int | None, order: str, scope: str, lang: str) -> None:
-        """Build the cahier's PDF and keep it: downloads are then served at once."""
-        from cite_vote.forums.services import forum_by_slug
-        from cite_vote.results.views import build_cahier
+    click.echo(current_app.config["PUBLIC_URL"] or served_url(host, port))
 
-        base = app.config["PUBLIC_URL"] or "http://localhost"
-        query = {"order": order, "scope": scope, "lang": lang}
-        with app.test_request_context(f"/f/{slug}/cahier.pdf", base_url=base, query_string=query):
-            file = build_cahier(forum_by_slug(slug), file_id)
-            click.echo(f"{slug}: cahier built ({len(file.pdf or b'')} bytes).")
 
-    @app.cli.command("phase")
-    @click.argument("slug")
-    @click.argument("phase", type=click.Choice(PHASES))
-    @click.option("--challenge", "position", type=int, help="Only this challenge (its number).")
-    def phase(slug: str, phase: str, position: int | None) -> None:
-        """Set the phase of every challenge of a forum, or of one with --challenge N."""
-        from sqlalchemy import select
+@commands.command("cahier-build")
+@click.argument("slug")
+@click.option("--file-id", type=int, help="The pending build a request is waiting for.")
+@click.option("--order", type=click.Choice(["dots", "cross"]), default="dots")
+@click.option("--scope", type=click.Choice(["all", "shortlist"]), default="all")
+@click.option("--lang", default="fr")
+def cahier_build(slug: str, file_id: int | None, order: str, scope: str, lang: str) -> None:
+    """Build the cahier's PDF and keep it: downloads are then served at once."""
+    from cite_vote.forums.services import forum_by_slug
+    from cite_vote.results.views import build_cahier
 
-        from cite_vote.forums.models import Forum
-        from cite_vote.forums.services import challenge_by_position, change_phase
-        from cite_vote.refusals import RuleError
+    base = current_app.config["PUBLIC_URL"] or "http://localhost"
+    query = {"order": order, "scope": scope, "lang": lang}
+    with current_app.test_request_context(
+        f"/f/{slug}/cahier.pdf", base_url=base, query_string=query
+    ):
+        file = build_cahier(forum_by_slug(slug), file_id)
+        click.echo(f"{slug}: cahier built ({len(file.pdf or b'')} bytes).")
 
-        forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
-        if forum is None:
-            raise click.ClickException(f"No forum with the slug {slug!r}.")
-        challenge = None
-        if position is not None:
-            challenge = challenge_by_position(forum, position)
-            if challenge is None:
-                raise click.ClickException(f"Forum {slug} has no challenge number {position}.")
-        # The facilitator page's path, lock included; the person at the terminal is deliberate,
-        # so moving back a phase needs no second step.
-        try:
-            changed = change_phase(forum, phase, challenge, confirmed=True)
-        except RuleError as refused:
-            raise click.ClickException(str(refused.message)) from None
-        db.session.commit()
-        for c in changed:
-            click.echo(f"{c.position}. {c.title}: {c.phase}")
 
-    @app.cli.command("backup")
-    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-    def backup(path: str) -> None:
-        """Copy the SQLite database to PATH, consistently, even while the room is voting."""
-        import sqlite3
-        from pathlib import Path
+@commands.command("verify")
+@click.argument("slug")
+def verify(slug: str) -> None:
+    """Check the dots against the ledger and the rules (exit 1 and name each breach).
 
-        engine = db.engine
-        if engine.dialect.name != "sqlite":
-            raise click.ClickException(
-                "This database is PostgreSQL: back it up with pg_dump, e.g. "
-                "`pg_dump --format=custom --file=backup.dump DBNAME`."
-            )
-        target = Path(path)
-        if target.exists():
-            raise click.ClickException(f"{target} exists already: choose a new file name.")
-        source = engine.raw_connection()
-        try:
-            with sqlite3.connect(target) as copy:
-                source.driver_connection.backup(copy)
-        finally:
-            source.close()
-        click.echo(f"Backed up the database to {target}.")
+    The report is per challenge: its ledger entries, the dots they add up to, and every
+    vote or ballot that disagrees with the replay or breaks a rule (dots on an idea that
+    is not visible, a holding over the cap, a ballot over the budget).
+    """
+    from sqlalchemy import func, select
 
-    @app.cli.command("verify")
-    @click.argument("slug")
-    def verify(slug: str) -> None:
-        """Check the dots against the ledger and the rules (exit 1 and name each breach).
+    from cite_vote.forums.models import Challenge, Forum
+    from cite_vote.votes.models import LedgerEntry
+    from cite_vote.votes.services import rule_breaches
 
-        The report is per challenge: its ledger entries, the dots they add up to, and every
-        vote or ballot that disagrees with the replay or breaks a rule (dots on an idea that
-        is not visible, a holding over the cap, a ballot over the budget).
-        """
-        from sqlalchemy import func, select
-
-        from cite_vote.forums.models import Challenge, Forum
-        from cite_vote.votes.models import LedgerEntry
-        from cite_vote.votes.services import rule_breaches
-
-        forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
-        if forum is None:
-            raise click.ClickException(f"No forum with the slug {slug!r}.")
-        challenges = db.session.scalars(
-            select(Challenge).where(Challenge.forum_id == forum.id).order_by(Challenge.position)
-        ).all()
-        ledger = {
-            cid: (int(n), int(total or 0))
-            for cid, n, total in db.session.execute(
-                select(LedgerEntry.challenge_id, func.count(), func.sum(LedgerEntry.delta))
-                .where(LedgerEntry.challenge_id.in_([c.id for c in challenges]))
-                .group_by(LedgerEntry.challenge_id)
-            )
-        }
-        failed = 0
-        for challenge in challenges:
-            entries, dots = ledger.get(challenge.id, (0, 0))
-            problems = rule_breaches([challenge.id])
-            state = "OK" if not problems else f"{len(problems)} DIFFERENCE(S)"
-            click.echo(
-                f"{challenge.position}. {challenge.title} [{challenge.phase}]: {state} "
-                f"({entries} ledger entries, {dots} dots)"
-            )
-            for problem in problems:
-                click.echo(f"    DIFFERENCE {problem}")
-            failed += bool(problems)
-        if failed:
-            click.echo(
-                f"{slug}: {failed} challenge(s) where the dots break the ledger or the rules."
-            )
-            raise SystemExit(1)
-        click.echo(f"{slug}: the ledger gives exactly the stored totals and every rule holds.")
+    forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+    if forum is None:
+        raise click.ClickException(f"No forum with the slug {slug!r}.")
+    challenges = db.session.scalars(
+        select(Challenge).where(Challenge.forum_id == forum.id).order_by(Challenge.position)
+    ).all()
+    ledger = {
+        cid: (int(n), int(total or 0))
+        for cid, n, total in db.session.execute(
+            select(LedgerEntry.challenge_id, func.count(), func.sum(LedgerEntry.delta))
+            .where(LedgerEntry.challenge_id.in_([c.id for c in challenges]))
+            .group_by(LedgerEntry.challenge_id)
+        )
+    }
+    failed = 0
+    for challenge in challenges:
+        entries, dots = ledger.get(challenge.id, (0, 0))
+        problems = rule_breaches([challenge.id])
+        state = "OK" if not problems else f"{len(problems)} DIFFERENCE(S)"
+        click.echo(
+            f"{challenge.position}. {challenge.title} [{challenge.phase}]: {state} "
+            f"({entries} ledger entries, {dots} dots)"
+        )
+        for problem in problems:
+            click.echo(f"    DIFFERENCE {problem}")
+        failed += bool(problems)
+    if failed:
+        click.echo(f"{slug}: {failed} challenge(s) where the dots break the ledger or the rules.")
+        raise SystemExit(1)
+    click.echo(f"{slug}: the ledger gives exactly the stored totals and every rule holds.")

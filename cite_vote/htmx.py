@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, redirect, render_template, request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import Response, flash, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_blocks
+
+from cite_vote.extensions import db
+from cite_vote.refusals import RuleError
 
 
 def is_htmx() -> bool:
@@ -47,3 +54,51 @@ def done(url: str) -> Response:
         response.vary.add("HX-Request")
         return response
     return redirect(url, code=303)
+
+
+def unchanged() -> Response:
+    """204 for a poll whose page already shows what the server has: nothing rendered or swapped."""
+    response = make_response("", 204)
+    response.vary.add("HX-Request")
+    return response
+
+
+def seen(version: str, param: str = "v") -> bool:
+    """Whether the poll says it already shows ``version`` (then answer ``unchanged()``)."""
+    return request.args.get(param) == version
+
+
+def done_or_fragment(url: str, message: str | None, fragment) -> Response:
+    """After a successful change: without htmx, flash the message and 303 to ``url``; with htmx,
+    the fragment (a callable, so it is rendered only when it is the answer)."""
+    if not is_htmx():
+        if message:
+            flash(message, "success")
+        return done(url)
+    return fragment()
+
+
+@dataclass
+class Outcome:
+    """What a refusable service call came to: ``error`` and ``status`` once a rule refused."""
+
+    error: str | None = None
+    status: int = 200
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def refusable() -> Iterator[Outcome]:
+    """Run service calls a rule may refuse: commit once if they went through; if a rule refused,
+    roll back (nothing stored half-way) and keep its message and status for the answer."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except RuleError as refused:
+        db.session.rollback()
+        outcome.error, outcome.status = refused.message, refused.status
+    else:
+        db.session.commit()

@@ -12,18 +12,24 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from cite_vote import create_app
-from cite_vote.accounts.services import hash_token, join_forum
+from cite_vote.accounts.models import Participant, StaffUser
+from cite_vote.accounts.services import create_assisted_participant, hash_token, join_forum
 from cite_vote.extensions import db as _db
+from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Comment, Idea
+from cite_vote.votes.models import LedgerEntry, Notice
+from cite_vote.votes.services import set_dots
 
 PG_URL = os.environ.get("CITE_VOTE_TEST_DATABASE_URL")
 CATEGORIES = ["chercheur·e", "entrepreneur·e", "association", "citoyen·ne"]
@@ -288,3 +294,184 @@ def cast_dots(db):
         return state
 
     return cast
+
+
+# --- the staff scene: one forum in voting, its staff, near-duplicate ideas ----------------------
+
+
+@pytest.fixture
+def scene(make_forum, make_participant, make_idea, make_comment, make_staff, db):
+    """Forum "salle" in voting: a voter with 2 dots on one of two near-duplicate ideas, a
+    comment, an assisted participant, its facilitator and organiser, and a stranger (the
+    facilitator of another forum, "ailleurs")."""
+    forum = make_forum(slug="salle", phase="voting", dot_budget=5, dot_cap=3)
+    other_forum = make_forum(slug="ailleurs", phase="voting")
+    challenge = forum.challenges[0]
+    voter = make_participant(forum, category="citoyen·ne")
+    dup = make_idea(challenge, title="Créer un tiers-lieu pour les jeunes")
+    kept = make_idea(challenge, title="tiers lieux jeunes : en créer un")
+    comment = make_comment(dup, body="Bonne idée")
+    set_dots(voter, dup, 2)
+    assisted = create_assisted_participant(forum, display_name="Mme Martin")
+    db.session.commit()
+    return {
+        "forum": forum,
+        "other_forum": other_forum,
+        "challenge": challenge,
+        "voter": voter,
+        "dup": dup,
+        "kept": kept,
+        "comment": comment,
+        "assisted": assisted,
+        "facilitator": make_staff("facilitator", forums=[forum]),
+        "organiser": make_staff("organiser", owns=[forum]),
+        "stranger": make_staff("facilitator", forums=[other_forum]),
+    }
+
+
+@pytest.fixture
+def facilitator(client, scene, staff_login):
+    staff_login(client, scene["facilitator"])
+    return client
+
+
+@pytest.fixture
+def facilitator_htmx(htmx_client, scene):
+    """Logged in through the real form; with htmx the login answers HX-Redirect, not 303."""
+    response = htmx_client.post(
+        "/staff/login", data={"email": scene["facilitator"].email, "password": STAFF_PASSWORD}
+    )
+    assert response.headers.get("HX-Redirect"), response.text
+    return htmx_client
+
+
+def snapshot(db):
+    """Everything a staff action could change."""
+    return (
+        db.session.scalar(select(func.count()).select_from(LedgerEntry)),
+        tuple(db.session.scalars(select(Idea.status).order_by(Idea.id))),
+        tuple(db.session.scalars(select(Idea.title).order_by(Idea.id))),
+        tuple(db.session.scalars(select(Comment.status).order_by(Comment.id))),
+        db.session.scalar(select(func.count()).select_from(Notice)),
+    )
+
+
+def count(db, model, *where) -> int:
+    """Rows of ``model`` (matching ``where``): what a refused request must leave unchanged."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# --- named scenes: a forum set up for one area of tests, returned with named fields -----------
+
+# Ideas of the ranking scene are proposed a minute apart from here.
+T0 = datetime(2018, 10, 16, 9, 0)
+
+
+class ProposingScene(NamedTuple):
+    forum: Forum
+    challenge: Challenge
+    idea: Idea
+
+
+class ParticipantScene(NamedTuple):
+    forum: Forum
+    challenge: Challenge
+    person: Participant
+
+
+class ModerationScene(NamedTuple):
+    forum: Forum
+    challenge: Challenge
+    people: list[Participant] | dict[str, Participant]
+    ideas: list[Idea]
+    staff: StaffUser
+
+
+class ScreenScene(NamedTuple):
+    forum: Forum
+    ideas: list[Idea]
+    participant: Participant
+    facilitator: StaffUser
+
+
+class RankingScene(NamedTuple):
+    forum: Forum
+    challenge: Challenge
+    people: list[Participant] | dict[str, Participant]
+    ideas: list[Idea]
+
+
+@pytest.fixture
+def proposing_scene(make_forum, make_participant, make_idea, as_participant, client):
+    """A proposing forum with one idea; a participant logged in on ``client``."""
+    forum = make_forum(phase="proposing")
+    challenge = forum.challenges[0]
+    idea = make_idea(challenge)
+    as_participant(client, make_participant(forum))
+    return ProposingScene(forum, challenge, idea)
+
+
+@pytest.fixture
+def participant_scene(make_forum, make_participant):
+    """A forum in draft and one participant (category association, named Ana)."""
+    forum = make_forum()
+    return ParticipantScene(
+        forum, forum.challenges[0], make_participant(forum, category="association", name="Ana")
+    )
+
+
+@pytest.fixture
+def phone_scene(make_forum, make_participant, as_participant, client, htmx_client):
+    """A forum and one participant logged in on ``client`` and ``htmx_client``."""
+    forum = make_forum()
+    person = make_participant(forum, category="association")
+    as_participant(client, person)
+    as_participant(htmx_client, person)
+    return ParticipantScene(forum, forum.challenges[0], person)
+
+
+@pytest.fixture
+def moderation_scene(make_forum, make_participant, make_idea, make_staff, db):
+    """A voting forum: three participants, three ideas, a facilitator."""
+    forum = make_forum(phase="voting", dot_budget=5, dot_cap=3)
+    challenge = forum.challenges[0]
+    people = [make_participant(forum, category="citoyen·ne") for _ in range(3)]
+    ideas = [make_idea(challenge, title=f"Idée {n}") for n in range(3)]
+    staff = make_staff("facilitator", forums=[forum])
+    return ModerationScene(forum, challenge, people, ideas, staff)
+
+
+@pytest.fixture
+def screen_scene(make_forum, make_participant, make_idea, make_staff, db):
+    """Forum "salle" in voting, live projection staying on the first challenge, two ideas."""
+    # The screen stays on the first challenge: no rotation turning under the assertions.
+    forum = make_forum(
+        slug="salle", challenges=2, phase="voting", projection_mode="live", screen_rotate=False
+    )
+    ideas = [
+        make_idea(forum.challenges[0], title="Un observatoire des métiers"),
+        make_idea(forum.challenges[0], title="Des binômes chercheur·e – entreprise"),
+    ]
+    participant = make_participant(forum)
+    facilitator = make_staff("facilitator", forums=[forum])
+    return ScreenScene(forum, ideas, participant, facilitator)
+
+
+@pytest.fixture
+def ranking_scene(make_forum, make_participant, make_idea):
+    """A voting challenge with participants of several categories and ideas in a known order."""
+    forum = make_forum(challenges=1, phase="voting", dot_budget=6, dot_cap=3)
+    challenge = forum.challenges[0]
+    people = {
+        "res1": make_participant(forum, "chercheur·e"),
+        "res2": make_participant(forum, "chercheur·e"),
+        "ent": make_participant(forum, "entrepreneur·e"),
+        "asso": make_participant(forum, "association"),
+        "cit": make_participant(forum, "citoyen·ne"),
+        "anon": make_participant(forum, None),
+    }
+    ideas = [
+        make_idea(challenge, title=f"Idée {n}", created_at=T0 + timedelta(minutes=n))
+        for n in range(1, 6)
+    ]
+    return RankingScene(forum, challenge, people, ideas)

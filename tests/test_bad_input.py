@@ -14,15 +14,6 @@ def app_config():
     return {"WTF_CSRF_ENABLED": True}
 
 
-@pytest.fixture
-def room(make_forum, make_participant, make_idea, as_participant, client):
-    forum = make_forum(phase="proposing")
-    challenge = forum.challenges[0]
-    idea = make_idea(challenge)
-    as_participant(client, make_participant(forum))
-    return forum, challenge, idea
-
-
 def counts(db):
     return [
         db.session.scalar(select(func.count()).select_from(model))
@@ -42,9 +33,9 @@ def posts(forum, challenge, idea):
 
 
 @pytest.mark.parametrize("token", [None, "forged-token"])
-def test_every_form_refuses_a_missing_or_forged_csrf_token(client, room, db, token):
+def test_every_form_refuses_a_missing_or_forged_csrf_token(client, proposing_scene, db, token):
     before = counts(db)
-    for url, data in posts(*room):
+    for url, data in posts(*proposing_scene):
         if token:
             data = {**data, "csrf_token": token}
         response = client.post(url, data=data)
@@ -53,8 +44,8 @@ def test_every_form_refuses_a_missing_or_forged_csrf_token(client, room, db, tok
     assert counts(db) == before
 
 
-def test_htmx_csrf_refusal_is_shown_in_the_message_area(client, room):
-    forum, challenge, _ = room
+def test_htmx_csrf_refusal_is_shown_in_the_message_area(client, proposing_scene):
+    forum, challenge, _ = proposing_scene
     response = client.post(
         f"/f/{forum.slug}/c/{challenge.id}/ideas",
         data={"title": "x"},
@@ -65,8 +56,8 @@ def test_htmx_csrf_refusal_is_shown_in_the_message_area(client, room):
     assert "<html" not in response.text
 
 
-def test_a_real_token_from_the_page_is_accepted_in_the_header(client, room, db):
-    forum, challenge, _ = room
+def test_a_real_token_from_the_page_is_accepted_in_the_header(client, proposing_scene, db):
+    forum, challenge, _ = proposing_scene
     page = client.get(f"/f/{forum.slug}/c/{challenge.id}").text
     response = client.post(
         f"/f/{forum.slug}/c/{challenge.id}/ideas",
@@ -78,8 +69,8 @@ def test_a_real_token_from_the_page_is_accepted_in_the_header(client, room, db):
 
 
 @pytest.mark.parametrize("dots", ["", "abc", "1.5", "-1", "100", "9" * 30])
-def test_wrong_dot_values_are_422_without_a_ledger_entry(client, room, db, dots):
-    forum, challenge, idea = room
+def test_wrong_dot_values_are_422_without_a_ledger_entry(client, proposing_scene, db, dots):
+    forum, challenge, idea = proposing_scene
     challenge.phase = "voting"
     db.session.commit()
     page = client.get(f"/f/{forum.slug}/c/{challenge.id}").text
@@ -103,15 +94,15 @@ def test_wrong_dot_values_are_422_without_a_ledger_entry(client, room, db, dots)
         "/f/{slug}/i/99999999999999999999999",
     ],
 )
-def test_unknown_ids_are_404(client, room, path):
-    forum, _, _ = room
+def test_unknown_ids_are_404(client, proposing_scene, path):
+    forum, _, _ = proposing_scene
     url = path.format(slug=forum.slug)
     assert client.get(url).status_code in (404, 405)
     assert client.post(url, data={}).status_code in (400, 404, 405)
 
 
-def test_oversized_request_is_413(client, room):
-    forum, challenge, _ = room
+def test_oversized_request_is_413(client, proposing_scene):
+    forum, challenge, _ = proposing_scene
     response = client.post(
         f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "x" * (2 * 1024 * 1024)}
     )
@@ -119,8 +110,8 @@ def test_oversized_request_is_413(client, room):
 
 
 @pytest.mark.parametrize("field", ["title", "description"])
-def test_nul_character_in_a_form_is_400_and_nothing_stored(client, room, db, field):
-    forum, challenge, _ = room
+def test_nul_character_in_a_form_is_400_and_nothing_stored(client, proposing_scene, db, field):
+    forum, challenge, _ = proposing_scene
     page = client.get(f"/f/{forum.slug}/c/{challenge.id}").text
     data = {"title": "Une idée", "csrf_token": csrf_token_from(page), field: "avant\x00après"}
     response = client.post(f"/f/{forum.slug}/c/{challenge.id}/ideas", data=data)
@@ -169,22 +160,22 @@ HOSTILE_QUERIES = [
 
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
 @pytest.mark.parametrize("page", PAGES)
-def test_any_query_string_on_a_page_is_not_a_500(client, room, page, query):
-    forum, challenge, idea = room
+def test_any_query_string_on_a_page_is_not_a_500(client, proposing_scene, page, query):
+    forum, challenge, idea = proposing_scene
     url = page.format(code=forum.join_code, slug=forum.slug, challenge=challenge.id, idea=idea.id)
     response = client.get(f"{url}?{query}")
     assert response.status_code < 500, response.text
 
 
-def test_the_language_link_keeps_the_page_and_its_query(client, room):
-    forum, challenge, _ = room
+def test_the_language_link_keeps_the_page_and_its_query(client, proposing_scene):
+    forum, challenge, _ = proposing_scene
     page = client.get(f"/f/{forum.slug}/c/{challenge.id}?challenge_id=abc&x=%C3%A9").text
     assert (
         f'href="/f/{forum.slug}/c/{challenge.id}?challenge_id=abc&amp;x=%C3%A9&amp;lang=en"' in page
     )
 
 
-def test_the_language_link_cannot_be_pointed_at_another_page(client, room):
-    forum, challenge, _ = room
+def test_the_language_link_cannot_be_pointed_at_another_page(client, proposing_scene):
+    forum, challenge, _ = proposing_scene
     page = client.get(f"/f/{forum.slug}/c/{challenge.id}?slug=elsewhere&challenge_id=1").text
     assert 'href="/f/elsewhere' not in page

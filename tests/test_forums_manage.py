@@ -4,11 +4,12 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cite_vote.accounts.models import ForumStaff, Participant
 from cite_vote.forums.models import Challenge, Forum, Ticket
 from cite_vote.forums.tickets import generate_tickets
+from tests.conftest import count
 
 VALID_FORUM = {
     "title": "Forum des métiers",
@@ -22,10 +23,6 @@ VALID_FORUM = {
     "shortlist_size": "5",
     "cross_group_min": "3",
 }
-
-
-def count(db, model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture(autouse=True)

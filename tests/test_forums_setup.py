@@ -29,11 +29,7 @@ from cite_vote.forums.tickets import (
 )
 from cite_vote.refusals import RuleError
 from cite_vote.votes.services import set_dots
-
-
-def count(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
+from tests.conftest import count
 
 # --- forums ----------------------------------------------------------------------------------
 

@@ -5,22 +5,16 @@ from cite_vote.ideas.services import add_comment, personal_order, propose_idea
 from cite_vote.refusals import RuleError
 
 
-@pytest.fixture
-def room(make_forum, make_participant):
-    forum = make_forum()
-    return forum, forum.challenges[0], make_participant(forum, category="association", name="Ana")
-
-
-def test_proposing_keeps_the_author_category(room, db):
-    _, challenge, person = room
+def test_proposing_keeps_the_author_category(participant_scene, db):
+    _, challenge, person = participant_scene
     idea = propose_idea(challenge, person, "  Un tiers-lieu  ", "Ouvert le soir")
     assert idea.title == "Un tiers-lieu"
     assert idea.author_category == "association"
     assert idea.status == "visible"
 
 
-def test_author_name_shown_only_when_chosen(room):
-    _, challenge, person = room
+def test_author_name_shown_only_when_chosen(participant_scene):
+    _, challenge, person = participant_scene
     assert not propose_idea(challenge, person, "A").show_author_name
     assert propose_idea(challenge, person, "B", show_author_name=True).show_author_name
 
@@ -29,15 +23,15 @@ def test_author_name_shown_only_when_chosen(room):
     "title, description",
     [("", ""), ("   ", ""), ("x" * 121, ""), ("ok", "y" * 1001)],
 )
-def test_bad_idea_is_refused(room, title, description):
-    _, challenge, person = room
+def test_bad_idea_is_refused(participant_scene, title, description):
+    _, challenge, person = participant_scene
     with pytest.raises(RuleError):
         propose_idea(challenge, person, title, description)
 
 
 @pytest.mark.parametrize("phase", ["draft", "voting", "closed"])
-def test_proposing_only_while_proposing(room, db, phase):
-    forum, challenge, person = room
+def test_proposing_only_while_proposing(participant_scene, db, phase):
+    forum, challenge, person = participant_scene
     set_phase(forum, phase, challenge)
     with pytest.raises(RuleError, match="plus possible"):
         propose_idea(challenge, person, "Trop tard")
@@ -52,8 +46,8 @@ def test_premoderation_holds_ideas_and_comments(make_forum, make_participant):
     assert add_comment(idea, person, "Aussi en attente").status == "pending"
 
 
-def test_comments_while_proposing_and_voting_only(room, make_idea, db):
-    forum, challenge, person = room
+def test_comments_while_proposing_and_voting_only(participant_scene, make_idea, db):
+    forum, challenge, person = participant_scene
     idea = make_idea(challenge)
     add_comment(idea, person, "Bien")
     set_phase(forum, "voting", challenge)
@@ -64,8 +58,8 @@ def test_comments_while_proposing_and_voting_only(room, make_idea, db):
 
 
 @pytest.mark.parametrize("body", ["", "  ", "z" * 1001])
-def test_bad_comment_is_refused(room, make_idea, body):
-    _, challenge, person = room
+def test_bad_comment_is_refused(participant_scene, make_idea, body):
+    _, challenge, person = participant_scene
     with pytest.raises(RuleError):
         add_comment(make_idea(challenge), person, body)
 

@@ -1,33 +1,20 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
 
 from cite_vote.ideas.models import Comment, Idea
+from tests.conftest import count
 
 
-@pytest.fixture
-def room(make_forum, make_participant, as_participant, client, htmx_client):
-    forum = make_forum()
-    person = make_participant(forum, category="association")
-    as_participant(client, person)
-    as_participant(htmx_client, person)
-    return forum, forum.challenges[0], person
-
-
-def count(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def test_challenge_page_shows_question_and_propose_form(client, room):
-    forum, challenge, _ = room
+def test_challenge_page_shows_question_and_propose_form(client, phone_scene):
+    forum, challenge, _ = phone_scene
     page = client.get(f"/f/{forum.slug}/c/{challenge.id}")
     assert page.status_code == 200
     assert challenge.question in page.text and 'id="propose"' in page.text
 
 
-def test_propose_without_javascript_redirects_to_the_page(client, room, db):
-    forum, challenge, _ = room
+def test_propose_without_javascript_redirects_to_the_page(client, phone_scene, db):
+    forum, challenge, _ = phone_scene
     response = client.post(
         f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "Un fablab", "description": ""}
     )
@@ -36,8 +23,8 @@ def test_propose_without_javascript_redirects_to_the_page(client, room, db):
     assert "Un fablab" in page and "Merci ! Votre idée a été ajoutée." in page
 
 
-def test_propose_with_htmx_returns_the_body_fragment(htmx_client, room, db):
-    forum, challenge, _ = room
+def test_propose_with_htmx_returns_the_body_fragment(htmx_client, phone_scene, db):
+    forum, challenge, _ = phone_scene
     response = htmx_client.post(
         f"/f/{forum.slug}/c/{challenge.id}/ideas", data={"title": "Un fablab"}
     )
@@ -57,8 +44,8 @@ def test_propose_with_htmx_returns_the_body_fragment(htmx_client, room, db):
         {},
     ],
 )
-def test_bad_idea_is_422_and_nothing_is_stored(client, htmx_client, room, db, data):
-    forum, challenge, _ = room
+def test_bad_idea_is_422_and_nothing_is_stored(client, htmx_client, phone_scene, db, data):
+    forum, challenge, _ = phone_scene
     for c in (client, htmx_client):
         response = c.post(f"/f/{forum.slug}/c/{challenge.id}/ideas", data=data)
         assert response.status_code == 422
@@ -66,8 +53,8 @@ def test_bad_idea_is_422_and_nothing_is_stored(client, htmx_client, room, db, da
     assert count(db, Idea) == 0
 
 
-def test_propose_after_proposing_closed_is_409_with_a_message(client, htmx_client, room, db):
-    forum, challenge, _ = room
+def test_propose_after_proposing_closed_is_409_with_a_message(client, htmx_client, phone_scene, db):
+    forum, challenge, _ = phone_scene
     challenge.phase = "voting"
     db.session.commit()
     for c in (client, htmx_client):
@@ -77,23 +64,23 @@ def test_propose_after_proposing_closed_is_409_with_a_message(client, htmx_clien
     assert count(db, Idea) == 0
 
 
-def test_draft_challenge_is_not_shown_to_participants(client, room, db):
-    forum, challenge, _ = room
+def test_draft_challenge_is_not_shown_to_participants(client, phone_scene, db):
+    forum, challenge, _ = phone_scene
     challenge.phase = "draft"
     db.session.commit()
     assert client.get(f"/f/{forum.slug}/c/{challenge.id}").status_code == 404
 
 
-def test_challenge_of_another_forum_is_404(client, room, make_forum):
-    forum, _, _ = room
+def test_challenge_of_another_forum_is_404(client, phone_scene, make_forum):
+    forum, _, _ = phone_scene
     other = make_forum()
     assert client.get(f"/f/{forum.slug}/c/{other.challenges[0].id}").status_code == 404
     response = client.post(f"/f/{forum.slug}/c/{other.challenges[0].id}/ideas", data={"title": "x"})
     assert response.status_code == 404
 
 
-def test_comment_both_ways(client, htmx_client, room, make_idea, db):
-    forum, challenge, _ = room
+def test_comment_both_ways(client, htmx_client, phone_scene, make_idea, db):
+    forum, challenge, _ = phone_scene
     idea = make_idea(challenge, title="Un fablab")
     url = f"/f/{forum.slug}/i/{idea.id}/comments"
     plain = client.post(url, data={"body": "Oui !"})
@@ -106,16 +93,16 @@ def test_comment_both_ways(client, htmx_client, room, make_idea, db):
 
 
 @pytest.mark.parametrize("body", ["", "  ", "z" * 1001])
-def test_bad_comment_is_422_and_nothing_is_stored(htmx_client, room, make_idea, db, body):
-    forum, challenge, _ = room
+def test_bad_comment_is_422_and_nothing_is_stored(htmx_client, phone_scene, make_idea, db, body):
+    forum, challenge, _ = phone_scene
     idea = make_idea(challenge)
     response = htmx_client.post(f"/f/{forum.slug}/i/{idea.id}/comments", data={"body": body})
     assert response.status_code == 422
     assert count(db, Comment) == 0
 
 
-def test_hidden_or_foreign_idea_is_404(client, room, make_idea, make_forum):
-    forum, challenge, _ = room
+def test_hidden_or_foreign_idea_is_404(client, phone_scene, make_idea, make_forum):
+    forum, challenge, _ = phone_scene
     hidden = make_idea(challenge, status="hidden")
     foreign = make_idea(make_forum().challenges[0])
     for idea in (hidden, foreign):
@@ -160,11 +147,11 @@ def test_voting_order_is_personal_and_stable(
 
 
 def test_totals_hidden_during_voting_unless_the_forum_shows_them(
-    client, room, make_idea, make_participant, db
+    client, phone_scene, make_idea, make_participant, db
 ):
     from cite_vote.votes.services import set_dots
 
-    forum, challenge, _ = room
+    forum, challenge, _ = phone_scene
     challenge.phase = "voting"
     idea = make_idea(challenge)
     set_dots(make_participant(forum), idea, 2)
@@ -182,9 +169,9 @@ def test_totals_hidden_during_voting_unless_the_forum_shows_them(
 
 
 def test_challenge_page_runs_a_fixed_number_of_statements(
-    client, room, make_idea, make_comment, count_queries, db
+    client, phone_scene, make_idea, make_comment, count_queries, db
 ):
-    forum, challenge, _ = room
+    forum, challenge, _ = phone_scene
     challenge.phase = "voting"
     db.session.commit()
     url = f"/f/{forum.slug}/c/{challenge.id}"
@@ -200,9 +187,9 @@ def test_challenge_page_runs_a_fixed_number_of_statements(
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
 def test_a_script_cannot_flood_a_challenge_with_ideas(
-    client, room, db, app_config, make_participant, as_participant, app
+    client, phone_scene, db, app_config, make_participant, as_participant, app
 ):
-    forum, challenge, _ = room
+    forum, challenge, _ = phone_scene
     url = f"/f/{forum.slug}/c/{challenge.id}/ideas"
     statuses = [client.post(url, data={"title": f"Idée {n}"}).status_code for n in range(12)]
     assert statuses[:10] == [303] * 10 and statuses[10:] == [429, 429]
@@ -215,9 +202,85 @@ def test_a_script_cannot_flood_a_challenge_with_ideas(
 
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
-def test_a_script_cannot_flood_an_idea_with_comments(client, room, make_idea, db, app_config):
-    forum, challenge, _ = room
+def test_a_script_cannot_flood_an_idea_with_comments(
+    client, phone_scene, make_idea, db, app_config
+):
+    forum, challenge, _ = phone_scene
     url = f"/f/{forum.slug}/i/{make_idea(challenge).id}/comments"
     statuses = [client.post(url, data={"body": f"n° {n}"}).status_code for n in range(21)]
     assert statuses[:20] == [303] * 20 and statuses[20] == 429
     assert count(db, Comment) == 20
+
+
+# --- participant side: similar ideas, phase watch ------------------------------------------------
+
+
+@pytest.fixture
+def phone(client, scene, as_participant, db):
+    scene["challenge"].phase = "proposing"
+    db.session.commit()
+    return as_participant(client, scene["voter"])
+
+
+def test_similar_ideas_fragment_and_full_page(phone, scene, htmx_client, as_participant):
+    url = f"/f/salle/c/{scene['challenge'].id}/similar"
+    query = {"title": "un tiers lieu pour jeunes"}
+    page = phone.get(url, query_string=query)
+    assert page.status_code == 200 and "<html" in page.text
+    assert "Des idées proches existent déjà" in page.text
+    assert 'value="un tiers lieu pour jeunes"' in page.text
+    as_participant(htmx_client, scene["voter"])
+    fragment = htmx_client.get(url, query_string=query)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'id="similar-ideas"' in fragment.text and "tiers lieux jeunes" in fragment.text
+    nothing = htmx_client.get(url, query_string={"title": "bus gratuit"})
+    assert "Des idées proches" not in nothing.text
+
+
+def test_challenge_page_asks_for_similar_ideas_while_typing(phone, scene):
+    page = phone.get(f"/f/salle/c/{scene['challenge'].id}")
+    assert 'hx-trigger="input changed delay:400ms"' in page.text
+    assert f"/f/salle/c/{scene['challenge'].id}/similar" in page.text
+
+
+def test_phase_watch_204_until_the_phase_changes(phone, scene, htmx_client, as_participant, db):
+    as_participant(htmx_client, scene["voter"])
+    url = f"/f/salle/c/{scene['challenge'].id}/phase"
+    same = htmx_client.get(url, query_string={"seen": "proposing"})
+    assert same.status_code == 204
+    changed = htmx_client.get(url, query_string={"seen": "draft"})
+    assert changed.status_code == 200 and changed.headers["HX-Refresh"] == "true"
+    assert phone.get(url).status_code == 303
+
+
+@pytest.mark.parametrize("seen", ["draft", "proposing"])
+@pytest.mark.parametrize("who", ["nobody", "other forum"])
+def test_phase_watch_tells_outsiders_nothing(
+    scene, htmx_client, as_participant, make_participant, db, who, seen
+):
+    scene["challenge"].phase = "draft"
+    db.session.commit()
+    if who == "other forum":
+        as_participant(htmx_client, make_participant(scene["other_forum"]))
+    response = htmx_client.get(
+        f"/f/salle/c/{scene['challenge'].id}/phase", query_string={"seen": seen}
+    )
+    assert response.status_code == 200 and "HX-Refresh" not in response.headers
+    assert response.headers["HX-Redirect"] == f"/j/{scene['forum'].join_code}"
+
+
+def test_phase_watch_of_a_draft_challenge_is_404_for_a_participant(
+    scene, htmx_client, as_participant, db
+):
+    scene["challenge"].phase = "draft"
+    db.session.commit()
+    as_participant(htmx_client, scene["voter"])
+    url = f"/f/salle/c/{scene['challenge'].id}/phase"
+    assert htmx_client.get(url, query_string={"seen": "proposing"}).status_code == 404
+    assert htmx_client.get(url, query_string={"seen": "draft"}).status_code == 404
+
+
+def test_phase_watch_of_another_forums_challenge_is_404(scene, htmx_client, as_participant):
+    as_participant(htmx_client, scene["voter"])
+    other = scene["other_forum"].challenges[0]
+    assert htmx_client.get(f"/f/salle/c/{other.id}/phase").status_code == 404

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 
 from cite_vote.forums.services import set_phase
@@ -17,35 +15,13 @@ from cite_vote.results.services import (
     token_for_bearer,
 )
 
-T0 = datetime(2018, 10, 16, 9, 0)
-
-
-@pytest.fixture
-def room(make_forum, make_participant, make_idea):
-    """A voting challenge with participants of several categories and ideas in a known order."""
-    forum = make_forum(challenges=1, phase="voting", dot_budget=6, dot_cap=3)
-    challenge = forum.challenges[0]
-    people = {
-        "res1": make_participant(forum, "chercheur·e"),
-        "res2": make_participant(forum, "chercheur·e"),
-        "ent": make_participant(forum, "entrepreneur·e"),
-        "asso": make_participant(forum, "association"),
-        "cit": make_participant(forum, "citoyen·ne"),
-        "anon": make_participant(forum, None),
-    }
-    ideas = [
-        make_idea(challenge, title=f"Idée {n}", created_at=T0 + timedelta(minutes=n))
-        for n in range(1, 6)
-    ]
-    return forum, challenge, people, ideas
-
 
 def ranking(forum, challenge):
     return challenge_results(forum, [challenge])[0]
 
 
-def test_ranked_by_dots_then_supporters_then_earliest_proposed(room, cast_dots):
-    forum, challenge, p, ideas = room
+def test_ranked_by_dots_then_supporters_then_earliest_proposed(ranking_scene, cast_dots):
+    forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 3)  # 3 dots, 1 supporter
     cast_dots(p["res2"], ideas[1], 2)
     cast_dots(p["ent"], ideas[1], 1)  # 3 dots, 2 supporters: before ideas[0]
@@ -62,8 +38,8 @@ def test_ranked_by_dots_then_supporters_then_earliest_proposed(room, cast_dots):
     ]
 
 
-def test_ideas_equal_on_dots_and_supporters_share_a_rank_and_say_so(room, cast_dots):
-    forum, challenge, p, ideas = room
+def test_ideas_equal_on_dots_and_supporters_share_a_rank_and_say_so(ranking_scene, cast_dots):
+    forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[2], 2)
     cast_dots(p["ent"], ideas[0], 2)
     cast_dots(p["asso"], ideas[1], 1)
@@ -77,8 +53,8 @@ def test_ideas_equal_on_dots_and_supporters_share_a_rank_and_say_so(room, cast_d
     assert {(r.rank, r.tied) for r in ranked[3:]} == {(4, True)}
 
 
-def test_dots_by_category_with_no_category_as_its_own_bucket(room, cast_dots):
-    forum, challenge, p, ideas = room
+def test_dots_by_category_with_no_category_as_its_own_bucket(ranking_scene, cast_dots):
+    forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 2)
     cast_dots(p["res2"], ideas[0], 1)
     cast_dots(p["ent"], ideas[0], 1)
@@ -91,8 +67,8 @@ def test_dots_by_category_with_no_category_as_its_own_bucket(room, cast_dots):
     assert top.categories_supporting == 2
 
 
-def test_the_bar_is_as_long_as_the_dots_relative_to_the_leader(room, cast_dots):
-    forum, challenge, p, ideas = room
+def test_the_bar_is_as_long_as_the_dots_relative_to_the_leader(ranking_scene, cast_dots):
+    forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 3)
     cast_dots(p["anon"], ideas[0], 1)
     cast_dots(p["ent"], ideas[1], 2)
@@ -107,8 +83,8 @@ def test_the_bar_is_as_long_as_the_dots_relative_to_the_leader(room, cast_dots):
     assert bar_segments(res, res.by_dots[-1]) == []
 
 
-def test_cross_group_marker_needs_the_forum_minimum_of_categories(room, cast_dots, db):
-    forum, challenge, p, ideas = room
+def test_cross_group_marker_needs_the_forum_minimum_of_categories(ranking_scene, cast_dots, db):
+    forum, challenge, p, ideas = ranking_scene
     for who in ("res1", "ent", "asso"):
         cast_dots(p[who], ideas[0], 1)
     for who in ("res1", "res2", "anon"):
@@ -123,8 +99,8 @@ def test_cross_group_marker_needs_the_forum_minimum_of_categories(room, cast_dot
     assert not any(r.cross_group for r in ranking(forum, challenge).by_dots)
 
 
-def test_cross_group_order_puts_the_ideas_of_most_categories_first(room, cast_dots):
-    forum, challenge, p, ideas = room
+def test_cross_group_order_puts_the_ideas_of_most_categories_first(ranking_scene, cast_dots):
+    forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 3)
     cast_dots(p["res2"], ideas[0], 3)  # 6 dots from one category
     cast_dots(p["ent"], ideas[1], 1)
@@ -143,9 +119,9 @@ def test_cross_group_order_puts_the_ideas_of_most_categories_first(room, cast_do
 
 
 def test_shortlist_is_the_top_n_keeping_ties_at_the_edge_and_leaving_out_zero_dots(
-    room, cast_dots, db
+    ranking_scene, cast_dots, db
 ):
-    forum, challenge, p, ideas = room
+    forum, challenge, p, ideas = ranking_scene
     forum.shortlist_size = 2
     db.session.commit()
     cast_dots(p["res1"], ideas[0], 2)
@@ -160,8 +136,8 @@ def test_shortlist_is_the_top_n_keeping_ties_at_the_edge_and_leaving_out_zero_do
     assert len(res.rows("dots", "all")) == 5
 
 
-def test_hidden_merged_and_pending_ideas_are_not_ranked(room, make_idea, cast_dots):
-    forum, challenge, p, ideas = room
+def test_hidden_merged_and_pending_ideas_are_not_ranked(ranking_scene, make_idea, cast_dots):
+    forum, challenge, p, ideas = ranking_scene
     hidden = make_idea(challenge, title="Cachée", status="hidden")
     merged = make_idea(challenge, title="Fusionnée", status="merged", merged_into_id=ideas[0].id)
     pending = make_idea(challenge, title="En attente", status="pending")
@@ -170,8 +146,8 @@ def test_hidden_merged_and_pending_ideas_are_not_ranked(room, make_idea, cast_do
     assert {i.id for i in res.unranked} == {hidden.id, merged.id, pending.id}
 
 
-def test_only_visible_comments_are_counted(room, make_comment):
-    forum, challenge, p, ideas = room
+def test_only_visible_comments_are_counted(ranking_scene, make_comment):
+    forum, challenge, p, ideas = ranking_scene
     make_comment(ideas[0], body="Oui")
     make_comment(ideas[0], body="Non", status="hidden")
     make_comment(ideas[0], body="Peut-être", status="pending")
@@ -210,8 +186,8 @@ def test_results_of_a_forum_take_a_fixed_number_of_queries(
     assert queries(small) == queries(large) <= 6
 
 
-def test_timeline_replays_the_ledger_up_to_the_current_totals(room, cast_dots):
-    forum, challenge, p, ideas = room
+def test_timeline_replays_the_ledger_up_to_the_current_totals(ranking_scene, cast_dots):
+    forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 2)
     cast_dots(p["ent"], ideas[1], 1)
     cast_dots(p["res1"], ideas[0], 1)  # a dot taken back
@@ -230,13 +206,13 @@ def test_timeline_replays_the_ledger_up_to_the_current_totals(room, cast_dots):
     assert chart is not None and len(chart.lines) == 2
 
 
-def test_no_timeline_without_dots(room):
-    forum, challenge, _p, _ideas = room
+def test_no_timeline_without_dots(ranking_scene):
+    forum, challenge, _p, _ideas = ranking_scene
     assert timeline_chart(ranking_timeline(ranking(forum, challenge))) is None
 
 
-def test_closing_a_challenge_does_not_change_its_ranking(room, cast_dots):
-    forum, challenge, p, ideas = room
+def test_closing_a_challenge_does_not_change_its_ranking(ranking_scene, cast_dots):
+    forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[1], 2)
     before = [(r.idea.id, r.rank, r.dots) for r in rank_ideas(challenge)]
     set_phase(forum, "closed", challenge)

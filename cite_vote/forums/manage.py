@@ -8,7 +8,7 @@ every staff member of the forum.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -53,10 +53,9 @@ from cite_vote.forums.setup import (
     voting_challenges,
 )
 from cite_vote.forums.tickets import forum_tickets, generate_tickets, ticket_counts
-from cite_vote.htmx import done, is_htmx, render
+from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render, seen, unchanged
 from cite_vote.ideas.models import Idea
 from cite_vote.links import public_url
-from cite_vote.refusals import RuleError
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/staff")
 
@@ -92,11 +91,6 @@ def forum_challenge(forum: Forum, challenge_id: int) -> Challenge:
     return challenge
 
 
-def _refused(error: RuleError) -> str:
-    db.session.rollback()
-    return str(error.message)
-
-
 # --- forum: create and settings ----------------------------------------------------------------
 
 
@@ -114,12 +108,10 @@ def new_forum():
     form = ForumForm(data=NEW_FORUM_DEFAULTS)
     error = None
     if form.validate_on_submit():
-        try:
+        with refusable() as outcome:
             forum = create_forum_for(user, **form.values())
-        except RuleError as refused:
-            error = _refused(refused)
-        else:
-            db.session.commit()
+        error = outcome.error and str(outcome.error)
+        if outcome.ok:
             flash(_("Forum created. Now add its challenges."), "success")
             return done(url_for(".challenges", slug=forum.slug))
     status = 422 if form.errors or error else 200
@@ -148,11 +140,10 @@ def settings(slug: str):
     form = ForumSettingsForm()
     if not form.validate_on_submit():
         return _settings_page(forum, form, status=422)
-    try:
+    with refusable() as outcome:
         update_forum(forum, **form.values())
-    except RuleError as refused:
-        return _settings_page(forum, form, error=_refused(refused), status=refused.status)
-    db.session.commit()
+    if not outcome.ok:
+        return _settings_page(forum, form, error=str(outcome.error), status=outcome.status)
     if not is_htmx() or request.view_args["slug"] != forum.slug:
         flash(_("Settings saved."), "success")
         return done(url_for(".settings", slug=forum.slug))
@@ -168,13 +159,11 @@ def new_join_code(slug: str):
     forum = organiser_forum(slug)
     regenerate_join_code(forum)
     db.session.commit()
-    if not is_htmx():
-        flash(
-            _("New join code: %(code)s. The old one no longer works.", code=forum.join_code),
-            "success",
-        )
-        return done(url_for(".settings", slug=forum.slug))
-    return render("forums/manage/settings.html", "join_code", forum=forum, renewed=True)
+    return done_or_fragment(
+        url_for(".settings", slug=forum.slug),
+        _("New join code: %(code)s. The old one no longer works.", code=forum.join_code),
+        lambda: render("forums/manage/settings.html", "join_code", forum=forum, renewed=True),
+    )
 
 
 # --- challenges --------------------------------------------------------------------------------
@@ -200,11 +189,9 @@ def _challenges_page(forum: Forum, form=None, *, error=None, status=200):
 
 
 def _challenges_done(forum: Forum, message: str | None = None):
-    if not is_htmx():
-        if message:
-            flash(message, "success")
-        return done(url_for(".challenges", slug=forum.slug))
-    return _challenges_page(forum)
+    return done_or_fragment(
+        url_for(".challenges", slug=forum.slug), message, lambda: _challenges_page(forum)
+    )
 
 
 @bp.get("/f/<slug>/challenges")
@@ -304,10 +291,7 @@ def _team_page(forum: Forum, form=None, *, error=None, status=200):
 
 
 def _team_done(forum: Forum, message: str):
-    if not is_htmx():
-        flash(message, "success")
-        return done(url_for(".team", slug=forum.slug))
-    return _team_page(forum)
+    return done_or_fragment(url_for(".team", slug=forum.slug), message, lambda: _team_page(forum))
 
 
 @bp.get("/f/<slug>/team")
@@ -321,11 +305,10 @@ def add_to_team(slug: str):
     form = TeamMemberForm()
     if not form.validate_on_submit():
         return _team_page(forum, form, status=422)
-    try:
+    with refusable() as outcome:
         user = add_team_member(forum, form.email.data)
-    except RuleError as refused:
-        return _team_page(forum, form, error=_refused(refused), status=422)
-    db.session.commit()
+    if not outcome.ok:
+        return _team_page(forum, form, error=str(outcome.error), status=422)
     return _team_done(forum, _("%(email)s joined the team.", email=user.email))
 
 
@@ -396,13 +379,11 @@ def generate(slug: str):
     made = generate_tickets(forum, form.count.data)
     db.session.commit()
     batch = (made[0].id, made[-1].id)
-    if not is_htmx():
-        flash(
-            ngettext("%(num)d ticket generated.", "%(num)d tickets generated.", len(made)),
-            "success",
-        )
-        return done(url_for(".tickets", slug=forum.slug, first=batch[0], last=batch[1]))
-    return _tickets_page(forum, batch=batch)
+    return done_or_fragment(
+        url_for(".tickets", slug=forum.slug, first=batch[0], last=batch[1]),
+        ngettext("%(num)d ticket generated.", "%(num)d tickets generated.", len(made)),
+        lambda: _tickets_page(forum, batch=batch),
+    )
 
 
 @bp.get("/f/<slug>/tickets/print")
@@ -474,10 +455,8 @@ def control_context(forum: Forum, user, **extra):
 def control(slug: str):
     forum, user = staff_forum(slug)
     context = control_context(forum, user)
-    if is_htmx() and request.args.get("v") == context["state"].version:
-        response = make_response("", 204)
-        response.vary.add("HX-Request")
-        return response
+    if is_htmx() and seen(context["state"].version):
+        return unchanged()
     return render("forums/control.html", "room", **context)
 
 
@@ -512,11 +491,16 @@ def phase(slug: str):
         message = _("Challenge %(num)d: %(phase)s.", num=moved[0].position, phase=label)
     else:
         message = _("All challenges: %(phase)s.", phase=label)
-    if not is_htmx():
-        flash(message, "success")
-        return done(url_for(".control", slug=slug))
-    context = control_context(forum, user, done_message=message, oob=True)
-    return render("forums/control.html", "room", "confirm", **context)
+    return done_or_fragment(
+        url_for(".control", slug=slug),
+        message,
+        lambda: render(
+            "forums/control.html",
+            "room",
+            "confirm",
+            **control_context(forum, user, done_message=message, oob=True),
+        ),
+    )
 
 
 def _phase_label(phase: str) -> str:

@@ -169,6 +169,25 @@ def set_phase(forum: Forum, phase: str, challenge: Challenge | None = None) -> l
     return change_phase(forum, phase, challenge, confirmed=True)
 
 
+def open_to_participants_clause():
+    """``open_to_participants`` as a WHERE clause, for queries over many challenges."""
+    return Challenge.archived.is_(False), Challenge.phase != "draft"
+
+
+def open_to_participants(challenge: Challenge) -> bool:
+    """Participants (and the screen) see a challenge once it leaves draft, unless archived."""
+    return not challenge.archived and challenge.phase != "draft"
+
+
+def participant_challenges(forum: Forum) -> Select[tuple[Challenge]]:
+    """The challenges a participant sees, in their order."""
+    return (
+        select(Challenge)
+        .where(Challenge.forum_id == forum.id, *open_to_participants_clause())
+        .order_by(Challenge.position)
+    )
+
+
 def can_propose(challenge: Challenge) -> bool:
     return challenge.phase == "proposing"
 

@@ -18,17 +18,16 @@ from cite_vote.extensions import db, limiter
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import (
-    active_challenges,
     code_admits_newcomers,
     forum_by_join_code,
     forum_by_slug,
     joins_per_minute,
     normalise_code,
+    participant_challenges,
 )
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
-from cite_vote.htmx import done, render
+from cite_vote.htmx import done, refusable, render
 from cite_vote.ideas.models import Idea
-from cite_vote.refusals import RuleError
 from cite_vote.votes.services import spent_by_challenge
 
 bp = Blueprint("forums", __name__)
@@ -98,7 +97,7 @@ def join(code: str):
     error = None
     if form.validate_on_submit():
         token = cookie_token() or new_token()
-        try:
+        with refusable() as outcome:
             join_forum(
                 forum,
                 token,
@@ -106,11 +105,8 @@ def join(code: str):
                 category=form.category.data,
                 via_ticket=participant is not None,
             )
-        except RuleError as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
+        error = outcome.error
+        if outcome.ok:
             return remember(done(url_for(".forum", slug=forum.slug)), token)
     status = 422 if form.errors or error else 200
     return render(
@@ -148,15 +144,12 @@ def join_with_ticket(code: str):
     error = None
     if form.validate_on_submit():
         token = token or new_token()
-        try:
+        with refusable() as outcome:
             bind_ticket(
                 ticket, token, display_name=form.display_name.data, category=form.category.data
             )
-        except RuleError as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
+        error = outcome.error
+        if outcome.ok:
             return remember(done(forum_url), token)
     status = 409 if error else 422 if form.errors else 200
     return render(
@@ -174,7 +167,7 @@ def join_with_ticket(code: str):
 def forum(slug: str):
     forum = forum_by_slug(slug)
     participant = require_participant(forum)
-    challenges = [c for c in db.session.scalars(active_challenges(forum)) if c.phase != "draft"]
+    challenges = list(db.session.scalars(participant_challenges(forum)))
     idea_counts = dict(
         db.session.execute(
             select(Idea.challenge_id, func.count())

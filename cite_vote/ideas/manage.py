@@ -11,12 +11,12 @@ from flask_babel import ngettext
 
 from cite_vote.accounts.staff import staff_forum
 from cite_vote.extensions import db
-from cite_vote.htmx import done, is_htmx, render
+from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render
 from cite_vote.ideas import moderation
 from cite_vote.ideas.forms import EditForm, MergeForm
 from cite_vote.ideas.similar import duplicate_pairs
-from cite_vote.refusals import RuleError
 from cite_vote.request_hooks import error_response
+from cite_vote.votes.services import idea_totals
 
 bp = Blueprint("ideas_manage", __name__, url_prefix="/staff/f/<slug>")
 
@@ -38,7 +38,7 @@ def moderation_context(forum, user, **extra):
         "pending_comments": db.session.scalars(moderation.pending_comments(forum)).all(),
         "latest_comments": db.session.scalars(moderation.latest_comments(forum)).all(),
         "pairs": duplicate_pairs(forum),
-        "totals": moderation.dots_by_idea([i.id for i in ideas]),
+        "totals": idea_totals(idea_ids=[i.id for i in ideas]),
         "error": None,
         "error_id": None,
         **extra,
@@ -64,8 +64,8 @@ def idea_action(slug: str, idea_id: int, action: str):
     if action not in (*IDEA_ACTIONS, "hide"):
         abort(404)
     idea = moderation.idea_for_staff(forum, idea_id)
-    error, status, message = None, 200, None
-    try:
+    message = None
+    with refusable() as outcome:
         if action == "hide":
             returned = moderation.hide_idea(idea, user)
             message = ngettext(
@@ -77,11 +77,7 @@ def idea_action(slug: str, idea_id: int, action: str):
         else:
             IDEA_ACTIONS[action](idea)
             message = _("Idea #%(idea)d updated.", idea=idea.id)
-    except RuleError as refused:
-        db.session.rollback()
-        error, status = refused.message, refused.status
-    else:
-        db.session.commit()
+    error, status = outcome.error, outcome.status
     if is_htmx() and request.form.get("back") != "idea":
         return render(
             "ideas/moderation.html",
@@ -89,7 +85,7 @@ def idea_action(slug: str, idea_id: int, action: str):
             status=status,
             forum=forum,
             idea=idea,
-            totals=moderation.dots_by_idea([idea.id]),
+            totals=idea_totals(idea_ids=[idea.id]),
             error=error,
             error_id=idea.id,
             done_message=message,
@@ -117,14 +113,9 @@ def comment_action(slug: str, comment_id: int, action: str):
     if action not in ("approve", "reject", "hide", "restore"):
         abort(404)
     comment = moderation.comment_for_staff(forum, comment_id)
-    error, status = None, 200
-    try:
+    with refusable() as outcome:
         moderation.set_comment_status(comment, action)
-    except RuleError as refused:
-        db.session.rollback()
-        error, status = refused.message, refused.status
-    else:
-        db.session.commit()
+    error, status = outcome.error, outcome.status
     if is_htmx():
         return render(
             "ideas/moderation.html",
@@ -149,7 +140,7 @@ def idea_page_context(forum, user, idea, edit_form=None, merge_form=None, **extr
         "user": user,
         "idea": idea,
         "comments": moderation.idea_comments(idea),
-        "totals": moderation.dots_by_idea([idea.id, *[i.id for i in others]]),
+        "totals": idea_totals(idea_ids=[idea.id, *[i.id for i in others]]),
         "others": others,
         "edit_form": edit_form or EditForm(formdata=None, obj=idea),
         "merge_form": merge_form or MergeForm(formdata=None),
@@ -172,20 +163,21 @@ def edit_idea(slug: str, idea_id: int):
     form = EditForm()
     error = None
     if form.validate_on_submit():
-        try:
+        with refusable() as outcome:
             moderation.edit_idea(idea, form.title.data, form.description.data)
-        except RuleError as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
-            if not is_htmx():
-                flash(_("Idea #%(idea)d updated.", idea=idea.id), "success")
-                return done(url_for(".moderate_idea", slug=slug, idea_id=idea.id))
-            context = idea_page_context(
-                forum, user, idea, saved=_("Saved. The original wording is kept.")
+        error = outcome.error
+        if outcome.ok:
+            return done_or_fragment(
+                url_for(".moderate_idea", slug=slug, idea_id=idea.id),
+                _("Idea #%(idea)d updated.", idea=idea.id),
+                lambda: render(
+                    "ideas/moderate_idea.html",
+                    "edit",
+                    **idea_page_context(
+                        forum, user, idea, saved=_("Saved. The original wording is kept.")
+                    ),
+                ),
             )
-            return render("ideas/moderate_idea.html", "edit", **context)
     db.session.rollback()  # nothing half-stored; reload the idea as it is in the database
     db.session.refresh(idea)
     context = idea_page_context(forum, user, idea, edit_form=form, error=error)

@@ -93,19 +93,21 @@ def idea_comments(idea: Idea) -> list[Comment]:
     )
 
 
-def dots_by_idea(idea_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Dots and holders per idea (the staff see totals in every phase)."""
-    if not idea_ids:
-        return {}
-    rows = db.session.execute(
-        select(Vote.idea_id, func.sum(Vote.dots), func.count())
-        .where(Vote.idea_id.in_(idea_ids), Vote.dots > 0)
-        .group_by(Vote.idea_id)
-    )
-    return {idea_id: (int(dots), int(n)) for idea_id, dots, n in rows}
-
-
 # --- reviewing -------------------------------------------------------------------------------
+
+# What each moderation action does to an idea's or a comment's status: (from, to). The
+# moderation pages offer, for each item, the actions that start from its status.
+TRANSITIONS = {
+    "approve": ("pending", "visible"),
+    "reject": ("pending", "hidden"),
+    "hide": ("visible", "hidden"),
+    "restore": ("hidden", "visible"),
+}
+
+
+def moderation_actions(status: str) -> list[str]:
+    """The actions the moderation pages offer for an idea or comment in ``status``."""
+    return [action for action, (before, _after) in TRANSITIONS.items() if before == status]
 
 
 CHANGED = _l(
@@ -181,15 +183,9 @@ def restore_idea(idea: Idea) -> Idea:
 
 def set_comment_status(comment: Comment, action: str) -> Comment:
     """approve / reject a pending comment, hide / restore a published one."""
-    allowed = {
-        "approve": ("pending", "visible"),
-        "reject": ("pending", "hidden"),
-        "hide": ("visible", "hidden"),
-        "restore": ("hidden", "visible"),
-    }
-    if action not in allowed:
+    if action not in TRANSITIONS:
         raise RuleError(_l("Unknown action."))
-    before, after = allowed[action]
+    before, after = TRANSITIONS[action]
     if comment.status != before:
         raise RuleError(_l("This comment has already been dealt with."))
     comment.status = after

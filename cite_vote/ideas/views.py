@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import gettext as _
 
 from cite_vote.accounts.identity import require_participant
 from cite_vote.accounts.models import Participant
-from cite_vote.extensions import COMMENT_LIMIT, PROPOSE_LIMIT, db, limiter, participant_key
+from cite_vote.extensions import COMMENT_LIMIT, PROPOSE_LIMIT, limiter, participant_key
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     can_propose,
     challenge_in_forum,
     forum_by_slug,
+    open_to_participants,
 )
-from cite_vote.htmx import done, is_htmx, render
+from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render, seen, unchanged
 from cite_vote.ideas.forms import CommentForm, IdeaForm
 from cite_vote.ideas.models import TITLE_MAX
 from cite_vote.ideas.pages import challenge_context, idea_context
@@ -24,7 +25,6 @@ from cite_vote.ideas.services import (
     propose_idea,
 )
 from cite_vote.ideas.similar import similar_ideas
-from cite_vote.refusals import RuleError
 
 bp = Blueprint("ideas", __name__)
 
@@ -33,7 +33,7 @@ def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challeng
     forum = forum_by_slug(slug)
     participant = require_participant(forum)
     challenge = challenge_in_forum(forum, challenge_id)
-    if challenge.phase == "draft":
+    if not open_to_participants(challenge):
         abort(404)
     return forum, challenge, participant
 
@@ -51,7 +51,7 @@ def propose(slug: str, challenge_id: int):
     form = IdeaForm()
     status = 422
     if form.validate_on_submit():
-        try:
+        with refusable() as outcome:
             idea = propose_idea(
                 challenge,
                 participant,
@@ -59,23 +59,22 @@ def propose(slug: str, challenge_id: int):
                 form.description.data or "",
                 show_author_name=form.show_name.data,
             )
-        except RuleError as refused:
-            db.session.rollback()
-            form.form_errors.append(refused.message)
-            status = refused.status
+        if not outcome.ok:
+            form.form_errors.append(outcome.error)
+            status = outcome.status
         else:
-            db.session.commit()
             if idea.status == "pending":
                 notice = _("Thank you! Your idea will appear once a facilitator has reviewed it.")
             else:
                 notice = _("Thank you! Your idea has been added.")
-            if not is_htmx():
-                flash(notice, "success")
-                return done(url_for(".challenge", slug=slug, challenge_id=challenge.id))
-            return render(
-                "ideas/challenge.html",
-                "challenge_body",
-                **challenge_context(forum, challenge, participant, notice=notice),
+            return done_or_fragment(
+                url_for(".challenge", slug=slug, challenge_id=challenge.id),
+                notice,
+                lambda: render(
+                    "ideas/challenge.html",
+                    "challenge_body",
+                    **challenge_context(forum, challenge, participant, notice=notice),
+                ),
             )
     context = challenge_context(forum, challenge, participant, form=form)
     return render("ideas/challenge.html", "challenge_body", status=status, **context)
@@ -86,7 +85,7 @@ def idea(slug: str, idea_id: int):
     forum = forum_by_slug(slug)
     participant = require_participant(forum)
     idea = idea_in_forum(forum, idea_id, participant=participant)
-    if idea.challenge.phase == "draft":
+    if not open_to_participants(idea.challenge):
         abort(404)
     return render("ideas/idea.html", **idea_context(forum, idea, participant))
 
@@ -100,27 +99,26 @@ def comment(slug: str, idea_id: int):
     form = CommentForm()
     status = 422
     if form.validate_on_submit():
-        try:
+        with refusable() as outcome:
             posted = add_comment(idea, participant, form.body.data)
-        except RuleError as refused:
-            db.session.rollback()
-            form.form_errors.append(refused.message)
-            status = refused.status
+        if not outcome.ok:
+            form.form_errors.append(outcome.error)
+            status = outcome.status
         else:
-            db.session.commit()
             if posted.status == "pending":
                 notice = _(
                     "Thank you! Your comment will appear once a facilitator has reviewed it."
                 )
             else:
                 notice = _("Thank you! Your comment has been added.")
-            if not is_htmx():
-                flash(notice, "success")
-                return done(url_for(".idea", slug=slug, idea_id=idea.id) + "#comments")
-            return render(
-                "ideas/idea.html",
-                "comments",
-                **idea_context(forum, idea, participant, notice=notice),
+            return done_or_fragment(
+                url_for(".idea", slug=slug, idea_id=idea.id) + "#comments",
+                notice,
+                lambda: render(
+                    "ideas/idea.html",
+                    "comments",
+                    **idea_context(forum, idea, participant, notice=notice),
+                ),
             )
     context = idea_context(forum, idea, participant, form=form)
     return render("ideas/idea.html", "comments", status=status, **context)
@@ -155,9 +153,9 @@ def phase_watch(slug: str, challenge_id: int):
     _forum, challenge, _participant = participant_challenge(slug, challenge_id)
     if not is_htmx():
         return done(url_for(".challenge", slug=slug, challenge_id=challenge.id))
-    response = make_response("", 204)
-    if request.args.get("seen") != challenge.phase:
-        response = make_response("", 200)
-        response.headers["HX-Refresh"] = "true"
+    if seen(challenge.phase, "seen"):
+        return unchanged()
+    response = make_response("", 200)
+    response.headers["HX-Refresh"] = "true"
     response.vary.add("HX-Request")
     return response

@@ -235,24 +235,62 @@ def xlsx_bytes(
     scope: str,
     generated_at: datetime,
 ) -> bytes:
+    """A workbook: a summary sheet, one sheet per challenge, and the comments."""
     from openpyxl import Workbook  # imported on use: it slows every worker's start otherwise
 
     workbook = Workbook()
     summary = workbook.active
     summary.title = _("Summary")[:31]
     taken = {summary.title.lower()}
-    summary_header = [
-        "challenge_position",
-        "challenge_title",
-        "question",
-        "phase",
-        "ideas",
-        "voters",
-        "total_dots",
-        "first_idea",
-        "first_idea_dots",
-    ]
-    summary_labels = [
+    _summary_sheet(summary, forum, results, order=order, scope=scope, generated_at=generated_at)
+    for res in results:
+        sheet = workbook.create_sheet(
+            _sheet_title(f"{res.challenge.position}. {res.challenge.title}", taken)
+        )
+        _challenge_sheet(sheet, res, order=order, scope=scope)
+    comments = workbook.create_sheet(_sheet_title(_("Comments"), taken))
+    _comments_sheet(comments, results, order=order, scope=scope)
+    workbook.properties.title = forum.title
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+SUMMARY_HEADER = [
+    "challenge_position",
+    "challenge_title",
+    "question",
+    "phase",
+    "ideas",
+    "voters",
+    "total_dots",
+    "first_idea",
+    "first_idea_dots",
+]
+
+COMMENT_HEADER = [
+    "challenge_position",
+    "rank",
+    "idea_id",
+    "idea_title",
+    "comment_id",
+    "author_category",
+    "body",
+    "posted_at",
+]
+
+
+def _summary_sheet(
+    sheet,
+    forum: Forum,
+    results: list[ChallengeResults],
+    *,
+    order: str,
+    scope: str,
+    generated_at: datetime,
+) -> None:
+    """One row per challenge (its first idea under ``order``), then what the export shows."""
+    labels = [
         _("Challenge no."),
         _("Challenge"),
         _("Question"),
@@ -263,11 +301,11 @@ def xlsx_bytes(
         _("First idea"),
         _("Dots of the first idea"),
     ]
-    summary_rows = []
+    rows = []
     for res in results:
         ranked = res.ordered(order)
         first = ranked[0] if ranked else None
-        summary_rows.append(
+        rows.append(
             [
                 res.challenge.position,
                 res.challenge.title,
@@ -280,8 +318,8 @@ def xlsx_bytes(
                 first.dots if first else 0,
             ]
         )
-    _write_table(summary, summary_header, summary_labels, summary_rows)
-    summary.append([])
+    _write_table(sheet, SUMMARY_HEADER, labels, rows)
+    sheet.append([])
     for label, value in (
         (_("Forum"), forum.title),
         (_("Generated at (UTC)"), iso(generated_at)),
@@ -293,33 +331,24 @@ def xlsx_bytes(
             else _("All ideas"),
         ),
     ):
-        summary.append([label, value])
-        summary.cell(row=summary.max_row, column=2).data_type = "s"
+        sheet.append([label, value])
+        sheet.cell(row=sheet.max_row, column=2).data_type = "s"
 
-    for res in results:
-        header, rows, _categories = table([res], order, scope)
-        sheet = workbook.create_sheet(
-            _sheet_title(f"{res.challenge.position}. {res.challenge.title}", taken)
-        )
-        _write_table(
-            sheet,
-            header,
-            [_label(name) for name in header],
-            [[row[name] for name in header] for row in rows],
-        )
 
-    comments = workbook.create_sheet(_sheet_title(_("Comments"), taken))
-    comment_header = [
-        "challenge_position",
-        "rank",
-        "idea_id",
-        "idea_title",
-        "comment_id",
-        "author_category",
-        "body",
-        "posted_at",
-    ]
-    comment_labels = [
+def _challenge_sheet(sheet, res: ChallengeResults, *, order: str, scope: str) -> None:
+    """The challenge's ranking, the same table as the CSV export."""
+    header, rows, _categories = table([res], order, scope)
+    _write_table(
+        sheet,
+        header,
+        [_label(name) for name in header],
+        [[row[name] for name in header] for row in rows],
+    )
+
+
+def _comments_sheet(sheet, results: list[ChallengeResults], *, order: str, scope: str) -> None:
+    """Every visible comment of the ranked ideas, in ranking order."""
+    labels = [
         _("Challenge no."),
         _("Rank"),
         _("Idea no."),
@@ -329,11 +358,11 @@ def xlsx_bytes(
         _("Comment text"),
         _("Posted at"),
     ]
-    comment_rows = []
+    rows = []
     for res in results:
         for r in res.rows(order, scope):
             for comment in res.comments.get(r.idea.id, []):
-                comment_rows.append(
+                rows.append(
                     [
                         res.challenge.position,
                         r.rank,
@@ -345,11 +374,7 @@ def xlsx_bytes(
                         iso(comment.created_at),
                     ]
                 )
-    _write_table(comments, comment_header, comment_labels, comment_rows)
-    workbook.properties.title = forum.title
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    _write_table(sheet, COMMENT_HEADER, labels, rows)
 
 
 # --- JSON ---------------------------------------------------------------------------------

@@ -10,8 +10,7 @@ from flask import Blueprint, abort, url_for
 
 from cite_vote.accounts.staff import staff_forum
 from cite_vote.extensions import db
-from cite_vote.htmx import done, is_htmx, render
-from cite_vote.refusals import RuleError
+from cite_vote.htmx import done, is_htmx, refusable, render
 from cite_vote.results.forms import ReadTokenForm
 from cite_vote.results.services import create_read_token, forum_tokens, revoke_read_token
 
@@ -45,13 +44,11 @@ def create_token(slug: str):
     form = ReadTokenForm()
     if not form.validate_on_submit():
         return tokens_page(forum, user, form=form, status=422)
-    try:
+    with refusable() as outcome:
         _token, clear = create_read_token(forum, form.label.data or "", user)
-    except RuleError as refused:
-        db.session.rollback()
-        form.label.errors = [*form.label.errors, refused.message]
+    if not outcome.ok:
+        form.label.errors = [*form.label.errors, outcome.error]
         return tokens_page(forum, user, form=form, status=422)
-    db.session.commit()
     # Shown in this answer only: no redirect, since the clear token is never stored.
     return tokens_page(forum, user, new_token=clear)
 

@@ -20,6 +20,7 @@ from cite_vote.accounts.models import StaffUser
 from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.services import open_to_participants
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.refusals import RuleError
 from cite_vote.results.models import ReadToken
@@ -123,10 +124,68 @@ def challenge_results(
 
     Total dots, then distinct supporters, then earliest proposed; ideas equal on dots and
     supporters share a rank. The cross-group order puts first the ideas that the most
-    categories support, then uses the same rule.
+    categories support, then uses the same rule. Loading is ``_load``; the ranking itself is
+    ``score_idea`` and ``rank_challenge``, pure functions tested without a database.
     """
     if not challenges:
         return []
+    loaded = _load(forum, challenges, with_comments=with_comments)
+    buckets = category_buckets(forum, {c for per in loaded.breakdown.values() for c in per})
+    minimum = max(forum.cross_group_min or 1, 1)
+
+    per_challenge: dict[int, list[RankedIdea]] = defaultdict(list)
+    unranked: dict[int, list[Idea]] = defaultdict(list)
+    for idea in loaded.ideas:
+        if idea.status != "visible":
+            unranked[idea.challenge_id].append(idea)
+            continue
+        per_challenge[idea.challenge_id].append(
+            score_idea(
+                idea,
+                loaded.breakdown.get(idea.id, {}),
+                comments=loaded.counts.get(idea.id, 0),
+                buckets=buckets,
+                minimum=minimum,
+            )
+        )
+
+    results = []
+    for challenge in challenges:
+        by_dots, by_cross = rank_challenge(per_challenge.get(challenge.id, []))
+        results.append(
+            ChallengeResults(
+                challenge=challenge,
+                by_dots=by_dots,
+                by_cross_group=by_cross,
+                categories=buckets,
+                shortlist_size=forum.shortlist_size,
+                cross_group_min=minimum,
+                unranked=unranked.get(challenge.id, []),
+                comments=(
+                    {i: loaded.comments.get(i, []) for i in loaded.visible_ids}
+                    if with_comments
+                    else {}
+                ),
+                voters=int(loaded.voters.get(challenge.id, 0)),
+            )
+        )
+    return results
+
+
+@dataclass
+class _Loaded:
+    """What the rankings of some challenges are computed from, read in a fixed number of queries."""
+
+    ideas: list[Idea]
+    # Per idea, per participant category: (dots, supporters).
+    breakdown: dict[int, dict[str | None, tuple[int, int]]]
+    visible_ids: list[int]
+    counts: dict[int, int]
+    comments: dict[int, list[Comment]]
+    voters: dict[int, int]
+
+
+def _load(forum: Forum, challenges: list[Challenge], *, with_comments: bool) -> _Loaded:
     ids = [c.id for c in challenges]
     ideas = db.session.scalars(
         select(Idea)
@@ -169,54 +228,45 @@ def challenge_results(
             .group_by(Ballot.challenge_id)
         ).all()
     )
-    buckets = category_buckets(forum, {c for per in breakdown.values() for c in per})
-    minimum = max(forum.cross_group_min or 1, 1)
+    return _Loaded(list(ideas), breakdown, visible_ids, counts, comments, voters)
 
-    per_challenge: dict[int, list[RankedIdea]] = defaultdict(list)
-    unranked: dict[int, list[Idea]] = defaultdict(list)
-    for idea in ideas:
-        if idea.status != "visible":
-            unranked[idea.challenge_id].append(idea)
-            continue
-        split = breakdown.get(idea.id, {})
-        groups = sum(1 for c, (d, _n) in split.items() if c is not None and d > 0)
-        per_challenge[idea.challenge_id].append(
-            RankedIdea(
-                idea=idea,
-                rank=0,
-                tied=False,
-                dots=sum(d for d, _n in split.values()),
-                supporters=sum(n for _d, n in split.values()),
-                comments=counts.get(idea.id, 0),
-                by_category={c: split[c][0] for c in buckets if c in split},
-                categories_supporting=groups,
-                cross_group=groups >= minimum,
-            )
-        )
 
-    results = []
-    for challenge in challenges:
-        items = per_challenge.get(challenge.id, [])
-        by_dots = _assign_ranks(sorted(items, key=dots_key), lambda r: (r.dots, r.supporters))
-        by_dots = [replace(r, dots_rank=r.rank) for r in by_dots]
-        by_cross = _assign_ranks(
-            sorted(by_dots, key=cross_key),
-            lambda r: (r.categories_supporting, r.dots, r.supporters),
-        )
-        results.append(
-            ChallengeResults(
-                challenge=challenge,
-                by_dots=by_dots,
-                by_cross_group=by_cross,
-                categories=buckets,
-                shortlist_size=forum.shortlist_size,
-                cross_group_min=minimum,
-                unranked=unranked.get(challenge.id, []),
-                comments={i: comments.get(i, []) for i in visible_ids} if with_comments else {},
-                voters=int(voters.get(challenge.id, 0)),
-            )
-        )
-    return results
+def score_idea(
+    idea: Idea,
+    split: dict[str | None, tuple[int, int]],
+    *,
+    comments: int,
+    buckets: list[str | None],
+    minimum: int,
+) -> RankedIdea:
+    """One idea's scores from its (dots, supporters) per category; not ranked yet."""
+    groups = sum(1 for c, (d, _n) in split.items() if c is not None and d > 0)
+    return RankedIdea(
+        idea=idea,
+        rank=0,
+        tied=False,
+        dots=sum(d for d, _n in split.values()),
+        supporters=sum(n for _d, n in split.values()),
+        comments=comments,
+        by_category={c: split[c][0] for c in buckets if c in split},
+        categories_supporting=groups,
+        cross_group=groups >= minimum,
+    )
+
+
+def rank_challenge(items: list[RankedIdea]) -> tuple[list[RankedIdea], list[RankedIdea]]:
+    """One challenge's two orders: by dots, and cross-group first. Pure: no database.
+
+    By dots: total dots, then distinct supporters, then earliest proposed; equal dots and
+    supporters share a rank. Cross-group: most categories supporting first, then the same.
+    """
+    by_dots = _assign_ranks(sorted(items, key=dots_key), lambda r: (r.dots, r.supporters))
+    by_dots = [replace(r, dots_rank=r.rank) for r in by_dots]
+    by_cross = _assign_ranks(
+        sorted(by_dots, key=cross_key),
+        lambda r: (r.categories_supporting, r.dots, r.supporters),
+    )
+    return by_dots, by_cross
 
 
 def rank_ideas(challenge: Challenge) -> list[RankedIdea]:
@@ -233,7 +283,7 @@ def rank_ideas(challenge: Challenge) -> list[RankedIdea]:
 
 def participant_may_see(forum: Forum, challenge: Challenge) -> bool:
     """A participant sees a challenge's results once it is closed, or earlier if allowed."""
-    if challenge.archived or challenge.phase == "draft":
+    if not open_to_participants(challenge):
         return False
     return challenge.phase == "closed" or forum.results_public_early
 

@@ -16,7 +16,12 @@ from flask_babel import lazy_gettext as _l
 
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
-from cite_vote.forums.services import active_challenges, challenge_in_forum, forum_by_slug
+from cite_vote.forums.services import (
+    active_challenges,
+    challenge_in_forum,
+    forum_by_slug,
+    open_to_participants,
+)
 from cite_vote.htmx import render
 from cite_vote.refusals import NotAllowed
 from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
@@ -116,7 +121,7 @@ def challenge(slug: str, challenge_id: int):
     order, scope = view_options()
     challenge = challenge_in_forum(forum, challenge_id)
     if not viewer.may_see(forum, challenge):
-        if challenge.phase == "draft":
+        if not open_to_participants(challenge):
             abort(404)
         raise NotAllowed(NOT_YET)
     results = challenge_results(forum, [challenge])

@@ -14,10 +14,9 @@ from cite_vote.accounts.staff import staff_forum
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import active_challenges
-from cite_vote.htmx import done, is_htmx, render
+from cite_vote.htmx import done, is_htmx, refusable, render
 from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import idea_in_forum
-from cite_vote.refusals import RuleError
 from cite_vote.votes import services as votes
 from cite_vote.votes.forms import AssistedForm, DotsForm
 
@@ -57,15 +56,12 @@ def add_assisted(slug: str):
     form.set_categories(forum.categories)
     error = None
     if form.validate_on_submit():
-        try:
+        with refusable() as outcome:
             person = create_assisted_participant(
                 forum, display_name=form.display_name.data, category=form.category.data
             )
-        except RuleError as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
+        error = outcome.error
+        if outcome.ok:
             return done(url_for(".assisted_ballot", slug=slug, participant_id=person.id))
     context = assisted_list_context(forum, user, form=form, error=error)
     return render("votes/assisted.html", "assisted_form", status=422, **context)
@@ -111,14 +107,9 @@ def assisted_dots(slug: str, participant_id: int, idea_id: int):
     form = DotsForm()
     if not form.validate_on_submit():
         abort(422)
-    error, status = None, 200
-    try:
+    with refusable() as outcome:
         votes.set_dots(person, idea, form.dots.data, assisted=True, staff_id=user.id)
-    except RuleError as refused:
-        db.session.rollback()
-        error, status = refused.message, refused.status
-    else:
-        db.session.commit()
+    error, status = outcome.error, outcome.status
     if not is_htmx():
         if error:
             flash(error, "error")

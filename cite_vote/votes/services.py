@@ -36,7 +36,12 @@ class DotsState:
 
     @property
     def left(self) -> int:
-        return self.budget - self.spent
+        return dots_left(self.budget, self.spent)
+
+
+def dots_left(budget: int, spent: int) -> int:
+    """Dots a participant can still place in a challenge (templates call it too)."""
+    return budget - spent
 
 
 def _insert_ignoring_conflict(model, **values) -> None:
@@ -241,13 +246,16 @@ def spent_by_challenge(participant: Participant | None) -> dict[int, int]:
     return dict(rows.all())
 
 
-def idea_totals(challenge_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Dots and distinct supporters per idea, for the given challenges."""
-    if not challenge_ids:
+def idea_totals(
+    challenge_ids: list[int] | None = None, *, idea_ids: list[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Dots and distinct supporters per idea, for the given challenges or the given ideas."""
+    if not (challenge_ids or idea_ids):
         return {}
+    which = Vote.challenge_id.in_(challenge_ids) if challenge_ids else Vote.idea_id.in_(idea_ids)
     rows = db.session.execute(
         select(Vote.idea_id, func.sum(Vote.dots), func.count())
-        .where(and_(Vote.challenge_id.in_(challenge_ids), Vote.dots > 0))
+        .where(and_(which, Vote.dots > 0))
         .group_by(Vote.idea_id)
     )
     return {idea_id: (int(dots), int(n)) for idea_id, dots, n in rows}

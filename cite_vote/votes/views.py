@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, url_for
 
 from cite_vote.accounts.identity import require_participant
-from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug
-from cite_vote.htmx import done, is_htmx, render
+from cite_vote.htmx import done, is_htmx, refusable, render
 from cite_vote.ideas.pages import cards_context, challenge_context, idea_context
 from cite_vote.ideas.services import idea_in_forum
-from cite_vote.refusals import RuleError
 from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
 from cite_vote.votes.forms import DotsForm
@@ -27,14 +25,10 @@ def set_dots(slug: str, idea_id: int):
     if not form.validate_on_submit():
         message = next(iter(form.errors.values()))[0]
         return error_response(422, message)
-    error, status, spent = None, 200, None
-    try:
+    spent = None
+    with refusable() as outcome:
         spent = services.set_dots(participant, idea, form.dots.data).spent
-    except RuleError as refused:
-        db.session.rollback()
-        error, status = refused.message, refused.status
-    else:
-        db.session.commit()
+    error, status = outcome.error, outcome.status
     if is_htmx():
         context = cards_context(forum, idea.challenge, participant, [idea], spent=spent)
         return render(

@@ -26,7 +26,11 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.qr import qr_svg
 from cite_vote.forums.room import participants_in_room
-from cite_vote.forums.services import current_join_code
+from cite_vote.forums.services import (
+    current_join_code,
+    open_to_participants,
+    open_to_participants_clause,
+)
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError
 from cite_vote.results.services import rank_ideas
@@ -135,16 +139,12 @@ def _pick(forum: Forum, shown: list, now: datetime):
     return pinned[0] if pinned and not forum.screen_rotate else shown[0]
 
 
-def _shown_challenges():
-    return Challenge.archived.is_(False), Challenge.phase != "draft"
-
-
 def shown_challenges(forum: Forum) -> list[Challenge]:
     """The challenges the screen can show: not archived, not draft, in their order."""
     return list(
         db.session.scalars(
             select(Challenge)
-            .where(Challenge.forum_id == forum.id, *_shown_challenges())
+            .where(Challenge.forum_id == forum.id, *open_to_participants_clause())
             .order_by(Challenge.position, Challenge.id)
         )
     )
@@ -170,7 +170,7 @@ def version_token(forum: Forum, now: datetime) -> str:
             Challenge.title,
             Challenge.question,
         )
-        .where(Challenge.forum_id == forum.id, *_shown_challenges())
+        .where(Challenge.forum_id == forum.id, *open_to_participants_clause())
         .order_by(Challenge.position, Challenge.id)
     ).all()
     in_forum = select(Challenge.id).where(Challenge.forum_id == forum.id)
@@ -350,7 +350,7 @@ def show_on_screen(forum: Forum, challenge: Challenge | None) -> None:
     if challenge is not None:
         if challenge.forum_id != forum.id or challenge.archived:
             raise RuleError(_l("This challenge is not part of this forum."))
-        if challenge.phase == "draft":
+        if not open_to_participants(challenge):
             raise RuleError(_l("This challenge is not open yet: the screen cannot show it."))
     pinned = (Challenge.id == challenge.id) if challenge is not None else False
     db.session.execute(

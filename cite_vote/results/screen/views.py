@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, make_response, request, session, url_for
+from flask import Blueprint, session, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -18,7 +18,7 @@ from cite_vote.accounts.staff import current_staff, staff_forum
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import challenge_in_forum, current_join_code
-from cite_vote.htmx import done, is_htmx, render
+from cite_vote.htmx import done, is_htmx, render, seen, unchanged
 from cite_vote.links import public_url
 from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.results.screen.forms import DisplayForm, TimerForm
@@ -93,9 +93,8 @@ def _live(forum: Forum, live_endpoint: str, live_args: dict):
     """204 when the screen already shows this version (nothing rendered), else the live block."""
     now = utcnow()
     token = version_token(forum, now)
-    if request.args.get("v") == token:
-        response = make_response("", 204)
-        response.vary.add("HX-Request")
+    if seen(token):
+        response = unchanged()
         response.headers["Cache-Control"] = "no-store"
         return response
     return _screen(forum, screen_state(forum, now, token=token), live_endpoint, live_args)

@@ -178,7 +178,7 @@ def test_token_takes_a_fixed_number_of_queries(voting_forum, count_queries):
     assert forum.title  # loaded, as a request has it
     with count_queries() as counter:
         version_token(forum, NOW)
-    assert counter.count == 2
+    assert counter.count <= 2
 
 
 # --- what the screen shows ------------------------------------------------------------------

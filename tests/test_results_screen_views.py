@@ -16,21 +16,6 @@ from cite_vote.results.screen.services import regenerate_screen_token
 from cite_vote.votes.services import set_dots
 
 
-@pytest.fixture
-def room(make_forum, make_participant, make_idea, make_staff, db):
-    # The screen stays on the first challenge: no rotation turning under the assertions.
-    forum = make_forum(
-        slug="salle", challenges=2, phase="voting", projection_mode="live", screen_rotate=False
-    )
-    ideas = [
-        make_idea(forum.challenges[0], title="Un observatoire des métiers"),
-        make_idea(forum.challenges[0], title="Des binômes chercheur·e – entreprise"),
-    ]
-    participant = make_participant(forum)
-    facilitator = make_staff("facilitator", forums=[forum])
-    return forum, ideas, participant, facilitator
-
-
 def version_in(html: str) -> str:
     match = re.search(r'data-version="([0-9a-f]+)"', html)
     assert match, "no version token in the screen"
@@ -62,8 +47,8 @@ def templates_rendered(app):
 # --- who sees the screen --------------------------------------------------------------------------
 
 
-def test_staff_of_the_forum_see_the_whole_screen(client, room, staff_login):
-    forum, _ideas, _p, facilitator = room
+def test_staff_of_the_forum_see_the_whole_screen(client, screen_scene, staff_login):
+    forum, _ideas, _p, facilitator = screen_scene
     staff_login(client, facilitator)
     response = client.get(f"/f/{forum.slug}/screen")
     assert response.status_code == 200
@@ -75,29 +60,31 @@ def test_staff_of_the_forum_see_the_whole_screen(client, room, staff_login):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_the_owner_organiser_sees_the_screen(client, room, make_staff, staff_login):
-    forum = room[0]
+def test_the_owner_organiser_sees_the_screen(client, screen_scene, make_staff, staff_login):
+    forum = screen_scene[0]
     staff_login(client, make_staff("organiser", owns=[forum]))
     assert client.get(f"/f/{forum.slug}/screen").status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/f/salle/screen", "/f/salle/screen/live"])
-def test_a_participant_or_anonymous_is_sent_to_the_staff_login(client, room, as_participant, path):
-    _forum, _ideas, participant, _f = room
+def test_a_participant_or_anonymous_is_sent_to_the_staff_login(
+    client, screen_scene, as_participant, path
+):
+    _forum, _ideas, participant, _f = screen_scene
     assert client.get(path).status_code == 303
     as_participant(client, participant)
     response = client.get(path)
     assert response.status_code == 303 and "/staff/login" in response.headers["Location"]
 
 
-def test_a_participant_poll_is_refused_not_redirected(htmx_client, room, as_participant):
-    as_participant(htmx_client, room[2])
+def test_a_participant_poll_is_refused_not_redirected(htmx_client, screen_scene, as_participant):
+    as_participant(htmx_client, screen_scene[2])
     response = htmx_client.get("/f/salle/screen/live?v=x")
     assert response.status_code == 403 and "<html" not in response.text
 
 
 def test_a_facilitator_of_another_forum_is_refused(
-    client, room, make_forum, make_staff, staff_login
+    client, screen_scene, make_forum, make_staff, staff_login
 ):
     other = make_forum()
     staff_login(client, make_staff("facilitator", forums=[other]))
@@ -105,8 +92,8 @@ def test_a_facilitator_of_another_forum_is_refused(
     assert client.get("/staff/f/salle/screen").status_code == 403
 
 
-def test_the_secret_link_opens_the_screen_without_login(client, room, db):
-    forum = room[0]
+def test_the_secret_link_opens_the_screen_without_login(client, screen_scene, db):
+    forum = screen_scene[0]
     token = regenerate_screen_token(forum)
     db.session.commit()
     response = client.get(f"/s/{token}")
@@ -114,8 +101,8 @@ def test_the_secret_link_opens_the_screen_without_login(client, room, db):
     assert f"/s/{token}/live?v=" in response.text
 
 
-def test_the_secret_link_is_read_only(client, room, db):
-    token = regenerate_screen_token(room[0])
+def test_the_secret_link_is_read_only(client, screen_scene, db):
+    token = regenerate_screen_token(screen_scene[0])
     db.session.commit()
     html = client.get(f"/s/{token}").text
     assert "<form" not in html and "hx-post" not in html
@@ -124,8 +111,8 @@ def test_the_secret_link_is_read_only(client, room, db):
     assert client.get("/staff/f/salle/screen").status_code == 303
 
 
-def test_the_old_link_is_refused_after_regeneration(client, htmx_client, room, db):
-    forum = room[0]
+def test_the_old_link_is_refused_after_regeneration(client, htmx_client, screen_scene, db):
+    forum = screen_scene[0]
     old = regenerate_screen_token(forum)
     new = regenerate_screen_token(forum)
     db.session.commit()
@@ -136,7 +123,7 @@ def test_the_old_link_is_refused_after_regeneration(client, htmx_client, room, d
     assert client.get(f"/s/{new}").status_code == 200
 
 
-def test_an_unknown_or_absurd_link_is_404(client, room):
+def test_an_unknown_or_absurd_link_is_404(client, screen_scene):
     assert client.get("/s/nope").status_code == 404
     assert client.get("/s/" + "x" * 300).status_code == 404
 
@@ -145,14 +132,14 @@ def test_an_unknown_or_absurd_link_is_404(client, room):
 
 
 @pytest.fixture
-def screen_link(room, db):
-    token = regenerate_screen_token(room[0])
+def screen_link(screen_scene, db):
+    token = regenerate_screen_token(screen_scene[0])
     db.session.commit()
     return token
 
 
 def test_an_unchanged_poll_is_204_and_renders_nothing(
-    app, client, htmx_client, room, screen_link, count_queries
+    app, client, htmx_client, screen_scene, screen_link, count_queries
 ):
     version = version_in(client.get(f"/s/{screen_link}").text)
     with templates_rendered(app) as rendered, count_queries() as queries:
@@ -163,9 +150,9 @@ def test_an_unchanged_poll_is_204_and_renders_nothing(
 
 
 def test_a_poll_after_a_vote_gets_the_live_block_with_a_new_version(
-    app, client, htmx_client, room, screen_link
+    app, client, htmx_client, screen_scene, screen_link
 ):
-    forum, ideas, participant, _f = room
+    forum, ideas, participant, _f = screen_scene
     version = version_in(client.get(f"/s/{screen_link}").text)
     set_dots(participant, ideas[1], 2)
     _db.session.commit()
@@ -184,7 +171,7 @@ def test_a_poll_after_a_vote_gets_the_live_block_with_a_new_version(
     assert htmx_client.get(f"/s/{screen_link}/live?v={version_in(fragment)}").status_code == 204
 
 
-def test_the_live_url_in_the_address_bar_gives_the_whole_page(client, room, screen_link):
+def test_the_live_url_in_the_address_bar_gives_the_whole_page(client, screen_scene, screen_link):
     response = client.get(f"/s/{screen_link}/live?v=old")
     assert (
         response.status_code == 200 and "<html" in response.text and 'class="qr"' in response.text
@@ -194,8 +181,8 @@ def test_the_live_url_in_the_address_bar_gives_the_whole_page(client, room, scre
 HX = {"HX-Request": "true"}
 
 
-def test_staff_poll_works_and_is_quiet_when_unchanged(client, room, staff_login):
-    forum, _ideas, _p, facilitator = room
+def test_staff_poll_works_and_is_quiet_when_unchanged(client, screen_scene, staff_login):
+    forum, _ideas, _p, facilitator = screen_scene
     staff_login(client, facilitator)
     fragment = client.get(f"/f/{forum.slug}/screen/live?v=none", headers=HX)
     assert fragment.status_code == 200 and "<html" not in fragment.text
@@ -203,16 +190,18 @@ def test_staff_poll_works_and_is_quiet_when_unchanged(client, room, staff_login)
     assert client.get(f"/f/{forum.slug}/screen/live?v={version}", headers=HX).status_code == 204
 
 
-def test_a_poll_after_the_staff_session_ends_is_refused_not_redirected(client, room, staff_login):
-    staff_login(client, room[3])
+def test_a_poll_after_the_staff_session_ends_is_refused_not_redirected(
+    client, screen_scene, staff_login
+):
+    staff_login(client, screen_scene[3])
     assert client.get("/f/salle/screen/live?v=x", headers=HX).status_code == 200
     client.post("/staff/logout")
     response = client.get("/f/salle/screen/live?v=x", headers=HX)
     assert response.status_code == 403 and "<html" not in response.text
 
 
-def test_blind_mode_shows_no_dots_and_no_rank_on_the_screen(client, room, screen_link, db):
-    forum, ideas, participant, _f = room
+def test_blind_mode_shows_no_dots_and_no_rank_on_the_screen(client, screen_scene, screen_link, db):
+    forum, ideas, participant, _f = screen_scene
     forum.projection_mode = "blind"
     set_dots(participant, ideas[0], 3)
     db.session.commit()
@@ -226,8 +215,8 @@ def test_blind_mode_shows_no_dots_and_no_rank_on_the_screen(client, room, screen
     assert "idea-rank" in html and html.index("Un observatoire") < html.index("Des binômes")
 
 
-def test_the_screen_shows_the_countdown(client, room, screen_link, staff_login):
-    staff_login(client, room[3])
+def test_the_screen_shows_the_countdown(client, screen_scene, screen_link, staff_login):
+    staff_login(client, screen_scene[3])
     client.post("/staff/f/salle/screen/timer", data={"minutes": 5})
     html = client.get(f"/s/{screen_link}").text
     assert 'data-remaining="300"' in html or 'data-remaining="299"' in html
@@ -237,42 +226,42 @@ def test_the_screen_shows_the_countdown(client, room, screen_link, staff_login):
 
 
 @pytest.fixture
-def staff(client, room, staff_login):
-    staff_login(client, room[3])
+def staff(client, screen_scene, staff_login):
+    staff_login(client, screen_scene[3])
     return client
 
 
-def test_the_staff_page_opens_for_the_forum_s_facilitator(staff, room):
+def test_the_staff_page_opens_for_the_forum_s_facilitator(staff, screen_scene):
     response = staff.get("/staff/f/salle/screen")
     assert response.status_code == 200 and "<html" in response.text
     assert "/f/salle/screen" in response.text and "Projection" in response.text
 
 
-def test_the_staff_page_refuses_a_participant(client, room, as_participant):
-    as_participant(client, room[2])
+def test_the_staff_page_refuses_a_participant(client, screen_scene, as_participant):
+    as_participant(client, screen_scene[2])
     assert client.get("/staff/f/salle/screen").status_code == 303
     assert client.post("/staff/f/salle/screen/link").status_code == 403
 
 
-def test_a_new_link_is_shown_once_after_regeneration(staff, room):
+def test_a_new_link_is_shown_once_after_regeneration(staff, screen_scene):
     response = staff.post("/staff/f/salle/screen/link")
     assert response.status_code == 303
     page = staff.get("/staff/f/salle/screen").text
     link = re.search(r'value="(http://cite\.test/s/[^"]+)"', page)
     assert link, "the new link is shown"
-    assert _db.session.get(Forum, room[0].id).screen_token_hash
+    assert _db.session.get(Forum, screen_scene[0].id).screen_token_hash
     assert link.group(1) not in staff.get("/staff/f/salle/screen").text
     assert staff.get(link.group(1).removeprefix("http://cite.test")).status_code == 200
 
 
-def test_regenerating_with_htmx_answers_the_link_panel(staff, room):
+def test_regenerating_with_htmx_answers_the_link_panel(staff, screen_scene):
     staff.environ_base["HTTP_HX_REQUEST"] = "true"
     response = staff.post("/staff/f/salle/screen/link")
     assert response.status_code == 200 and "<html" not in response.text
     assert 'id="screen-link"' in response.text and "http://cite.test/s/" in response.text
 
 
-def test_disabling_the_link_refuses_it(staff, room):
+def test_disabling_the_link_refuses_it(staff, screen_scene):
     staff.post("/staff/f/salle/screen/link")
     link = re.search(
         r'value="http://cite\.test(/s/[^"]+)"', staff.get("/staff/f/salle/screen").text
@@ -281,8 +270,8 @@ def test_disabling_the_link_refuses_it(staff, room):
     assert staff.get(link.group(1)).status_code == 404
 
 
-def test_staying_on_a_challenge_then_rotating_again(staff, room):
-    forum = room[0]
+def test_staying_on_a_challenge_then_rotating_again(staff, screen_scene):
+    forum = screen_scene[0]
     second = forum.challenges[1].id
     response = staff.post(
         "/staff/f/salle/screen/display", data={"mode": "stay", "challenge": second}
@@ -306,13 +295,13 @@ def test_staying_on_a_challenge_then_rotating_again(staff, room):
     "data",
     [{"mode": "stay"}, {"mode": "stay", "challenge": "999"}, {"mode": "sideways"}, {}],
 )
-def test_a_bad_display_choice_is_422(staff, room, data):
+def test_a_bad_display_choice_is_422(staff, screen_scene, data):
     response = staff.post("/staff/f/salle/screen/display", data=data)
     assert response.status_code == 422
 
 
-def test_a_challenge_not_open_yet_is_not_offered(staff, room, db):
-    forum = room[0]
+def test_a_challenge_not_open_yet_is_not_offered(staff, screen_scene, db):
+    forum = screen_scene[0]
     set_phase(forum, "draft", forum.challenges[1])
     db.session.commit()
     draft_id = forum.challenges[1].id
@@ -322,8 +311,8 @@ def test_a_challenge_not_open_yet_is_not_offered(staff, room, db):
     assert response.status_code == 422
 
 
-def test_starting_and_stopping_the_countdown(staff, room):
-    forum = room[0]
+def test_starting_and_stopping_the_countdown(staff, screen_scene):
+    forum = screen_scene[0]
     assert staff.post("/staff/f/salle/screen/timer", data={"minutes": 10}).status_code == 303
     stored = _db.session.get(Forum, forum.id)
     _db.session.refresh(stored)
@@ -337,9 +326,9 @@ def test_starting_and_stopping_the_countdown(staff, room):
 
 
 @pytest.mark.parametrize("minutes", ["0", "181", "abc", ""])
-def test_a_bad_countdown_is_422_and_changes_nothing(staff, room, minutes):
+def test_a_bad_countdown_is_422_and_changes_nothing(staff, screen_scene, minutes):
     response = staff.post("/staff/f/salle/screen/timer", data={"minutes": minutes})
     assert response.status_code == 422
-    stored = _db.session.get(Forum, room[0].id)
+    stored = _db.session.get(Forum, screen_scene[0].id)
     _db.session.refresh(stored)
     assert stored.timer_ends_at is None

@@ -107,3 +107,32 @@ def test_room_state_runs_a_fixed_number_of_queries(
     with count_queries() as counter:
         room_state(forum)
     assert counter.count <= 6
+
+
+# --- join bursts: the facilitator sees scripted joins -------------------------------------------
+
+
+def joined_minutes_ago(db, participants, minutes: float) -> None:
+    from datetime import timedelta
+
+    from cite_vote.timeutil import utcnow
+
+    for participant in participants:
+        participant.created_at = utcnow() - timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def test_room_counts_joins_per_minute_for_the_last_ten_minutes(scene, make_participant, db):
+    joined_minutes_ago(db, [make_participant(scene["forum"]) for _ in range(3)], 0.2)
+    joined_minutes_ago(db, [make_participant(scene["forum"]) for _ in range(2)], 4.5)
+    joined_minutes_ago(db, [make_participant(scene["forum"]) for _ in range(4)], 30)
+    make_participant(scene["other_forum"])
+    joins = room_state(scene["forum"]).joins
+    # The scene's voter joined just now too; assisted participants are not joins.
+    assert joins == [4, 0, 0, 0, 2, 0, 0, 0, 0, 0]
+
+
+def test_new_joins_change_the_control_page_version(scene, make_participant, db):
+    before = room_state(scene["forum"]).version
+    make_participant(scene["forum"])
+    assert room_state(scene["forum"]).version != before

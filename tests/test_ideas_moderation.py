@@ -18,16 +18,6 @@ from cite_vote.votes.services import (
 )
 
 
-@pytest.fixture
-def room(make_forum, make_participant, make_idea, make_staff, db):
-    forum = make_forum(phase="voting", dot_budget=5, dot_cap=3)
-    challenge = forum.challenges[0]
-    people = [make_participant(forum, category="citoyen·ne") for _ in range(3)]
-    ideas = [make_idea(challenge, title=f"Idée {n}") for n in range(3)]
-    staff = make_staff("facilitator", forums=[forum])
-    return forum, challenge, people, ideas, staff
-
-
 def spent(db, person, challenge) -> int:
     return db.session.scalar(
         select(Ballot.dots_spent).where(
@@ -36,8 +26,8 @@ def spent(db, person, challenge) -> int:
     )
 
 
-def test_hiding_an_idea_refunds_every_voter_in_the_ledger(room, db):
-    forum, challenge, (ana, bob, _), (idea, other, _), staff = room
+def test_hiding_an_idea_refunds_every_voter_in_the_ledger(moderation_scene, db):
+    forum, challenge, (ana, bob, _), (idea, other, _), staff = moderation_scene
     set_dots(ana, idea, 2)
     set_dots(ana, other, 1)
     set_dots(bob, idea, 3)
@@ -56,8 +46,8 @@ def test_hiding_an_idea_refunds_every_voter_in_the_ledger(room, db):
     assert ledger_differences([challenge.id]) == []
 
 
-def test_restoring_a_hidden_idea_does_not_give_dots_back(room, db):
-    _, challenge, (ana, *_), (idea, *_), staff = room
+def test_restoring_a_hidden_idea_does_not_give_dots_back(moderation_scene, db):
+    _, challenge, (ana, *_), (idea, *_), staff = moderation_scene
     set_dots(ana, idea, 2)
     moderation.hide_idea(idea, staff)
     moderation.restore_idea(idea)
@@ -67,16 +57,16 @@ def test_restoring_a_hidden_idea_does_not_give_dots_back(room, db):
     assert ledger_differences([challenge.id]) == []
 
 
-def test_hidden_idea_refuses_new_dots(room, db):
-    _, _, (ana, *_), (idea, *_), staff = room
+def test_hidden_idea_refuses_new_dots(moderation_scene, db):
+    _, _, (ana, *_), (idea, *_), staff = moderation_scene
     moderation.hide_idea(idea, staff)
     db.session.commit()
     with pytest.raises(RuleError):
         set_dots(ana, idea, 1)
 
 
-def test_merge_moves_dots_within_the_cap_and_refunds_the_excess(room, db):
-    forum, challenge, (ana, bob, cleo), (dup, kept, _), staff = room
+def test_merge_moves_dots_within_the_cap_and_refunds_the_excess(moderation_scene, db):
+    forum, challenge, (ana, bob, cleo), (dup, kept, _), staff = moderation_scene
     set_dots(ana, dup, 3)  # ana already has 2 on kept: only 1 more fits under the cap of 3
     set_dots(ana, kept, 2)
     set_dots(bob, dup, 2)  # bob has none on kept: both move
@@ -110,8 +100,8 @@ def test_merge_moves_dots_within_the_cap_and_refunds_the_excess(room, db):
     assert ledger_differences([challenge.id]) == []
 
 
-def test_merge_moves_the_comments_to_the_target(room, make_comment, db):
-    _, _, _, (dup, kept, _), staff = room
+def test_merge_moves_the_comments_to_the_target(moderation_scene, make_comment, db):
+    _, _, _, (dup, kept, _), staff = moderation_scene
     first = make_comment(dup, body="Bonne idée")
     second = make_comment(dup, body="Pas mal", status="hidden")
     moderation.merge_ideas(dup, kept, staff)
@@ -125,8 +115,8 @@ def test_merge_moves_the_comments_to_the_target(room, make_comment, db):
 
 
 @pytest.mark.parametrize("case", ["itself", "other challenge", "already merged", "hidden target"])
-def test_merge_refuses_impossible_pairs(room, make_idea, db, case):
-    forum, _, (ana, *_), (dup, kept, third), staff = room
+def test_merge_refuses_impossible_pairs(moderation_scene, make_idea, db, case):
+    forum, _, (ana, *_), (dup, kept, third), staff = moderation_scene
     set_dots(ana, dup, 1)
     db.session.commit()
     target = kept
@@ -148,8 +138,8 @@ def test_merge_refuses_impossible_pairs(room, make_idea, db, case):
 
 
 @pytest.mark.parametrize("action", ["merge", "hide", "restore"])
-def test_closed_challenge_refuses_changes_to_the_running(room, db, action):
-    forum, challenge, (ana, *_), (dup, kept, _), staff = room
+def test_closed_challenge_refuses_changes_to_the_running(moderation_scene, db, action):
+    forum, challenge, (ana, *_), (dup, kept, _), staff = moderation_scene
     set_dots(ana, dup, 2)
     if action == "restore":
         moderation.hide_idea(dup, staff)
@@ -167,8 +157,8 @@ def test_closed_challenge_refuses_changes_to_the_running(room, db, action):
     assert ledger_differences([challenge.id]) == []
 
 
-def test_merge_and_hide_leave_notices_shown_once(app, room, db):
-    _, _, (ana, bob, _), (dup, kept, third), staff = room
+def test_merge_and_hide_leave_notices_shown_once(app, moderation_scene, db):
+    _, _, (ana, bob, _), (dup, kept, third), staff = moderation_scene
     set_dots(ana, dup, 3)
     set_dots(ana, kept, 2)
     set_dots(bob, third, 2)
@@ -190,8 +180,8 @@ def test_merge_and_hide_leave_notices_shown_once(app, room, db):
     assert db.session.scalar(select(func.count()).select_from(Notice)) == 2
 
 
-def test_notice_text_is_pluralised(app, db, room):
-    _, _, (ana, *_), _, _ = room
+def test_notice_text_is_pluralised(app, db, moderation_scene):
+    _, _, (ana, *_), _, _ = moderation_scene
     with app.test_request_context():
         one = notice_text(
             Notice(participant_id=ana.id, kind="hide", data={"idea": 4, "refunded": 1})
@@ -199,8 +189,8 @@ def test_notice_text_is_pluralised(app, db, room):
         assert one.startswith("1 point rendu :")
 
 
-def test_assisted_dots_are_flagged_in_the_ledger(room, db):
-    forum, challenge, _, (idea, *_), staff = room
+def test_assisted_dots_are_flagged_in_the_ledger(moderation_scene, db):
+    forum, challenge, _, (idea, *_), staff = moderation_scene
     person = create_assisted_participant(forum, display_name="Mme Martin", category="citoyen·ne")
     db.session.commit()
     assert person.assisted and person.token_hash is None
@@ -211,8 +201,8 @@ def test_assisted_dots_are_flagged_in_the_ledger(room, db):
     assert entry.assisted and entry.staff_id == staff.id and entry.participant_id == person.id
 
 
-def test_assisted_voting_keeps_budget_and_cap(room, db):
-    forum, _, _, ideas, staff = room
+def test_assisted_voting_keeps_budget_and_cap(moderation_scene, db):
+    forum, _, _, ideas, staff = moderation_scene
     person = create_assisted_participant(forum)
     with pytest.raises(RuleError):
         set_dots(person, ideas[0], 4, assisted=True, staff_id=staff.id)
@@ -222,14 +212,14 @@ def test_assisted_voting_keeps_budget_and_cap(room, db):
         set_dots(person, ideas[2], 1, assisted=True, staff_id=staff.id)
 
 
-def test_assisted_participant_category_must_be_known(room):
-    forum = room[0]
+def test_assisted_participant_category_must_be_known(moderation_scene):
+    forum = moderation_scene[0]
     with pytest.raises(RuleError):
         create_assisted_participant(forum, category="martien")
 
 
-def test_edit_keeps_the_original_wording(room, db):
-    _, _, _, (idea, *_), _ = room
+def test_edit_keeps_the_original_wording(moderation_scene, db):
+    _, _, _, (idea, *_), _ = moderation_scene
     idea.description = "Texte d’origine"
     moderation.edit_idea(idea, "Titre corrigé", "Texte corrigé")
     moderation.edit_idea(idea, "Titre corrigé deux fois", "Texte corrigé")
@@ -241,16 +231,16 @@ def test_edit_keeps_the_original_wording(room, db):
 @pytest.mark.parametrize(
     "title,description", [("", "x"), ("x" * 121, ""), ("Bon titre", "x" * 1001)]
 )
-def test_edit_refuses_empty_or_too_long(room, db, title, description):
-    _, _, _, (idea, *_), _ = room
+def test_edit_refuses_empty_or_too_long(moderation_scene, db, title, description):
+    _, _, _, (idea, *_), _ = moderation_scene
     with pytest.raises(RuleError):
         moderation.edit_idea(idea, title, description)
     db.session.rollback()
     assert idea.title == "Idée 0" and idea.original_title is None
 
 
-def test_pending_ideas_are_approved_or_rejected(room, make_idea, db):
-    _, challenge, _, _, staff = room
+def test_pending_ideas_are_approved_or_rejected(moderation_scene, make_idea, db):
+    _, challenge, _, _, staff = moderation_scene
     waiting = make_idea(challenge, title="En attente", status="pending")
     refused = make_idea(challenge, title="Refusée", status="pending")
     moderation.approve_idea(waiting)
@@ -270,22 +260,22 @@ def test_pending_ideas_are_approved_or_rejected(room, make_idea, db):
         ("hidden", "restore", "visible"),
     ],
 )
-def test_comment_moderation_moves(room, make_comment, db, before, action, after):
-    _, _, _, (idea, *_), _ = room
+def test_comment_moderation_moves(moderation_scene, make_comment, db, before, action, after):
+    _, _, _, (idea, *_), _ = moderation_scene
     comment = make_comment(idea, status=before)
     moderation.set_comment_status(comment, action)
     assert comment.status == after
 
 
-def test_comment_moderation_refuses_a_move_already_done(room, make_comment):
-    _, _, _, (idea, *_), _ = room
+def test_comment_moderation_refuses_a_move_already_done(moderation_scene, make_comment):
+    _, _, _, (idea, *_), _ = moderation_scene
     comment = make_comment(idea, status="visible")
     with pytest.raises(RuleError):
         moderation.set_comment_status(comment, "approve")
 
 
-def test_plan_merge_predicts_what_merge_does(room, db):
-    _, _, (ana, bob, _), (dup, kept, _), staff = room
+def test_plan_merge_predicts_what_merge_does(moderation_scene, db):
+    _, _, (ana, bob, _), (dup, kept, _), staff = moderation_scene
     set_dots(ana, dup, 3)
     set_dots(ana, kept, 2)
     set_dots(bob, dup, 1)
@@ -297,8 +287,8 @@ def test_plan_merge_predicts_what_merge_does(room, db):
     assert plan.refunded == sum(r.refunded for r in returned) == 2
 
 
-def test_votes_sum_matches_ballots_after_many_moves(room, db):
-    _, challenge, people, ideas, staff = room
+def test_votes_sum_matches_ballots_after_many_moves(moderation_scene, db):
+    _, challenge, people, ideas, staff = moderation_scene
     for n, person in enumerate(people):
         set_dots(person, ideas[n % 3], 3)
         set_dots(person, ideas[(n + 1) % 3], 2)
@@ -328,9 +318,9 @@ def _changed_behind_our_back(db, idea, status, merged_into=None):
     )
 
 
-def test_crossed_merges_cannot_move_dots_onto_an_idea_already_merged(room, db):
+def test_crossed_merges_cannot_move_dots_onto_an_idea_already_merged(moderation_scene, db):
     """A->B and B->A at once: the second merge sees B already merged into A and refuses."""
-    _, challenge, (ana, bob, _), (a, b, _), staff = room
+    _, challenge, (ana, bob, _), (a, b, _), staff = moderation_scene
     set_dots(ana, a, 2)
     set_dots(bob, b, 3)
     db.session.commit()
@@ -344,8 +334,8 @@ def test_crossed_merges_cannot_move_dots_onto_an_idea_already_merged(room, db):
     assert dots_on_idea(bob.id, a.id) == 0
 
 
-def test_merge_refuses_a_source_merged_meanwhile(room, db):
-    _, _, (ana, *_), (a, b, c), staff = room
+def test_merge_refuses_a_source_merged_meanwhile(moderation_scene, db):
+    _, _, (ana, *_), (a, b, c), staff = moderation_scene
     set_dots(ana, a, 2)
     db.session.commit()
     _changed_behind_our_back(db, a, "merged", merged_into=c.id)
@@ -356,8 +346,8 @@ def test_merge_refuses_a_source_merged_meanwhile(room, db):
 
 
 @pytest.mark.parametrize("action", ["hide", "restore", "approve", "reject"])
-def test_moderation_refuses_an_idea_whose_status_changed_meanwhile(room, db, action):
-    _, _, _, (idea, *_), staff = room
+def test_moderation_refuses_an_idea_whose_status_changed_meanwhile(moderation_scene, db, action):
+    _, _, _, (idea, *_), staff = moderation_scene
     loaded, meanwhile = {
         "hide": ("visible", "merged"),
         "restore": ("hidden", "visible"),

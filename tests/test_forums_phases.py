@@ -1,0 +1,110 @@
+"""The room's control page and the phases over HTTP (forums/manage.py): fragments, polling."""
+
+import re
+
+import pytest
+
+from cite_vote.forums.room import room_state
+
+
+def test_control_page_shows_counts_and_phases(facilitator, scene):
+    page = facilitator.get("/staff/f/salle")
+    assert page.status_code == 200 and "<html" in page.text
+    assert "Ouvrir le vote" not in page.text  # the first challenge is voting already
+    assert "Clore le vote" in page.text and "Revenir à : Propositions d’idées" in page.text
+    # two participants (one on a phone, one assisted) with a budget of 5 each
+    assert re.search(r'data-count="dots">2</span> / 10', page.text)
+    assert 'hx-trigger="every 3s"' in page.text
+
+
+def test_polling_answers_204_when_nothing_changed(facilitator_htmx, scene, app, db):
+    version = room_state(scene["forum"]).version
+    response = facilitator_htmx.get(f"/staff/f/salle?v={version}")
+    assert response.status_code == 204 and response.text == ""
+
+
+def test_polling_answers_the_fragment_when_something_changed(
+    facilitator_htmx, scene, make_participant, db
+):
+    version = room_state(scene["forum"]).version
+    make_participant(scene["forum"])
+    response = facilitator_htmx.get(f"/staff/f/salle?v={version}")
+    assert response.status_code == 200
+    assert "<html" not in response.text and 'id="room"' in response.text
+    new_version = room_state(scene["forum"]).version
+    assert f"v={new_version}" in response.text
+
+
+def test_phase_forward_without_js_redirects_with_a_message(facilitator, scene, db):
+    response = facilitator.post(
+        "/staff/f/salle/phase", data={"phase": "closed", "challenge": scene["challenge"].id}
+    )
+    assert response.status_code == 303
+    page = facilitator.get(response.location)
+    assert "Défi 1 : Clos." in page.text
+    db.session.expire_all()
+    assert scene["challenge"].phase == "closed"
+
+
+def test_phase_forward_with_htmx_answers_the_room_fragment(facilitator_htmx, scene, db):
+    response = facilitator_htmx.post(
+        "/staff/f/salle/phase", data={"phase": "closed", "challenge": scene["challenge"].id}
+    )
+    assert response.status_code == 200 and "<html" not in response.text
+    assert 'id="room"' in response.text and "Défi 1 : Clos." in response.text
+    assert 'id="phase-confirm" hx-swap-oob="true"' in response.text
+
+
+def test_phase_back_asks_for_confirmation_both_ways(facilitator, facilitator_htmx, scene, db):
+    data = {"phase": "proposing", "challenge": scene["challenge"].id}
+    page = facilitator.post("/staff/f/salle/phase", data=data)
+    assert page.status_code == 200 and "<html" in page.text
+    assert "Oui, revenir en arrière" in page.text and 'name="confirm" value="y"' in page.text
+    fragment = facilitator_htmx.post("/staff/f/salle/phase", data=data)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert fragment.headers["HX-Retarget"] == "#phase-confirm"
+    db.session.expire_all()
+    assert scene["challenge"].phase == "voting"
+    confirmed = facilitator.post("/staff/f/salle/phase", data={**data, "confirm": "y"})
+    assert confirmed.status_code == 303
+    db.session.expire_all()
+    assert scene["challenge"].phase == "proposing"
+
+
+def test_set_all_challenges_at_once(facilitator, scene, db):
+    response = facilitator.post("/staff/f/salle/phase", data={"phase": "closed"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert {c.phase for c in scene["forum"].challenges} == {"closed"}
+    assert scene["other_forum"].challenges[0].phase == "voting"
+
+
+@pytest.mark.parametrize(
+    "data,status",
+    [
+        ({"phase": "brainstorm"}, 422),
+        ({"phase": "closed", "challenge": "abc"}, 422),
+        ({"phase": "closed", "challenge": "99999"}, 404),
+        ({"phase": "closed", "challenge": "99999999999999999999"}, 422),
+        ({}, 422),
+    ],
+)
+def test_phase_bad_input(facilitator, scene, db, data, status):
+    response = facilitator.post("/staff/f/salle/phase", data=data)
+    assert response.status_code == status
+    db.session.expire_all()
+    assert {c.phase for c in scene["forum"].challenges} == {"voting"}
+
+
+def test_phase_of_another_forums_challenge_is_404(facilitator, scene, db):
+    foreign = scene["other_forum"].challenges[0]
+    response = facilitator.post(
+        "/staff/f/salle/phase", data={"phase": "closed", "challenge": foreign.id}
+    )
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert foreign.phase == "voting"
+
+
+def test_unknown_forum_is_404(facilitator):
+    assert facilitator.get("/staff/f/nulle-part").status_code == 404
