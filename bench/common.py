@@ -103,10 +103,14 @@ def make_app(database_url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY})
 
 
-def seed_demo(database_url: str, ideas: int = 30, phase: str = "proposing") -> dict:
+def seed_demo(
+    database_url: str, ideas: int = 30, phase: str = "proposing", expected: int | None = None
+) -> dict:
     """``flask db upgrade`` + ``flask demo``, then: challenge 1 holds ``ideas`` ideas and is in
     ``phase``, a facilitator of the forum with a known password, the projector's secret link
-    with challenge 1 pinned on the screen (a rotating screen changes version every turn)."""
+    with challenge 1 pinned on the screen (a rotating screen changes version every turn), and
+    the number of people the organisers expect (it sets the join limit per address), as an
+    organiser sets it before a big event."""
     flask_cli(database_url, "db", "upgrade")
     flask_cli(database_url, "demo")
     from sqlalchemy import func, select
@@ -123,6 +127,8 @@ def seed_demo(database_url: str, ideas: int = 30, phase: str = "proposing") -> d
     app = make_app(database_url)
     with app.app_context():
         forum = db.session.scalar(select(Forum).where(Forum.slug == DEMO_SLUG))
+        if expected is not None:
+            forum.expected_participants = expected
         challenge = db.session.scalar(
             select(Challenge).where(Challenge.forum_id == forum.id).order_by(Challenge.position)
         )

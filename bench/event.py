@@ -572,7 +572,7 @@ def main() -> int:
     database = fresh_database(args.db)
     log = Path(tempfile.mkdtemp(prefix="cite-vote-event-")) / "gunicorn.log"
     try:
-        info = seed_demo(database.url, ideas=30, phase="proposing")
+        info = seed_demo(database.url, ideas=30, phase="proposing", expected=args.phones)
         env = app_env(database.url)
         if args.no_rate_limit:
             env["CITE_VOTE_RATELIMIT_ENABLED"] = "false"
