@@ -213,10 +213,11 @@ class Event:
         await self.keep_page_open(cookies, challenge, page, rng)
 
     async def keep_page_open(self, cookies: dict, challenge: str, page: str, rng) -> None:
-        """The challenge page's phase poll, every 5 s from the page load, until the end."""
+        """The challenge page's phase poll, every 5 s until the end, from a random moment of
+        the first 5 s after each page load (static/js/app.js)."""
         poll = html.unescape(PHASE_WATCH.search(page).group(1))
         csrf = CSRF_HEADER.search(page).group(1)
-        next_poll = self.now() + PHASE_POLL
+        next_poll = self.now() + rng.uniform(0, PHASE_POLL)
         voting_task, noticed = None, False
         while next_poll < self.end_at:
             await self.sleep_until(next_poll)
@@ -239,7 +240,7 @@ class Event:
                         voting_task = asyncio.create_task(
                             self.vote(cookies, challenge, page, csrf, rng)
                         )
-                next_poll = self.now() + PHASE_POLL
+                next_poll = self.now() + rng.uniform(0, PHASE_POLL)
                 continue
             next_poll += PHASE_POLL
             while next_poll < self.now():  # htmx drops a tick while a request is in flight

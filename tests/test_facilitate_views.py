@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from cite_vote.accounts.services import create_assisted_participant
 from cite_vote.forums.room import room_state
@@ -537,6 +537,30 @@ def test_phase_watch_204_until_the_phase_changes(phone, scene, htmx_client, as_p
     changed = htmx_client.get(url, query_string={"seen": "draft"})
     assert changed.status_code == 200 and changed.headers["HX-Refresh"] == "true"
     assert phone.get(url).status_code == 303
+
+
+@pytest.mark.parametrize("seen", ["voting", "proposing"])
+def test_phase_watch_of_a_participant_runs_one_statement_and_loads_no_object(
+    scene, htmx_client, as_participant, count_queries, seen
+):
+    """Every open phone polls every 5 s: the answer must cost one small statement, no ORM."""
+    from cite_vote.extensions import Base
+
+    as_participant(htmx_client, scene["voter"])
+    url = f"/f/salle/c/{scene['challenge'].id}/phase"
+    loaded = []
+
+    def on_load(target, _context):
+        loaded.append(target)
+
+    event.listen(Base, "load", on_load, propagate=True)
+    try:
+        with count_queries() as queries:
+            response = htmx_client.get(url, query_string={"seen": seen})
+    finally:
+        event.remove(Base, "load", on_load)
+    assert response.status_code == (204 if seen == "voting" else 200)
+    assert queries.count == 1 and loaded == []
 
 
 @pytest.mark.parametrize("seen", ["draft", "proposing"])
