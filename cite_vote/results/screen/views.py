@@ -31,6 +31,7 @@ from cite_vote.results.screen.services import (
     join_qr,
     regenerate_screen_token,
     revoke_screen_token,
+    screen_link_version,
     screen_state,
     show_on_screen,
     shown_challenges,
@@ -84,15 +85,20 @@ def _screen(forum: Forum, state: ScreenState, live_endpoint: str, live_args: dic
     return response
 
 
+def _unchanged():
+    """Nothing to swap: htmx keeps the live block it has (a 304 would be swapped as empty)."""
+    response = make_response("", 204)
+    response.vary.add("HX-Request")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _live(forum: Forum, live_endpoint: str, live_args: dict):
     """204 when the screen already shows this version (nothing rendered), else the live block."""
     now = utcnow()
     token = version_token(forum, now)
     if request.args.get("v") == token:
-        response = make_response("", 204)
-        response.vary.add("HX-Request")
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _unchanged()
     return _screen(forum, screen_state(forum, now, token=token), live_endpoint, live_args)
 
 
@@ -126,6 +132,9 @@ def by_link(token: str):
 
 @bp.get("/s/<token>/live")
 def live_by_link(token: str):
+    seen = request.args.get("v")
+    if seen and screen_link_version(token, utcnow()) == seen:
+        return _unchanged()  # the answer of almost every poll: two Core statements, no ORM
     forum = _forum_for_link(token)
     return _live(forum, ".live_by_link", {"token": token})
 
