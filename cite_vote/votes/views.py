@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, abort, flash, url_for
 
-from cite_vote.accounts.identity import require_participant
+from cite_vote.accounts.identity import cookie_token, require_participant
+from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
-from cite_vote.forums.services import forum_by_slug
 from cite_vote.htmx import done, is_htmx, render
 from cite_vote.ideas.pages import cards_context, challenge_context, idea_context
-from cite_vote.ideas.services import idea_in_forum
+from cite_vote.ideas.services import forum_participant_idea, seen_in_forum
 from cite_vote.refusals import RuleError
 from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
@@ -20,23 +20,37 @@ bp = Blueprint("votes", __name__)
 
 @bp.post("/f/<slug>/i/<int:idea_id>/dots")
 def set_dots(slug: str, idea_id: int):
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
-    idea = idea_in_forum(forum, idea_id, participant=participant)
+    # The forum, the person and the idea with its challenge in one statement.
+    token = cookie_token()
+    forum, participant, idea = forum_participant_idea(
+        slug, hash_token(token) if token else None, idea_id
+    )
+    if forum is None:
+        abort(404)
+    participant = require_participant(forum, participant)
+    idea = seen_in_forum(forum, idea, participant=participant)
     form = DotsForm()
     if not form.validate_on_submit():
         message = next(iter(form.errors.values()))[0]
         return error_response(422, message)
-    error, status, spent = None, 200, None
+    error, status, spent, mine = None, 200, None, None
     try:
-        spent = services.set_dots(participant, idea, form.dots.data).spent
+        state = services.set_dots(participant, idea, form.dots.data)
     except RuleError as refused:
         db.session.rollback()
         error, status = refused.message, refused.status
     else:
-        db.session.commit()
+        # The objects read at the start stay loaded: what the card shows of them cannot have
+        # been changed by this vote, and reading them again would cost four statements.
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+        spent, mine = state.spent, {idea.id: state.dots} if state.dots else {}
     if is_htmx():
-        context = cards_context(forum, idea.challenge, participant, [idea], spent=spent)
+        context = cards_context(forum, idea.challenge, participant, [idea], spent=spent, mine=mine)
         return render(
             "votes/dots.html",
             "idea_card",
