@@ -15,8 +15,9 @@ poll intervals):
   version token the last answer carried (204 while nothing changed);
 - the facilitator logs in and keeps the control page open (its poll every 3 s);
 - the phones arrive at random over 2 minutes: the join page, the join form (htmx POST), the
-  forum page, the challenge page; from then on each polls the phase every 5 s with the URL and
-  headers of the page's htmx poll (``seen=proposing``);
+  forum page, the challenge page; from then on each polls the phase every 5 s, from a random
+  moment of the first 5 s (static/js/app.js), with the URL and headers of the page's htmx poll
+  (``seen=proposing``);
 - a few hundred comments arrive from random phones (the idea page, then the htmx POST);
 - 10 s after the last arrival the facilitator opens voting (the control page's POST); each phone
   notices on its next poll (HX-Refresh), reloads the challenge page, and spends its 5 dots
