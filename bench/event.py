@@ -15,8 +15,9 @@ poll intervals):
   version token the last answer carried (204 while nothing changed);
 - the facilitator logs in and keeps the control page open (its poll every 3 s);
 - the phones arrive at random over 2 minutes: the join page, the join form (htmx POST), the
-  forum page, the challenge page; from then on each polls the phase every 5 s with the URL and
-  headers of the page's htmx poll (``seen=proposing``);
+  forum page, the challenge page; from then on each polls the phase every 5 s, from a random
+  moment of the first 5 s (static/js/app.js), with the URL and headers of the page's htmx poll
+  (``seen=proposing``);
 - a few hundred comments arrive from random phones (the idea page, then the htmx POST);
 - 10 s after the last arrival the facilitator opens voting (the control page's POST); each phone
   notices on its next poll (HX-Refresh), reloads the challenge page, and spends its 5 dots
@@ -213,10 +214,11 @@ class Event:
         await self.keep_page_open(cookies, challenge, page, rng)
 
     async def keep_page_open(self, cookies: dict, challenge: str, page: str, rng) -> None:
-        """The challenge page's phase poll, every 5 s from the page load, until the end."""
+        """The challenge page's phase poll, every 5 s until the end, from a random moment of
+        the first 5 s after each page load (static/js/app.js)."""
         poll = html.unescape(PHASE_WATCH.search(page).group(1))
         csrf = CSRF_HEADER.search(page).group(1)
-        next_poll = self.now() + PHASE_POLL
+        next_poll = self.now() + rng.uniform(0, PHASE_POLL)
         voting_task, noticed = None, False
         while next_poll < self.end_at:
             await self.sleep_until(next_poll)
@@ -239,7 +241,7 @@ class Event:
                         voting_task = asyncio.create_task(
                             self.vote(cookies, challenge, page, csrf, rng)
                         )
-                next_poll = self.now() + PHASE_POLL
+                next_poll = self.now() + rng.uniform(0, PHASE_POLL)
                 continue
             next_poll += PHASE_POLL
             while next_poll < self.now():  # htmx drops a tick while a request is in flight

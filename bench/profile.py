@@ -103,12 +103,23 @@ def self_times(frame, into: Counter, parent: str = "other") -> None:
         self_times(child, into, group)
 
 
+KINDS = {
+    "vote": "vote (POST set dots, htmx)",
+    "challenge": "challenge page",
+    "phase": "phone phase poll, unchanged (204)",
+    "projector": "projector poll, unchanged (204)",
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--lines", type=int, default=45, help="lines of each call tree")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--only", nargs="*", choices=sorted(KINDS), help="request kinds to profile (default: all)"
+    )
     args = parser.parse_args()
 
     database = fresh_database(args.db)
@@ -148,7 +159,28 @@ def main() -> int:
             answer = client.get(f"/f/{slug}/c/{cid}")
             assert answer.status_code == 200, answer.status_code
 
-        for label, fn in [("vote (POST set dots, htmx)", vote), ("challenge page", challenge)]:
+        def phase(n: int):
+            client, csrf = clients[n % len(clients)]
+            answer = client.get(
+                f"/f/{slug}/c/{cid}/phase?seen=voting",
+                headers={"HX-Request": "true", "HX-Trigger": "phase-watch", "X-CSRFToken": csrf},
+            )
+            assert answer.status_code == 204, answer.status_code
+
+        live = [""]
+
+        def projector(n: int):
+            if not live[0]:  # the version the screen holds now (votes above changed it)
+                screen = clients[0][0].get(f"/s/{info['screen_token']}").text
+                live[0] = re.search(r'hx-get="([^"]*/live\?v=[^"]+)"', screen).group(1)
+            answer = clients[0][0].get(
+                live[0].replace("&amp;", "&"), headers={"HX-Request": "true"}
+            )
+            assert answer.status_code == 204, answer.status_code
+
+        functions = {"vote": vote, "challenge": challenge, "phase": phase, "projector": projector}
+        for kind in args.only or KINDS:
+            label, fn = KINDS[kind], functions[kind]
             for n in range(20):  # warm: templates compiled, caches filled
                 fn(n)
             start = time.perf_counter()

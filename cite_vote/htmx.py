@@ -91,9 +91,13 @@ class Outcome:
 
 
 @contextmanager
-def refusable() -> Iterator[Outcome]:
+def refusable(*, keep_loaded: bool = False) -> Iterator[Outcome]:
     """Run service calls a rule may refuse: commit once if they went through; if a rule refused,
-    roll back (nothing stored half-way) and keep its message and status for the answer."""
+    roll back (nothing stored half-way) and keep its message and status for the answer.
+
+    ``keep_loaded``: the objects read before stay loaded after the commit, for an answer that
+    shows only what the change cannot have altered (reading them again costs statements).
+    """
     outcome = Outcome()
     try:
         yield outcome
@@ -101,4 +105,9 @@ def refusable() -> Iterator[Outcome]:
         db.session.rollback()
         outcome.error, outcome.status = refused.message, refused.status
     else:
-        db.session.commit()
+        session = db.session()
+        session.expire_on_commit = not keep_loaded
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True

@@ -117,3 +117,33 @@ def test_refusals_come_in_the_chosen_language(
     client.get("/?lang=en")
     response = client.post(f"/f/{forum.slug}/i/{idea.id}/dots", data={"dots": 1})
     assert response.status_code == 409 and "Voting is not open on this challenge." in response.text
+
+
+def test_wtforms_messages_are_french_and_read_from_disk_once_per_language(
+    client, make_forum, make_participant, make_idea, as_participant, monkeypatch
+):
+    """Flask-WTF alone would read WTForms' catalogue again in every request needing it."""
+    from html import unescape
+
+    from babel import support
+
+    forum = make_forum(phase="voting")
+    idea = make_idea(forum.challenges[0])
+    as_participant(client, make_participant(forum))
+    load = support.Translations.load.__func__
+    domains = []
+
+    def counting_load(cls, dirname=None, locales=None, domain=None):
+        domains.append(domain)
+        return load(cls, dirname, locales, domain)
+
+    monkeypatch.setattr(support.Translations, "load", classmethod(counting_load))
+    url = f"/f/{forum.slug}/i/{idea.id}/dots"
+    for _ in range(3):
+        response = client.post(url, data={"dots": "beaucoup"})
+        assert response.status_code == 422
+        assert "N'est pas un entier valide." in unescape(response.text)
+    client.get("/?lang=en")
+    for _ in range(2):
+        assert "Not a valid integer value." in client.post(url, data={"dots": "many"}).text
+    assert domains.count("wtforms") <= 2

@@ -284,3 +284,29 @@ def test_phase_watch_of_another_forums_challenge_is_404(scene, htmx_client, as_p
     as_participant(htmx_client, scene["voter"])
     other = scene["other_forum"].challenges[0]
     assert htmx_client.get(f"/f/salle/c/{other.id}/phase").status_code == 404
+
+
+@pytest.mark.parametrize("seen", ["voting", "proposing"])
+def test_phase_watch_of_a_participant_runs_one_statement_and_loads_no_object(
+    scene, htmx_client, as_participant, count_queries, seen
+):
+    """Every open phone polls every 5 s: the answer must cost one small statement, no ORM."""
+    from sqlalchemy import event
+
+    from cite_vote.extensions import Base
+
+    as_participant(htmx_client, scene["voter"])
+    url = f"/f/salle/c/{scene['challenge'].id}/phase"
+    loaded = []
+
+    def on_load(target, _context):
+        loaded.append(target)
+
+    event.listen(Base, "load", on_load, propagate=True)
+    try:
+        with count_queries() as queries:
+            response = htmx_client.get(url, query_string={"seen": seen})
+    finally:
+        event.remove(Base, "load", on_load)
+    assert response.status_code == (204 if seen == "voting" else 200)
+    assert queries.count == 1 and loaded == []

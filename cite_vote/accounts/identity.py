@@ -18,13 +18,14 @@ def current_participant(forum: Forum) -> Participant | None:
     return participant_for_token(forum, cookie_token())
 
 
-def require_participant(forum: Forum) -> Participant:
+def require_participant(forum: Forum, participant: Participant | None = None) -> Participant:
     """The participant on this phone, or off to the forum's join page.
 
     A cookie can be lost mid-vote: an htmx request then gets HX-Redirect (the whole page goes
     to the join form) rather than a 303 that htmx would follow and swap into the idea card.
+    ``participant`` is the one the caller already found for the cookie, if any.
     """
-    participant = current_participant(forum)
+    participant = participant or current_participant(forum)
     if participant is None:
         abort(done(url_for("forums.join", code=forum.join_code)))
     if request.method == "GET" and not is_htmx():

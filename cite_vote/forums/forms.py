@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cite_vote.accounts.services import NAME_MAX
+from cite_vote.forms import Form
 from cite_vote.forums.models import PHASES
 from cite_vote.forums.setup import (
     BUDGET_MAX,
@@ -44,7 +44,7 @@ from cite_vote.request_hooks import LANGUAGE_NAMES
 WHOLE_NUMBER = _l("Type a whole number.")
 
 
-class JoinCodeForm(FlaskForm):
+class JoinCodeForm(Form):
     code = StringField(
         _l("Forum code"),
         validators=[
@@ -54,7 +54,7 @@ class JoinCodeForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(
         _l("Your name (optional)"),
         validators=[
@@ -70,7 +70,7 @@ class ProfileForm(FlaskForm):
         ]
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(Form):
     """Move one challenge (or all of them) to a phase; ``confirm`` after a warning."""
 
     phase = SelectField(choices=[SelectChoice(p, p) for p in PHASES], validate_choice=True)
@@ -109,7 +109,7 @@ def whole_number(label, low: int, high: int, message):
     )
 
 
-class ForumForm(FlaskForm):
+class ForumForm(Form):
     title = StringField(
         _l("Title"),
         validators=[
@@ -245,7 +245,7 @@ class ForumSettingsForm(ForumForm):
     )
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(Form):
     title = StringField(
         _l("Title"),
         validators=[
@@ -263,7 +263,7 @@ class ChallengeForm(FlaskForm):
     )
 
 
-class TeamMemberForm(FlaskForm):
+class TeamMemberForm(Form):
     email = EmailField(
         _l("Email of a staff account"),
         validators=[
@@ -273,7 +273,7 @@ class TeamMemberForm(FlaskForm):
     )
 
 
-class TicketsForm(FlaskForm):
+class TicketsForm(Form):
     count = whole_number(
         _l("Number of tickets"),
         1,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from datetime import datetime
 
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from cite_vote.extensions import db
 from cite_vote.forums.models import PHASES, Challenge, Forum
@@ -52,7 +53,7 @@ def forum_by_join_code(code: str, now: datetime | None = None) -> Forum | None:
     forum = db.session.scalar(select(Forum).where(Forum.join_code == code))
     if forum is not None:
         return forum
-    window = _join_window(now or utcnow())
+    window = join_window(now or utcnow())
     # Few forums rotate, and only those are hashed: one HMAC per window kept alive.
     for forum in db.session.scalars(select(Forum).where(Forum.join_code_rotates.is_(True))):
         if any(code == _rotating_code(forum, w) for w in range(window - 1, window + 1)):
@@ -65,7 +66,8 @@ def forum_by_join_code(code: str, now: datetime | None = None) -> Forum | None:
 JOIN_CODE_SECONDS = 300
 
 
-def _join_window(now: datetime) -> int:
+def join_window(now: datetime) -> int:
+    """The rotating join code's window: the number of JOIN_CODE_SECONDS since the epoch."""
     return int((now - datetime(1970, 1, 1)).total_seconds()) // JOIN_CODE_SECONDS
 
 
@@ -85,7 +87,7 @@ def current_join_code(forum: Forum, now: datetime | None = None) -> str:
     """The code to show in the room now: the fixed one, or this window's rotating one."""
     if not forum.join_code_rotates:
         return forum.join_code
-    return _rotating_code(forum, _join_window(now or utcnow()))
+    return _rotating_code(forum, join_window(now or utcnow()))
 
 
 def code_admits_newcomers(forum: Forum, code: str) -> bool:
@@ -103,6 +105,51 @@ def challenge_in_forum(forum: Forum, challenge_id: int) -> Challenge:
     if challenge is None or challenge.forum_id != forum.id or challenge.archived:
         abort(404)
     return challenge
+
+
+@functools.cache
+def _watched_phase_statement():
+    """Built once: a poll that finds nothing changed costs one small statement and no ORM."""
+    from cite_vote.accounts.models import Participant
+
+    challenges, forums, participants = (
+        Challenge.__table__,
+        Forum.__table__,
+        Participant.__table__,
+    )
+    return (
+        select(challenges.c.phase)
+        .select_from(challenges.join(forums, forums.c.id == challenges.c.forum_id))
+        .where(
+            forums.c.slug == bindparam("slug"),
+            challenges.c.id == bindparam("challenge_id"),
+            challenges.c.archived.is_(False),
+            challenges.c.phase != "draft",
+            select(participants.c.id)
+            .where(
+                participants.c.forum_id == forums.c.id,
+                participants.c.token_hash == bindparam("token_hash"),
+            )
+            .exists(),
+        )
+    )
+
+
+def watched_phase(slug: str, challenge_id: int, token_hash: str | None) -> str | None:
+    """The phase of a challenge whose page the holder of ``token_hash`` may see, else None.
+
+    For the challenge page's phase poll: one Core statement on a connection of its own, with
+    the conditions of ``forum_by_slug`` + ``require_participant`` + ``challenge_in_forum`` +
+    "not a draft". None means "not that simple": the caller takes the full path, which answers
+    the redirect to the join page or the 404.
+    """
+    if not token_hash:
+        return None
+    with db.engine.connect() as connection:
+        return connection.execute(
+            _watched_phase_statement(),
+            {"slug": slug, "challenge_id": challenge_id, "token_hash": token_hash},
+        ).scalar()
 
 
 def challenge_by_position(forum: Forum, position: int) -> Challenge | None:

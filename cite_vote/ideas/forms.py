@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from cite_vote.forms import Form
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(Form):
     title = StringField(
         _l("Your idea in a few words"),
         validators=[
@@ -21,7 +21,7 @@ class IdeaForm(FlaskForm):
     show_name = BooleanField(_l("Show my name with this idea"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         _l("Your comment"),
         validators=[
@@ -31,7 +31,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     """A facilitator's rewording of an idea (the original wording is kept)."""
 
     title = StringField(
@@ -47,7 +47,7 @@ class EditForm(FlaskForm):
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     into = IntegerField(
         _l("Merge into idea no."),
         validators=[

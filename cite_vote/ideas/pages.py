@@ -26,10 +26,12 @@ def cards_context(
     participant: Participant,
     ideas: list[Idea],
     spent: int | None = None,
+    mine: dict[int, int] | None = None,
 ):
     """What an idea card needs, for a list of ideas, in a fixed number of queries.
 
-    ``spent`` is given when the caller already knows it (a vote just returned it).
+    ``spent`` and ``mine`` (the person's dots on the ideas shown) are given when the caller
+    already knows them (a vote just returned them).
     """
     ids = [idea.id for idea in ideas]
     show = totals_visible(challenge)
@@ -37,7 +39,7 @@ def cards_context(
         "forum": forum,
         "challenge": challenge,
         "participant": participant,
-        "mine": my_dots(participant, challenge),
+        "mine": my_dots(participant, challenge) if mine is None else mine,
         "totals": idea_totals([challenge.id]) if show else {},
         "show_totals": show,
         "comment_counts": comment_counts(ids),

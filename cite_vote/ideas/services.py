@@ -6,8 +6,8 @@ import hashlib
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
@@ -95,6 +95,36 @@ def idea_in_forum(forum: Forum, idea_id: int, *, participant: Participant | None
     idea = db.session.scalar(
         select(Idea).options(selectinload(Idea.challenge)).where(Idea.id == idea_id)
     )
+    return seen_in_forum(forum, idea, participant=participant)
+
+
+def forum_participant_idea(
+    slug: str, token_hash: str | None, idea_id: int
+) -> tuple[Forum | None, Participant | None, Idea | None]:
+    """The forum, the participant holding ``token_hash`` in it and the idea, in one statement.
+
+    What ``forum_by_slug``, ``require_participant`` and ``idea_in_forum`` read one after the
+    other, for a vote; the idea's challenge comes with it. Each is None when not found: the
+    caller then answers as those functions do (404, the join page, 404 via ``seen_in_forum``).
+    """
+    holder = (Participant.forum_id == Forum.id) & (Participant.token_hash == token_hash)
+    row = db.session.execute(
+        select(Forum, Participant, Idea)
+        .select_from(Forum)
+        .outerjoin(Participant, holder if token_hash else false())
+        .outerjoin(Idea, Idea.id == idea_id)
+        .outerjoin(Idea.challenge)
+        .options(contains_eager(Idea.challenge))
+        .where(Forum.slug == slug)
+    ).first()
+    if row is None:
+        return None, None, None
+    forum, participant, idea = row
+    return forum, participant, idea
+
+
+def seen_in_forum(forum: Forum, idea: Idea | None, *, participant: Participant | None) -> Idea:
+    """``idea`` if a participant may see it in this forum, or 404 (unknown, foreign, hidden)."""
     if idea is None or idea.challenge.forum_id != forum.id or idea.challenge.archived:
         abort(404)
     visible = idea.status in ("visible", "merged") or (

@@ -1,13 +1,13 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from cite_vote.accounts.services import NAME_MAX
+from cite_vote.forms import Form
 
 
-class DotsForm(FlaskForm):
+class DotsForm(Form):
     """States the target number of dots on an idea ("set to 2"), never "+1"."""
 
     dots = IntegerField(
@@ -20,7 +20,7 @@ class DotsForm(FlaskForm):
     back = StringField(default="challenge", validators=[Optional(), AnyOf(["challenge", "idea"])])
 
 
-class AssistedForm(FlaskForm):
+class AssistedForm(Form):
     """A participant a facilitator votes for (no phone): optional name and category."""
 
     display_name = StringField(

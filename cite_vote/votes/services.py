@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cite_vote.accounts.models import Participant
@@ -42,12 +42,6 @@ class DotsState:
 def dots_left(budget: int, spent: int) -> int:
     """Dots a participant can still place in a challenge (templates call it too)."""
     return budget - spent
-
-
-def _insert_ignoring_conflict(model, **values) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
 def hold_challenge(challenge_id: int, *, exclusive: bool = False) -> None:
@@ -81,14 +75,20 @@ def take_write_lock() -> bool:
 
 
 def lock_ballot(participant_id: int, challenge_id: int) -> int:
-    """Take the lock on this participant's ballot for the challenge; return the dots spent."""
-    _insert_ignoring_conflict(
-        Ballot, participant_id=participant_id, challenge_id=challenge_id, dots_spent=0
-    )
+    """Take the lock on this participant's ballot for the challenge; return the dots spent.
+
+    One upsert: the ballot is created if missing, else written unchanged, which locks its row
+    (PostgreSQL's ON CONFLICT DO UPDATE locks it as an UPDATE does).
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return db.session.execute(
-        update(Ballot)
-        .where(Ballot.participant_id == participant_id, Ballot.challenge_id == challenge_id)
-        .values(dots_spent=Ballot.dots_spent)
+        insert(Ballot)
+        .values(participant_id=participant_id, challenge_id=challenge_id, dots_spent=0)
+        .on_conflict_do_update(
+            index_elements=[Ballot.participant_id, Ballot.challenge_id],
+            set_={"dots_spent": Ballot.dots_spent},
+        )
         .returning(Ballot.dots_spent)
     ).scalar_one()
 
@@ -103,10 +103,12 @@ def move_dots(
     assisted: bool = False,
     staff_id: int | None = None,
     related_idea_id: int | None = None,
+    has_vote: bool | None = None,
 ) -> int | None:
     """Add ``delta`` dots to the ballot and the vote, and record it. The ballot must be locked.
 
     Returns the new dots spent, or None when the budget refuses it (nothing is changed then).
+    ``has_vote`` says whether the vote row exists, when the caller read it under the lock.
     """
     spent = db.session.execute(
         update(Ballot)
@@ -121,14 +123,17 @@ def move_dots(
     ).scalar_one_or_none()
     if spent is None:
         return None
-    changed = db.session.execute(
-        update(Vote)
-        .where(Vote.participant_id == participant_id, Vote.idea_id == idea.id)
-        .values(dots=Vote.dots + delta, updated_at=utcnow())
-    ).rowcount
+    changed = 0
+    if has_vote is not False:
+        changed = db.session.execute(
+            update(Vote)
+            .where(Vote.participant_id == participant_id, Vote.idea_id == idea.id)
+            .values(dots=Vote.dots + delta, updated_at=utcnow())
+        ).rowcount
+    # Core inserts: no unit of work to flush for two rows nobody reads back.
     if not changed:
-        db.session.add(
-            Vote(
+        db.session.execute(
+            insert(Vote).values(
                 participant_id=participant_id,
                 idea_id=idea.id,
                 challenge_id=idea.challenge_id,
@@ -136,10 +141,11 @@ def move_dots(
                 category=select(Participant.category)
                 .where(Participant.id == participant_id)
                 .scalar_subquery(),
+                updated_at=utcnow(),
             )
         )
-    db.session.add(
-        LedgerEntry(
+    db.session.execute(
+        insert(LedgerEntry).values(
             challenge_id=idea.challenge_id,
             idea_id=idea.id,
             participant_id=participant_id,
@@ -148,9 +154,9 @@ def move_dots(
             assisted=assisted,
             staff_id=staff_id,
             related_idea_id=related_idea_id,
+            created_at=utcnow(),
         )
     )
-    db.session.flush()
     return spent
 
 
@@ -186,10 +192,12 @@ def set_dots(
 
     hold_challenge(challenge.id)
     spent = lock_ballot(participant.id, challenge.id)
-    # Read under the lock: a facilitator may have closed voting or hidden the idea meanwhile.
-    phase, status = db.session.execute(
-        select(Challenge.phase, Idea.status)
+    # Read under the lock: a facilitator may have closed voting or hidden the idea meanwhile;
+    # with the dots already on the idea (``dots_on_idea``) in the same statement.
+    phase, status, current = db.session.execute(
+        select(Challenge.phase, Idea.status, Vote.dots)
         .join(Idea, Idea.challenge_id == Challenge.id)
+        .outerjoin(Vote, (Vote.idea_id == Idea.id) & (Vote.participant_id == participant.id))
         .where(Idea.id == idea.id)
     ).one()
     if phase != "voting":
@@ -197,11 +205,16 @@ def set_dots(
     if status != "visible":
         raise RuleError(_l("This idea can no longer receive dots."))
 
-    current = dots_on_idea(participant.id, idea.id)
-    delta = target - current
+    delta = target - (current or 0)
     if delta:
         new_spent = move_dots(
-            participant.id, idea, delta, budget=budget, assisted=assisted, staff_id=staff_id
+            participant.id,
+            idea,
+            delta,
+            budget=budget,
+            assisted=assisted,
+            staff_id=staff_id,
+            has_vote=current is not None,
         )
         if new_spent is None:
             raise RuleError(_l("You have no dots left in this challenge."))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, abort, flash, url_for
 
-from cite_vote.accounts.identity import require_participant
-from cite_vote.forums.services import forum_by_slug
+from cite_vote.accounts.identity import cookie_token, require_participant
+from cite_vote.accounts.services import hash_token
 from cite_vote.htmx import done, is_htmx, refusable, render
 from cite_vote.ideas.pages import cards_context, challenge_context, idea_context
-from cite_vote.ideas.services import idea_in_forum
+from cite_vote.ideas.services import forum_participant_idea, seen_in_forum
 from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
 from cite_vote.votes.forms import DotsForm
@@ -18,19 +18,28 @@ bp = Blueprint("votes", __name__)
 
 @bp.post("/f/<slug>/i/<int:idea_id>/dots")
 def set_dots(slug: str, idea_id: int):
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
-    idea = idea_in_forum(forum, idea_id, participant=participant)
+    # The forum, the person and the idea with its challenge in one statement.
+    token = cookie_token()
+    forum, participant, idea = forum_participant_idea(
+        slug, hash_token(token) if token else None, idea_id
+    )
+    if forum is None:
+        abort(404)
+    participant = require_participant(forum, participant)
+    idea = seen_in_forum(forum, idea, participant=participant)
     form = DotsForm()
     if not form.validate_on_submit():
         message = next(iter(form.errors.values()))[0]
         return error_response(422, message)
-    spent = None
-    with refusable() as outcome:
-        spent = services.set_dots(participant, idea, form.dots.data).spent
+    spent, mine = None, None
+    # The objects read at the start stay loaded: what the card shows of them cannot have been
+    # changed by this vote, and reading them again would cost four statements.
+    with refusable(keep_loaded=True) as outcome:
+        state = services.set_dots(participant, idea, form.dots.data)
+        spent, mine = state.spent, {idea.id: state.dots} if state.dots else {}
     error, status = outcome.error, outcome.status
     if is_htmx():
-        context = cards_context(forum, idea.challenge, participant, [idea], spent=spent)
+        context = cards_context(forum, idea.challenge, participant, [idea], spent=spent, mine=mine)
         return render(
             "votes/dots.html",
             "idea_card",

@@ -87,6 +87,9 @@ def test_facilitator_opens_voting_and_the_phone_shows_vote_buttons(live_server, 
     join(phone, live_server, room["challenge"])
     expect(phone.get_by_role("heading", name="Proposer une idée")).to_be_visible()
     expect(phone.locator(".dot-button")).to_have_count(0)
+    # Its poll starts at a random moment of the 5 s (static/js/app.js), so that phones that
+    # loaded the page together do not all notice and reload together.
+    expect(phone.locator("#phase-watch")).to_have_attribute("data-poll-start", "random")
 
     log_in(laptop, live_server)
     card = laptop.locator(f"#challenge-{room['challenge']}")

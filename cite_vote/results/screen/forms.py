@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from cite_vote.forms import Form
 from cite_vote.results.screen.services import TIMER_MAX_MINUTES
 
 
-class DisplayForm(FlaskForm):
+class DisplayForm(Form):
     mode = RadioField(
         _l("What the screen shows"),
         choices=[
@@ -36,7 +36,7 @@ class DisplayForm(FlaskForm):
         return True
 
 
-class TimerForm(FlaskForm):
+class TimerForm(Form):
     minutes = IntegerField(
         _l("Minutes"),
         default=5,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, session, url_for
+from flask import Blueprint, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -31,6 +31,7 @@ from cite_vote.results.screen.services import (
     join_qr,
     regenerate_screen_token,
     revoke_screen_token,
+    screen_link_version,
     screen_state,
     show_on_screen,
     shown_challenges,
@@ -89,14 +90,19 @@ def _screen(forum: Forum, state: ScreenState, live_endpoint: str, live_args: dic
     return response
 
 
+def _unchanged():
+    """Nothing to swap: htmx keeps the live block it has (a 304 would be swapped as empty)."""
+    response = unchanged()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _live(forum: Forum, live_endpoint: str, live_args: dict):
     """204 when the screen already shows this version (nothing rendered), else the live block."""
     now = utcnow()
     token = version_token(forum, now)
     if seen(token):
-        response = unchanged()
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _unchanged()
     return _screen(forum, screen_state(forum, now, token=token), live_endpoint, live_args)
 
 
@@ -130,6 +136,9 @@ def by_link(token: str):
 
 @bp.get("/s/<token>/live")
 def live_by_link(token: str):
+    shown = request.args.get("v")
+    if shown and screen_link_version(token, utcnow()) == shown:
+        return _unchanged()  # the answer of almost every poll: two Core statements, no ORM
     forum = _forum_for_link(token)
     return _live(forum, ".live_by_link", {"token": token})
 

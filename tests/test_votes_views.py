@@ -1,0 +1,72 @@
+"""Placing dots over HTTP: what a vote answers, and what it costs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token_from
+
+
+@pytest.fixture
+def booth(make_forum, make_participant, make_idea, as_participant, client, htmx_client, db):
+    forum = make_forum(phase="voting", dot_budget=5, dot_cap=3)
+    challenge = forum.challenges[0]
+    ideas = [make_idea(challenge, title=f"Idée {n}") for n in range(3)]
+    person = make_participant(forum, category="association")
+    as_participant(htmx_client, person)
+    as_participant(client, person)
+    csrf = csrf_token_from(client.get(f"/f/{forum.slug}/c/{challenge.id}").text)
+    return forum, [idea.id for idea in ideas], csrf
+
+
+def vote(htmx_client, forum, idea_id: int, dots: int, csrf: str):
+    return htmx_client.post(
+        f"/f/{forum.slug}/i/{idea_id}/dots",
+        data={"dots": dots, "back": "challenge"},
+        headers={"X-CSRFToken": csrf},
+    )
+
+
+def test_a_vote_answers_the_card_and_the_dots_left_out_of_band(htmx_client, booth):
+    forum, ideas, csrf = booth
+    response = vote(htmx_client, forum, ideas[1], 2, csrf)
+    assert response.status_code == 200 and "<html" not in response.text
+    card, dots_left = response.text.split('<p id="dots-left"')
+    assert card.lstrip().startswith(f'<li id="idea-{ideas[1]}" class="idea supported">')
+    assert 'data-dots="2"' in card and "Idée 1" in card
+    assert 'hx-swap-oob="true"' in dots_left and 'data-left="3"' in dots_left
+
+
+@pytest.mark.parametrize("dots", [[1], [1, 2], [2, 0]], ids=["first", "more", "back to 0"])
+def test_a_vote_runs_at_most_eight_statements(htmx_client, booth, count_queries, dots):
+    """The forum, person and idea in one; the lock, the rule reads and the writes; one for
+    the card's comment count. Reading the objects again after the commit is not needed."""
+    forum, ideas, csrf = booth
+    for target in dots[:-1]:
+        assert vote(htmx_client, forum, ideas[0], target, csrf).status_code == 200
+    with count_queries() as queries:
+        response = vote(htmx_client, forum, ideas[0], dots[-1], csrf)
+    assert response.status_code == 200
+    assert f'data-dots="{dots[-1]}"' in response.text
+    assert queries.count <= 8, "\n".join(queries.statements)
+
+
+def test_a_vote_for_an_idea_of_another_forum_is_404(htmx_client, booth, make_forum, make_idea):
+    forum, _ideas, csrf = booth
+    other = make_idea(make_forum(phase="voting").challenges[0])
+    assert vote(htmx_client, forum, other.id, 1, csrf).status_code == 404
+
+
+def test_a_vote_without_the_cookie_goes_to_the_join_page(app, htmx_client, booth):
+    forum, ideas, csrf = booth
+    htmx_client.delete_cookie(app.config["PARTICIPANT_COOKIE_NAME"], domain="cite.test")
+    response = vote(htmx_client, forum, ideas[0], 1, csrf)
+    assert response.headers["HX-Redirect"] == f"/j/{forum.join_code}"
+
+
+def test_a_vote_in_an_unknown_forum_is_404(htmx_client, booth):
+    _forum, ideas, csrf = booth
+    response = htmx_client.post(
+        f"/f/nowhere/i/{ideas[0]}/dots", data={"dots": 1}, headers={"X-CSRFToken": csrf}
+    )
+    assert response.status_code == 404
