@@ -7,6 +7,7 @@ pages are opened in a context that bypasses it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,11 @@ def violations(page) -> list[str]:
     return found
 
 
+def assert_clean(found: dict[str, list[str]]) -> None:
+    bad = {name: v for name, v in found.items() if v}
+    assert not bad, "\n".join(f"{name}: {v}" for name, v in bad.items())
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_participant_pages_have_no_axe_violation_on_a_phone(axe_page, live_server, room, lang):
     page, url, found = axe_page, live_server.url, {}
@@ -92,4 +98,83 @@ def test_participant_pages_have_no_axe_violation_on_a_phone(axe_page, live_serve
     page.goto(f"{url}/f/axe/i/{room['idea']}")
     check("idea")
 
-    assert {name: v for name, v in found.items() if v} == {}
+    assert_clean(found)
+
+
+LAPTOP = {"viewport": {"width": 1366, "height": 768}}
+
+
+@pytest.fixture
+def staff_room(live_server):
+    from cite_vote.accounts.services import assign_staff, create_staff_user, join_forum
+    from cite_vote.votes.services import set_dots
+    from tests.conftest import STAFF_PASSWORD
+
+    with live_server.app.app_context():
+        forum = create_forum(
+            slug="equipe",
+            title="Forum de l’équipe",
+            join_code="EQUIPE",
+            categories=["association", "habitant·e"],
+        )
+        voting = add_challenge(forum, title="Défi en vote", question="Que faire ?", phase="voting")
+        closed = add_challenge(forum, title="Défi clos", question="Et avant ?", phase="voting")
+        ideas = [
+            Idea(challenge_id=c.id, title=f"Idée {c.position}.{n}", author_category="association")
+            for c in (voting, closed)
+            for n in "12"
+        ]
+        ideas.append(Idea(challenge_id=voting.id, title="En attente", status="pending"))
+        db.session.add_all(ideas)
+        user = create_staff_user("orga@example.org", "organiser", STAFF_PASSWORD)
+        db.session.flush()
+        assign_staff(forum, user)
+        voter = join_forum(forum, "jeton-de-test-axe", category="association", via_ticket=True)
+        db.session.flush()
+        set_dots(voter, ideas[2], 2)
+        set_dots(voter, ideas[0], 1)
+        closed.phase = "closed"  # after its votes, as in the room
+        db.session.commit()
+        return {"voting": voting.id, "closed": closed.id, "idea": ideas[0].id}, STAFF_PASSWORD
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_staff_pages_have_no_axe_violation_on_a_laptop(browser, live_server, staff_room, lang):
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make browser` (it fetches axe-core {AXE_VERSION}).")
+    room, password = staff_room
+    context = browser.new_context(**LAPTOP, bypass_csp=True)
+    page, url, found = context.new_page(), live_server.url, {}
+    page.goto(f"{url}/staff/f/equipe?lang={lang}")
+    page.locator("input[type=email]").fill("orga@example.org")
+    page.locator("input[type=password]").fill(password)
+    page.locator("form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/staff/f/equipe(\?.*)?$"))
+    page.wait_for_selector(".staff-nav")
+    pages = {
+        "staff_home": "/staff/",
+        "control": "/staff/f/equipe",
+        "settings": "/staff/f/equipe/settings",
+        "challenges": "/staff/f/equipe/challenges",
+        "team": "/staff/f/equipe/team",
+        "tickets": "/staff/f/equipe/tickets",
+        "moderation": "/staff/f/equipe/moderation",
+        "moderate_idea": f"/staff/f/equipe/moderation/i/{room['idea']}",
+        "assisted": "/staff/f/equipe/assisted",
+        "results": "/f/equipe/results",
+        "results_challenge": f"/f/equipe/results/c/{room['closed']}",
+        "merge": f"/staff/f/equipe/moderation/i/{room['idea']}/merge?into={room['idea'] + 1}",
+        "tokens": "/staff/f/equipe/tokens",
+        "screen_control": "/staff/f/equipe/screen",
+        "screen": "/f/equipe/screen",
+        "cahier": "/f/equipe/cahier",
+    }
+    try:
+        for name, path in pages.items():
+            page.goto(url + path)
+            page.wait_for_load_state("load")
+            found[name] = violations(page)
+            shot(page, f"axe_staff_{lang}_{name}")
+    finally:
+        context.close()
+    assert_clean(found)
