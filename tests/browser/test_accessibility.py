@@ -1,4 +1,4 @@
-"""axe-core finds no violation, of any impact, on the participant's pages, in both languages.
+"""axe-core finds no violation, of any impact, on every page, at three sizes, in both languages.
 
 axe-core comes from the npm registry, pinned in the Makefile (`make browser` fetches it into
 tests/browser/vendor/, which git ignores). Our CSP rightly blocks injected scripts, so these
@@ -12,11 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from cite_vote.accounts.services import assign_staff, create_staff_user, join_forum
 from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
+from cite_vote.forums.tickets import generate_tickets
 from cite_vote.ideas.models import Comment, Idea
+from cite_vote.votes.services import set_dots
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import shot
+from tests.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +28,23 @@ AXE_VERSION = "4.14.1"
 AXE = Path(__file__).resolve().parent / "vendor" / f"axe-{AXE_VERSION}.min.js"
 
 
+SIZES = {
+    "phone": PHONE,
+    "laptop": {"viewport": {"width": 1366, "height": 768}},
+    "projector": {"viewport": {"width": 1920, "height": 1080}},
+}
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request):
+    return request.param
+
+
 @pytest.fixture
-def axe_page(browser):
+def axe_page(browser, size):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make browser` (it fetches axe-core {AXE_VERSION}).")
-    context = browser.new_context(**PHONE, bypass_csp=True)
+    context = browser.new_context(**SIZES[size], bypass_csp=True)
     yield context.new_page()
     context.close()
 
@@ -69,13 +85,13 @@ def assert_clean(found: dict[str, list[str]]) -> None:
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_participant_pages_have_no_axe_violation_on_a_phone(axe_page, live_server, room, lang):
+def test_participant_pages_have_no_axe_violation(axe_page, size, live_server, room, lang):
     page, url, found = axe_page, live_server.url, {}
 
     def check(name):
         page.wait_for_load_state("load")
         found[name] = violations(page)
-        shot(page, f"axe_{lang}_{name}")
+        shot(page, f"axe_{size}_{lang}_{name}")
 
     page.goto(f"{url}/?lang={lang}")
     check("home")
@@ -101,15 +117,8 @@ def test_participant_pages_have_no_axe_violation_on_a_phone(axe_page, live_serve
     assert_clean(found)
 
 
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
-
-
 @pytest.fixture
 def staff_room(live_server):
-    from cite_vote.accounts.services import assign_staff, create_staff_user, join_forum
-    from cite_vote.votes.services import set_dots
-    from tests.conftest import STAFF_PASSWORD
-
     with live_server.app.app_context():
         forum = create_forum(
             slug="equipe",
@@ -129,6 +138,7 @@ def staff_room(live_server):
         user = create_staff_user("orga@example.org", "organiser", STAFF_PASSWORD)
         db.session.flush()
         assign_staff(forum, user)
+        generate_tickets(forum, 3)
         voter = join_forum(forum, "jeton-de-test-axe", category="association", via_ticket=True)
         db.session.flush()
         set_dots(voter, ideas[2], 2)
@@ -139,12 +149,9 @@ def staff_room(live_server):
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_staff_pages_have_no_axe_violation_on_a_laptop(browser, live_server, staff_room, lang):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make browser` (it fetches axe-core {AXE_VERSION}).")
+def test_staff_pages_have_no_axe_violation(axe_page, size, live_server, staff_room, lang):
     room, password = staff_room
-    context = browser.new_context(**LAPTOP, bypass_csp=True)
-    page, url, found = context.new_page(), live_server.url, {}
+    page, url, found = axe_page, live_server.url, {}
     page.goto(f"{url}/staff/f/equipe?lang={lang}")
     page.locator("input[type=email]").fill("orga@example.org")
     page.locator("input[type=password]").fill(password)
@@ -158,6 +165,7 @@ def test_staff_pages_have_no_axe_violation_on_a_laptop(browser, live_server, sta
         "challenges": "/staff/f/equipe/challenges",
         "team": "/staff/f/equipe/team",
         "tickets": "/staff/f/equipe/tickets",
+        "ticket_sheet": "/staff/f/equipe/tickets/print",
         "moderation": "/staff/f/equipe/moderation",
         "moderate_idea": f"/staff/f/equipe/moderation/i/{room['idea']}",
         "assisted": "/staff/f/equipe/assisted",
@@ -169,12 +177,9 @@ def test_staff_pages_have_no_axe_violation_on_a_laptop(browser, live_server, sta
         "screen": "/f/equipe/screen",
         "cahier": "/f/equipe/cahier",
     }
-    try:
-        for name, path in pages.items():
-            page.goto(url + path)
-            page.wait_for_load_state("load")
-            found[name] = violations(page)
-            shot(page, f"axe_staff_{lang}_{name}")
-    finally:
-        context.close()
+    for name, path in pages.items():
+        page.goto(url + path)
+        page.wait_for_load_state("load")
+        found[name] = violations(page)
+        shot(page, f"axe_staff_{size}_{lang}_{name}")
     assert_clean(found)
