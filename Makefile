@@ -80,7 +80,18 @@ demo: db
 # for the shared rate-limit counters.
 TEST_PACKAGES := chromium nginx openssl redis-server
 
-browser:
+# axe-core for the accessibility tests, pinned, fetched from the npm registry into a git-ignored
+# folder (tests/browser/test_accessibility.py injects it into the pages it checks).
+AXE_VERSION := 4.14.1
+AXE := tests/browser/vendor/axe-$(AXE_VERSION).min.js
+
+$(AXE):
+	mkdir -p tests/browser/vendor
+	cd tests/browser/vendor && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js \
+	  && mv package/axe.min.js axe-$(AXE_VERSION).min.js && rm -rf package axe-core-$(AXE_VERSION).tgz
+
+browser: $(AXE)
 	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

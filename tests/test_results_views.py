@@ -37,7 +37,7 @@ def participant(forum, make_participant):
 
 
 def ranked_titles(html: str) -> list[str]:
-    return re.findall(r'<h3 class="idea-title">([^<]+)</h3>', html)
+    return re.findall(r'<h[23] class="idea-title">([^<]+)</h[23]>', html)
 
 
 def test_anonymous_visitors_are_refused_with_a_message(client, forum):

@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, url_for
+from flask import Blueprint, abort, flash, request, url_for
 
 from cite_vote.accounts.identity import cookie_token, require_participant
 from cite_vote.accounts.services import hash_token
+from cite_vote.forums.services import forum_by_slug, open_to_participants
 from cite_vote.htmx import done, is_htmx, refusable, render
 from cite_vote.ideas.pages import cards_context, challenge_context, idea_context
-from cite_vote.ideas.services import forum_participant_idea, seen_in_forum
+from cite_vote.ideas.services import forum_participant_idea, idea_in_forum, seen_in_forum
 from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
 from cite_vote.votes.forms import DotsForm
 
 bp = Blueprint("votes", __name__)
+
+
+def card_page_url(slug: str, idea, back: str | None) -> str:
+    """Where a card lives as a page: its idea page, or its challenge page at the card."""
+    if back == "idea":
+        return url_for("ideas.idea", slug=slug, idea_id=idea.id)
+    target = url_for("ideas.challenge", slug=slug, challenge_id=idea.challenge_id)
+    return f"{target}#idea-{idea.id}"
+
+
+@bp.get("/f/<slug>/i/<int:idea_id>/card")
+def card(slug: str, idea_id: int):
+    """The card as the server has it, asked for by a phone after a timeout or a reconnect.
+
+    Votes are "set to N", so the phone compares the answer with what it sent and knows whether
+    the tap counted, instead of guessing. Without htmx, the card's page.
+    """
+    forum = forum_by_slug(slug)
+    participant = require_participant(forum)
+    idea = idea_in_forum(forum, idea_id, participant=participant)
+    if not open_to_participants(idea.challenge):
+        abort(404)
+    back = request.args.get("back")
+    if not is_htmx():
+        return done(card_page_url(slug, idea, back))
+    context = cards_context(forum, idea.challenge, participant, [idea])
+    return render(
+        "votes/dots.html",
+        "idea_card",
+        *(["dots_left"] if context["voting"] else []),
+        idea=idea,
+        error=None,
+        oob=True,
+        back="idea" if back == "idea" else "challenge",
+        **context,
+    )
 
 
 @bp.post("/f/<slug>/i/<int:idea_id>/dots")
@@ -60,8 +97,7 @@ def set_dots(slug: str, idea_id: int):
             )
         context = challenge_context(forum, idea.challenge, participant)
         return render("ideas/challenge.html", status=status, **context)
+    target = card_page_url(slug, idea, form.back.data)
     if form.back.data == "idea":
-        target = url_for("ideas.idea", slug=slug, idea_id=idea.id)
-    else:
-        target = url_for("ideas.challenge", slug=slug, challenge_id=idea.challenge_id)
-    return done(f"{target}#idea-{idea.id}")
+        target = f"{target}#idea-{idea.id}"
+    return done(target)
