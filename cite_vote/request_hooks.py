@@ -73,7 +73,7 @@ def discard_session() -> None:
         db.session.remove()
     except DBAPIError:
         with contextlib.suppress(DBAPIError):
-            db.session.invalidate()
+            db.session().invalidate()
         db.session.registry.clear()
 
 
