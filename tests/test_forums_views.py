@@ -156,3 +156,16 @@ def test_ticket_page_says_the_category_is_shown_next_to_what_one_writes(client, 
 def test_a_forum_without_categories_has_no_category_note(client, make_forum):
     forum = make_forum(categories=[])
     assert CATEGORY_NOTE not in client.get(f"/j/{forum.join_code}").text
+
+
+def test_a_ticket_code_typed_on_the_home_page_leads_to_the_ticket(client, make_forum, db):
+    from cite_vote.forums.tickets import generate_tickets
+
+    forum = make_forum(tickets_required=True)
+    ticket = generate_tickets(forum, 1)[0]
+    db.session.commit()
+    typed = f"{ticket.code[:5].lower()} {ticket.code[5:].lower()}"  # as printed, in two groups
+    response = client.post("/", data={"code": typed})
+    assert response.status_code == 303
+    assert response.location.endswith(f"/t/{ticket.code}")
+    assert client.post("/", data={"code": "ZZZZZ ZZZZZ"}).status_code == 422

@@ -53,6 +53,10 @@ def find():
         if forum is not None:
             # The code as typed: with rotation it is the one on the screen, not the fixed one.
             return done(url_for(".join", code=normalise_code(form.code.data)))
+        # A printed ticket's code looks typeable: it leads to the ticket's page (same rules).
+        ticket = ticket_by_code(form.code.data)
+        if ticket is not None:
+            return done(url_for(".join_with_ticket", code=ticket.code))
         form.code.errors.append(_("No forum has this code. Check it and try again."))
     return render("forums/home.html", "join_form", form=form, status=422)
 
