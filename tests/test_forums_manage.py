@@ -810,3 +810,17 @@ def test_a_big_print_run_comes_in_sheets_of_500_with_a_link_to_the_next(
             break
         page = owner_client.get(following.group(1).replace("&amp;", "&")).text
     assert seen == [t.id for t in tickets]  # every ticket once, in order
+
+
+def test_a_refused_vote_setting_shows_the_stored_value_not_the_refused_one(
+    owner_client, owner_htmx, world, db
+):
+    world.forum.challenges[0].phase = "voting"
+    db.session.commit()
+    data = settings_of(world.forum, dot_budget="7", title="Un titre tapé")
+    for client in (owner_client, owner_htmx):
+        page = client.post(f"/staff/f/{world.forum.slug}/settings", data=data)
+        assert page.status_code == 409
+        budget = re.search(r'<input[^>]*name="dot_budget"[^>]*>', page.text).group(0)
+        assert 'value="5"' in budget and 'value="7"' not in budget
+        assert 'value="Un titre tapé"' in page.text  # what was typed elsewhere is kept

@@ -37,6 +37,7 @@ from cite_vote.forums.services import (
 )
 from cite_vote.forums.setup import (
     EDITABLE_SETTINGS,
+    VOTE_SETTINGS,
     add_team_member,
     all_challenges,
     create_challenge,
@@ -143,6 +144,12 @@ def settings(slug: str):
     with refusable() as outcome:
         update_forum(forum, **form.values())
     if not outcome.ok:
+        if outcome.status == 409:
+            # Refused now (a vote is under way, dots already placed): the vote settings show
+            # what is stored, since nothing was saved; the rest of the form stays as typed.
+            for name in VOTE_SETTINGS:
+                field = getattr(form, name)
+                field.data, field.raw_data = getattr(forum, name), None
         return _settings_page(forum, form, error=str(outcome.error), status=outcome.status)
     if not is_htmx() or request.view_args["slug"] != forum.slug:
         flash(_("Settings saved."), "success")
