@@ -471,7 +471,7 @@ def control(slug: str):
 
 
 def _confirm_close(forum: Forum, user, challenge: Challenge):
-    """ "Close voting" asks first, as a page (a GET: nothing changes until the staff confirms).
+    """Closing a vote asks first, as a page (a GET: nothing changes until the staff confirms).
 
     Closing freezes the ranking and ends every phone's vote: one stray click in a room must
     not do it. Without JavaScript the control page comes back with the question on top; with
