@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from cite_vote.accounts.services import assign_staff, create_staff_user
+from cite_vote.accounts.services import (
+    assign_staff,
+    create_assisted_participant,
+    create_staff_user,
+)
 from cite_vote.extensions import db
 from cite_vote.forums.demo import DEMO_SLUG, ensure_demo_forum
+from cite_vote.forums.models import Forum
+from cite_vote.ideas.models import Idea
+from cite_vote.votes.services import set_dots
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import shot
+from tests.browser.test_accessibility import AXE, violations
 from tests.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -190,3 +199,36 @@ def test_the_staff_navigation_is_a_compact_menu_on_a_phone_without_javascript(
         expect(page.locator("details.staff-nav-menu summary")).to_contain_text("Pilotage")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_new_staff_states_have_no_axe_violation(browser, live_server, demo, size, lang):
+    """The phone menu open, the close-the-vote question, an assisted ballot at the cap."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make browser`.")
+    with live_server.app.app_context():
+        forum = db.session.get(Forum, demo)
+        voting = forum.challenges[0]
+        voting.phase = "voting"
+        person = create_assisted_participant(forum, display_name="Mme Martin")
+        db.session.flush()
+        idea = db.session.scalars(select(Idea).where(Idea.challenge_id == voting.id)).first()
+        set_dots(person, idea, forum.dot_cap)
+        db.session.commit()
+        ballot = f"/staff/f/{DEMO_SLUG}/assisted/{person.id}"
+        close = f"/staff/f/{DEMO_SLUG}?close={voting.id}"
+    context = open_context(browser, size, bypass_csp=True)
+    page = context.new_page()
+    found = {}
+    try:
+        log_in(page, live_server)
+        for name, path in {"assisted_ballot": ballot, "close_question": close}.items():
+            page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            if size == "phone":
+                page.locator("details.staff-nav-menu summary").click()
+            found[name] = violations(page)
+            shot(page, f"axe_staff_new_{size}_{lang}_{name}")
+    finally:
+        context.close()
+    assert not {name: v for name, v in found.items() if v}
