@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cite_vote import models  # noqa: F401  (registers every table)
     from cite_vote.extensions import babel, csrf, db, limiter, migrate, select_locale
+    from cite_vote.forums import versions  # noqa: F401  (the forum version follows every change)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -76,6 +77,10 @@ def create_app(config: dict | None = None) -> Flask:
         screen_bp,
     ):
         app.register_blueprint(blueprint)
+
+    from cite_vote import polls
+
+    polls.init_app(app)  # outermost: an unchanged poll is answered before anything else
 
     from cite_vote.cli import register
 

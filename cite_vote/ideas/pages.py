@@ -27,11 +27,12 @@ def cards_context(
     ideas: list[Idea],
     spent: int | None = None,
     mine: dict[int, int] | None = None,
+    counts: dict[int, int] | None = None,
 ):
     """What an idea card needs, for a list of ideas, in a fixed number of queries.
 
-    ``spent`` and ``mine`` (the person's dots on the ideas shown) are given when the caller
-    already knows them (a vote just returned them).
+    ``spent`` and ``mine`` (the person's dots on the ideas shown), and ``counts`` (their
+    comments), are given when the caller already knows them (a vote just returned them).
     """
     ids = [idea.id for idea in ideas]
     show = totals_visible(challenge)
@@ -42,7 +43,7 @@ def cards_context(
         "mine": my_dots(participant, challenge) if mine is None else mine,
         "totals": idea_totals([challenge.id]) if show else {},
         "show_totals": show,
-        "comment_counts": comment_counts(ids),
+        "comment_counts": comment_counts(ids) if counts is None else counts,
         "voting": can_vote(challenge),
         "spent": dots_spent(participant, challenge) if spent is None else spent,
     }

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.versions import mark_challenge_changed
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
 from cite_vote.timeutil import utcnow
@@ -123,6 +124,7 @@ def move_dots(
     ).scalar_one_or_none()
     if spent is None:
         return None
+    mark_challenge_changed(idea.challenge_id)
     changed = 0
     if has_vote is not False:
         changed = db.session.execute(

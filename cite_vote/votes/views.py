@@ -57,7 +57,7 @@ def card(slug: str, idea_id: int):
 def set_dots(slug: str, idea_id: int):
     # The forum, the person and the idea with its challenge in one statement.
     token = cookie_token()
-    forum, participant, idea = forum_participant_idea(
+    forum, participant, idea, comments = forum_participant_idea(
         slug, hash_token(token) if token else None, idea_id
     )
     if forum is None:
@@ -76,7 +76,15 @@ def set_dots(slug: str, idea_id: int):
         spent, mine = state.spent, {idea.id: state.dots} if state.dots else {}
     error, status = outcome.error, outcome.status
     if is_htmx():
-        context = cards_context(forum, idea.challenge, participant, [idea], spent=spent, mine=mine)
+        context = cards_context(
+            forum,
+            idea.challenge,
+            participant,
+            [idea],
+            spent=spent,
+            mine=mine,
+            counts={idea.id: comments} if comments else {},
+        )
         return render(
             "votes/dots.html",
             "idea_card",
