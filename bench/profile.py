@@ -162,7 +162,7 @@ def main() -> int:
         def phase(n: int):
             client, csrf = clients[n % len(clients)]
             answer = client.get(
-                f"/f/{slug}/c/{cid}/phase?seen=voting",
+                people[n % len(people)]["phase"],
                 headers={"HX-Request": "true", "HX-Trigger": "phase-watch", "X-CSRFToken": csrf},
             )
             assert answer.status_code == 204, answer.status_code

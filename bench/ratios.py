@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from html import unescape
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -89,7 +90,9 @@ def participants_with_cookies(database_url: str, info: dict, count: int) -> tupl
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
         session = client.get_cookie(info["session_cookie"]).value
         cookie = f"{info['cookie']}={token}; {info['session_cookie']}={session}"
-        people.append({"cookie": cookie, "csrf": csrf})
+        # The phase poll as the page writes it (with the key that lets it skip Flask).
+        phase = unescape(re.search(r'id="phase-watch" hx-get="([^"]+)"', html).group(1))
+        people.append({"cookie": cookie, "csrf": csrf, "phase": phase})
     staff = app.test_client()
     with staff.session_transaction() as s:
         s["staff_id"] = info["staff_id"]
@@ -204,7 +207,7 @@ def main() -> int:
                 "challenge": challenge,
                 "challenge_url": app.base + challenge,
                 "forum": f"/f/{slug}",
-                "phase": f"{challenge}/phase?seen=voting",
+                "phase": people[0]["phase"],
                 "screen_url": f"{app.base}/s/{info['screen_token']}",
                 "results": f"/f/{slug}/results",
             }

@@ -3,6 +3,15 @@ of votes (a vote re-renders the card it changed): a fixed number of queries per 
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
+
+from flask import current_app, request
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
@@ -49,6 +58,88 @@ def cards_context(
     }
 
 
+class CardCache:
+    """Rendered idea cards of this worker, least recently used first out.
+
+    Keyed by everything a card shows (``card_key``), not by a time or a version: a key read from
+    the rows of this request cannot name a card that is no longer true, on any worker or host.
+    """
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._cards: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            html = self._cards.get(key)
+            if html is not None:
+                self._cards.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: str) -> None:
+        with self._lock:
+            self._cards[key] = html
+            self._cards.move_to_end(key)
+            while len(self._cards) > self.size:
+                self._cards.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cards.clear()
+
+
+CARDS = CardCache()
+# Stands for the person's CSRF token in a cached card (unguessable: no idea text can hold it).
+CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
+
+
+def card_key(idea: Idea, context: dict, locale: str) -> tuple:
+    """Everything ``templates/ideas/_idea.html`` shows on the challenge page, as a key."""
+    forum, here = context["forum"], context["mine"].get(idea.id, 0)
+    ranked = context.get("ranked")
+    rank = ranked.get(idea.id) if ranked else None
+    author = idea.author.display_name if idea.show_author_name and idea.author else None
+    return (
+        idea.id,
+        idea.title,
+        idea.description,
+        idea.author_category,
+        author,
+        context["comment_counts"].get(idea.id, 0),
+        context["totals"].get(idea.id) if context["show_totals"] else None,
+        context["show_totals"],
+        context["voting"],
+        here,
+        forum.slug,
+        forum.dot_cap,
+        (rank.rank, rank.tied) if rank else None,
+        context["back"],
+        locale,
+        request.script_root,
+    )
+
+
+def idea_cards(context: dict) -> list[Markup]:
+    """The cards of ``context["ideas"]``: each rendered once per content, then reused.
+
+    A card differs between people only by their own dots on it (part of the key: at most
+    cap + 1 versions of a card) and by the CSRF token of its forms, which is put back here.
+    """
+    template = current_app.jinja_env.get_template("ideas/_idea.html")
+    token = generate_csrf()
+    locale = str(get_locale())
+    cards = []
+    for idea in context["ideas"]:
+        key = card_key(idea, context, locale)
+        html = CARDS.get(key)
+        if html is None:
+            html = template.render(**context, idea=idea, error=None).replace(token, CSRF_MARK)
+            CARDS.put(key, html)
+        cards.append(Markup(html.replace(CSRF_MARK, token)))
+    return cards
+
+
 def challenge_context(forum, challenge, participant, form=None, notice=None):
     ranked = None
     if challenge.phase == "closed":
@@ -59,7 +150,7 @@ def challenge_context(forum, challenge, participant, form=None, notice=None):
         if challenge.phase == "voting":
             ideas = personal_order(ideas, participant)
     pending = list(db.session.scalars(own_pending_ideas(challenge, participant)))
-    return {
+    context = {
         **cards_context(forum, challenge, participant, ideas),
         "ideas": ideas,
         "pending": pending,
@@ -69,6 +160,8 @@ def challenge_context(forum, challenge, participant, form=None, notice=None):
         "notice": notice,
         "back": "challenge",
     }
+    context["cards"] = idea_cards(context)
+    return context
 
 
 def idea_context(forum, idea, participant, form=None, notice=None):
