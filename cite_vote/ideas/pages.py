@@ -65,7 +65,7 @@ class CardCache:
     the rows of this request cannot name a card that is no longer true, on any worker or host.
     """
 
-    def __init__(self, size: int = 2048) -> None:
+    def __init__(self, size: int = 1024) -> None:
         self.size = size
         self._cards: OrderedDict[tuple, str] = OrderedDict()
         self._lock = threading.Lock()
