@@ -93,10 +93,17 @@ def participants_with_cookies(database_url: str, info: dict, count: int) -> tupl
         # The phase poll as the page writes it (with the key that lets it skip Flask).
         phase = unescape(re.search(r'id="phase-watch" hx-get="([^"]+)"', html).group(1))
         people.append({"cookie": cookie, "csrf": csrf, "phase": phase})
+    from cite_vote.accounts.models import StaffUser
+
+    with app.app_context():
+        # The session is checked against the account's session version (logout raises it).
+        staff_version = db.session.get(StaffUser, info["staff_id"]).session_version
+        db.session.remove()
     staff = app.test_client()
     with staff.session_transaction() as s:
         s["staff_id"] = info["staff_id"]
         s["staff_since"] = utcnow().isoformat()
+        s["staff_version"] = staff_version
         s.permanent = True
     staff_cookie = f"{info['session_cookie']}={staff.get_cookie(info['session_cookie']).value}"
     with app.app_context():

@@ -7,6 +7,7 @@ import pytest
 from cite_vote.forums.services import set_phase
 from cite_vote.ideas import pages
 from cite_vote.ideas.moderation import edit_idea
+from cite_vote.rendered import RenderedCache
 from cite_vote.votes.services import set_dots
 from tests.conftest import csrf_token_from
 
@@ -127,7 +128,7 @@ def test_the_language_is_part_of_the_card(room, client, renders):
 
 
 def test_the_cache_keeps_a_bounded_number_of_cards():
-    cache = pages.CardCache(size=2)
+    cache = RenderedCache(size=2)
     for n in range(5):
         cache.put((n,), f"card {n}")
     assert cache.get((0,)) is None and cache.get((4,)) == "card 4"

@@ -4,8 +4,6 @@ of votes (a vote re-renders the card it changed): a fixed number of queries per 
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 
 from flask import current_app, request
 from flask_babel import get_locale
@@ -25,6 +23,7 @@ from cite_vote.ideas.services import (
     visible_comments,
     visible_ideas,
 )
+from cite_vote.rendered import RenderedCache
 from cite_vote.results.services import rank_ideas
 from cite_vote.votes.services import dots_spent, idea_totals, my_dots
 
@@ -58,38 +57,8 @@ def cards_context(
     }
 
 
-class CardCache:
-    """Rendered idea cards of this worker, least recently used first out.
-
-    Keyed by everything a card shows (``card_key``), not by a time or a version: a key read from
-    the rows of this request cannot name a card that is no longer true, on any worker or host.
-    """
-
-    def __init__(self, size: int = 1024) -> None:
-        self.size = size
-        self._cards: OrderedDict[tuple, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> str | None:
-        with self._lock:
-            html = self._cards.get(key)
-            if html is not None:
-                self._cards.move_to_end(key)
-            return html
-
-    def put(self, key: tuple, html: str) -> None:
-        with self._lock:
-            self._cards[key] = html
-            self._cards.move_to_end(key)
-            while len(self._cards) > self.size:
-                self._cards.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cards.clear()
-
-
-CARDS = CardCache()
+# Rendered idea cards of this worker (keyed by everything a card shows: ``card_key``).
+CARDS = RenderedCache(size=1024)
 # Stands for the person's CSRF token in a cached card (unguessable: no idea text can hold it).
 CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 
