@@ -135,3 +135,30 @@ def test_the_cache_keeps_a_bounded_number_of_cards():
     cache.get((3,))
     cache.put((5,), "card 5")
     assert cache.get((3,)) == "card 3" and cache.get((4,)) is None
+
+
+def test_a_vote_answers_the_cached_card_with_the_voter_s_token(
+    room, app, client, htmx_client, as_participant, renders
+):
+    _forum, _challenge, ideas, alice, bob, url = room
+    other = app.test_client()
+    as_participant(other, bob)
+    token = csrf_token_from(other.get(url).text)
+    bob_vote = other.post(
+        f"/f/salle/i/{ideas[0].id}/dots",
+        data={"csrf_token": token, "dots": 1, "back": "challenge"},
+        headers={"HX-Request": "true"},
+    )
+    assert bob_vote.status_code == 200 and len(renders) == 4  # the card with one dot on it
+    as_participant(htmx_client, alice)
+    mine = csrf_token_from(client.get(url).text)
+    answer = htmx_client.post(
+        f"/f/salle/i/{ideas[0].id}/dots",
+        data={"csrf_token": mine, "dots": 1, "back": "challenge"},
+    )
+    assert answer.status_code == 200 and len(renders) == 4
+    assert 'data-dots="1"' in answer.text and 'hx-swap-oob="true"' in answer.text
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', answer.text)) == {
+        re.search(r'name="csrf_token" value="([^"]+)"', answer.text).group(1)
+    }
+    assert token not in answer.text and pages.CSRF_MARK not in answer.text

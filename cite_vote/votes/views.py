@@ -8,7 +8,7 @@ from cite_vote.accounts.identity import cookie_token, require_participant
 from cite_vote.accounts.services import hash_token
 from cite_vote.forums.services import forum_by_slug, open_to_participants
 from cite_vote.htmx import done, is_htmx, refusable, render
-from cite_vote.ideas.pages import cards_context, challenge_context, idea_context
+from cite_vote.ideas.pages import cards_context, challenge_context, idea_cards, idea_context
 from cite_vote.ideas.services import forum_participant_idea, idea_in_forum, seen_in_forum
 from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
@@ -85,6 +85,9 @@ def set_dots(slug: str, idea_id: int):
             mine=mine,
             counts={idea.id: comments} if comments else {},
         )
+        if error is None:
+            # The card as the challenge page shows it: often in the cache already.
+            context["card"] = idea_cards({**context, "ideas": [idea], "back": form.back.data})[0]
         return render(
             "votes/dots.html",
             "idea_card",
