@@ -16,10 +16,11 @@ so it cannot close a cycle of waits with the ballot and idea locks.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from itertools import chain
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -116,17 +117,25 @@ def _forums_of(session: Session, marks) -> list[int]:
     return sorted(forum_ids)
 
 
+@functools.cache
+def _bump_statement(dialect: str):
+    """Built once per dialect: it runs at the end of every write (a vote among them)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = ForumVersion.__table__
+    return (
+        insert(table)
+        .values(forum_id=bindparam("forum_id"), version=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.forum_id], set_={"version": table.c.version + 1}
+        )
+    )
+
+
 def bump(session: Session, forum_ids: Iterable[int]) -> None:
     """One more on each forum's number (a row is made for a forum that has none yet)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = ForumVersion.__table__
+    statement = _bump_statement(session.get_bind().dialect.name)
     for forum_id in forum_ids:
-        statement = insert(table).values(forum_id=forum_id, version=1)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.forum_id], set_={"version": table.c.version + 1}
-            )
-        )
+        session.execute(statement, {"forum_id": forum_id})
 
 
 @event.listens_for(Session, "before_commit")
