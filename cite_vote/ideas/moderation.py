@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from cite_vote.accounts.models import StaffUser
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.versions import mark_challenge_changed
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Comment, Idea
 from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
@@ -274,6 +275,7 @@ def merge_ideas(source: Idea, target: Idea, staff: StaffUser) -> list[DotsReturn
     db.session.execute(
         update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id)
     )
+    mark_challenge_changed(source.challenge_id)
     source.status = "merged"
     source.merged_into_id = target.id
     db.session.flush()
