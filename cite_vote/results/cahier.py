@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -30,6 +31,39 @@ SECONDS_PER_ITEM = 0.04
 # A build that has not finished by then died with its process: the next request starts another.
 STALE_AFTER = timedelta(minutes=15)
 COLOPHON = re.compile(r'<p class="colophon">.*?</p>', re.S)
+
+
+@dataclass(frozen=True)
+class Appendix:
+    """A section of the cahier after the challenges, with its entry in the contents.
+
+    ``template`` is included with the cahier's context inside
+    ``<section class="appendix" id="appendix-{anchor}">`` under an ``<h2>`` of ``title``.
+    """
+
+    anchor: str
+    title: str
+    template: str
+
+
+def cahier_appendices(forum: Forum) -> list[Appendix]:
+    """The cahier's appendices, in order: the place for the annex "Comment le résultat a été
+    établi" (how the result was reached), which its own change adds here."""
+    return []
+
+
+@dataclass(frozen=True)
+class CahierTotals:
+    ideas: int
+    dots: int
+
+
+def cahier_totals(results, order: str, scope: str) -> CahierTotals:
+    """What the cover counts: the ideas this edition shows and every dot placed."""
+    return CahierTotals(
+        ideas=sum(len(r.rows(order, scope)) for r in results),
+        dots=sum(r.total_dots for r in results),
+    )
 
 
 def cahier_key(html: str) -> str:
