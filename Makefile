@@ -10,7 +10,7 @@ PORT   ?= 8000
 WORKERS ?=
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg setup system-deps install translations db demo browser lint format i18n bench bench-tools bench-two-hosts clean
+.PHONY: run test test-pg setup system-deps install translations db demo browser screenshots lint format i18n bench bench-tools bench-two-hosts clean
 
 # Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
 # the machine's address on the room's network.
@@ -100,6 +100,14 @@ browser: $(AXE)
 	else \
 	  echo "The tests need these Debian packages: sudo apt-get install" $$missing; exit 1; \
 	fi
+
+# Every page at 360x740, 1366x768 and 1920x1080 into tests/artifacts/screenshots/, and the
+# README's chosen set into docs/screenshots/ (the cahier's pages drawn by poppler's pdftoppm).
+screenshots: setup browser
+	@dpkg -s poppler-utils >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq poppler-utils; \
+	  else echo "make screenshots needs: sudo apt-get install poppler-utils"; exit 1; fi; }
+	$(BIN)/python -m tests.browser.screenshots
 
 lint: install
 	$(BIN)/ruff check .

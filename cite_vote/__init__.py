@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     template_globals.init_app(app)
 
+    from cite_vote.accessibility import bp as accessibility_bp
     from cite_vote.accounts.views import bp as accounts_bp
     from cite_vote.forums.manage import bp as forums_manage_bp
     from cite_vote.forums.views import bp as forums_bp
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
         results_bp,
         results_manage_bp,
         screen_bp,
+        accessibility_bp,
     ):
         app.register_blueprint(blueprint)
 

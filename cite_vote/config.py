@@ -56,6 +56,8 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_URL": public_url or None,
         # How many reverse proxies stand in front of the app (their X-Forwarded-* are trusted).
         "PROXY_COUNT": int(env.get("CITE_VOTE_PROXY_COUNT", "0")),
+        # Who answers about accessibility (the statement at /accessibilite): e-mail, address...
+        "ACCESSIBILITY_CONTACT": env.get("CITE_VOTE_ACCESSIBILITY_CONTACT", "").strip() or None,
         # A phone stays on a page for hours: the CSRF token must not expire under it.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": False,

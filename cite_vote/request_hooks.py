@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from cite_vote.forums.services import PHASE_LABELS
 from cite_vote.htmx import is_htmx, render
+from cite_vote.ideas.services import IDEA_STATUS_LABELS
 from cite_vote.links import public_url
 from cite_vote.refusals import RuleError
 
@@ -179,6 +180,7 @@ def init_app(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
             "phase_labels": PHASE_LABELS,
+            "idea_status_labels": IDEA_STATUS_LABELS,
             "language_names": LANGUAGE_NAMES,
             "language_url": language_url,
             "role_labels": ROLE_LABELS,

@@ -118,9 +118,7 @@ def csv_order(client, order, scope, sep) -> list[tuple[int, list[int]]]:
     name = "semicolon" if sep == ";" else "comma"
     response = client.get(f"/f/cite-export/results.csv?order={order}&scope={scope}&sep={name}")
     rows = csv_rows(response, sep)
-    return grouped(
-        (int(r["challenge_position"]), int(r["idea_id"])) for r in rows if r["rank"] != ""
-    )
+    return grouped((int(r["N° du défi"]), int(r["N° de l’idée"])) for r in rows if r["Rang"] != "")
 
 
 def xlsx_order(client, order, scope) -> list[tuple[int, list[int]]]:
@@ -187,59 +185,78 @@ def test_csv_has_a_bom_the_columns_and_one_row_per_idea(organiser, event):
     assert disposition.startswith("attachment;") and "cite-export-ideas-" in disposition
     rows = csv_rows(response, ",")
     required = [
-        "challenge_position",
-        "challenge_title",
-        "rank",
-        "idea_id",
-        "title",
-        "description",
-        "dots",
-        "supporters",
-        "comments",
-        "categories_supporting",
-        "author_category",
-        "status",
-        "proposed_at",
+        "N° du défi",
+        "Défi",
+        "Rang",
+        "N° de l’idée",
+        "Titre",
+        "Description",
+        "Points",
+        "Soutiens",
+        "Commentaires",
+        "Collèges en soutien",
+        "Collège de l’auteur·rice",
+        "Statut",
+        "Proposée le",
     ]
     assert set(required) <= set(rows[0])
-    assert {"dots_chercheur·e", "dots_association", "dots_no_category"} <= set(rows[0])
-    covoiturage = next(r for r in rows if r["title"] == "Covoiturage solidaire")
-    assert covoiturage["dots"] == "3" and covoiturage["supporters"] == "3"
-    assert covoiturage["categories_supporting"] == "3" and covoiturage["cross_group"] == "yes"
-    assert covoiturage["comments"] == "1"
-    assert covoiturage["description"] == "Description de « Covoiturage solidaire »"
-    atelier = next(r for r in rows if r["title"] == "Atelier mobile")
-    assert atelier["comments"] == "1"  # the hidden comment is not counted
-    assert atelier["dots_chercheur·e"] == "3" and atelier["dots_association"] == "0"
+    assert {"Points : chercheur·e", "Points : association", "Points : sans collège"} <= set(rows[0])
+    covoiturage = next(r for r in rows if r["Titre"] == "Covoiturage solidaire")
+    assert covoiturage["Points"] == "3" and covoiturage["Soutiens"] == "3"
+    assert covoiturage["Collèges en soutien"] == "3"
+    assert covoiturage["Soutien transversal"] == "oui"
+    assert covoiturage["Commentaires"] == "1"
+    assert covoiturage["Description"] == "Description de « Covoiturage solidaire »"
+    atelier = next(r for r in rows if r["Titre"] == "Atelier mobile")
+    assert atelier["Commentaires"] == "1"  # the hidden comment is not counted
+    assert atelier["Points : chercheur·e"] == "3" and atelier["Points : association"] == "0"
     # "All ideas" also lists the hidden idea, without a rank, with its status.
-    hidden = next(r for r in rows if r["title"] == "Idée masquée")
-    assert hidden["rank"] == "" and hidden["status"] == "hidden"
+    hidden = next(r for r in rows if r["Titre"] == "Idée masquée")
+    assert hidden["Rang"] == "" and hidden["Statut"] == "Masquée"
     assert len(rows) == 9
+
+
+def test_a_french_csv_has_no_english_word_in_its_header_or_its_values(organiser):
+    rows = csv_rows(organiser.get("/f/cite-export/results.csv?sep=semicolon"), ";")
+    assert not [name for name in rows[0] if re.fullmatch(r"[a-z_]+", name)]
+    assert {r["Ex aequo"] for r in rows} == {"oui", "non", ""}
+    assert {r["Soutien transversal"] for r in rows} == {"oui", "non"}
+    assert {r["Statut"] for r in rows} == {"Publiée", "Masquée"}
+
+
+def test_an_english_csv_reads_as_english(organiser):
+    rows = csv_rows(organiser.get("/f/cite-export/results.csv?lang=en"), ",")
+    assert list(rows[0])[:6] == ["Challenge no.", "Challenge", "Rank", "Tied", "Idea no.", "Title"]
+    assert "Dots: no category" in rows[0]
+    covoiturage = next(r for r in rows if r["Title"] == "Covoiturage solidaire")
+    assert covoiturage["Cross-group support"] == "yes" and covoiturage["Tied"] == "no"
+    hidden = next(r for r in rows if r["Title"] == "Idée masquée")
+    assert hidden["Status"] == "Hidden"
 
 
 def test_csv_with_semicolons_parses_the_same(organiser):
     comma = csv_rows(organiser.get("/f/cite-export/results.csv"), ",")
     response = organiser.get("/f/cite-export/results.csv?sep=semicolon")
-    assert b";challenge_title;" in response.data.splitlines()[0]
+    assert ";Défi;".encode() in response.data.splitlines()[0]
     assert "semicolon" in response.headers["Content-Disposition"]
     assert csv_rows(response, ";") == comma
 
 
 def test_shortlist_csv_keeps_the_top_n_and_ties_at_the_edge(organiser):
     rows = csv_rows(organiser.get("/f/cite-export/results.csv?scope=shortlist"), ",")
-    first = [(r["rank"], r["title"]) for r in rows if r["challenge_position"] == "1"]
+    first = [(r["Rang"], r["Titre"]) for r in rows if r["N° du défi"] == "1"]
     assert first == [("1", "Covoiturage solidaire"), ("2", "Atelier mobile")]
-    second = [(r["rank"], r["tied"], r["title"]) for r in rows if r["challenge_position"] == "2"]
-    assert second == [("1", "yes", "Forum annuel"), ("1", "yes", "Guichet unique")]
+    second = [(r["Rang"], r["Ex aequo"], r["Titre"]) for r in rows if r["N° du défi"] == "2"]
+    assert second == [("1", "oui", "Forum annuel"), ("1", "oui", "Guichet unique")]
 
 
 @pytest.mark.parametrize("sep", ["comma", "semicolon"])
 def test_csv_cells_that_look_like_formulas_are_defused(organiser, sep):
     response = organiser.get(f"/f/cite-export/results.csv?sep={sep}")
     rows = csv_rows(response, ";" if sep == "semicolon" else ",")
-    formula = next(r for r in rows if "HYPERLINK" in r["title"])
-    assert formula["title"] == "'" + FORMULA
-    assert formula["description"] == "'+33 6 12 34 56 78"
+    formula = next(r for r in rows if "HYPERLINK" in r["Titre"])
+    assert formula["Titre"] == "'" + FORMULA
+    assert formula["Description"] == "'+33 6 12 34 56 78"
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
@@ -276,6 +293,25 @@ def test_xlsx_has_a_summary_a_sheet_per_challenge_and_comments(organiser, event)
     assert bodies == ["-1 pour moi", "Très concret"]  # by rank: Covoiturage, then Atelier
 
 
+def test_xlsx_words_follow_the_language(organiser):
+    book = load_workbook(io.BytesIO(organiser.get("/f/cite-export/results.xlsx").data))
+    assert book["Synthèse"].cell(row=2, column=4).value == "Clos"
+    sheet = book["1. Défi 1"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert {r["Soutien transversal"] for r in rows} == {"oui", "non"}
+    assert {r["Ex aequo"] for r in rows} == {"oui", "non", None}
+    assert {r["Statut"] for r in rows} == {"Publiée", "Masquée"}
+    english = load_workbook(io.BytesIO(organiser.get("/f/cite-export/results.xlsx?lang=en").data))
+    assert english.sheetnames[0] == "Summary"
+    assert english["Summary"].cell(row=2, column=4).value == "Closed"
+    sheet = english["1. Défi 1"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert {r["Cross-group support"] for r in rows} == {"yes", "no"}
+    assert {r["Status"] for r in rows} == {"Published", "Hidden"}
+
+
 def test_xlsx_keeps_formula_like_text_as_text(organiser):
     book = load_workbook(io.BytesIO(organiser.get("/f/cite-export/results.xlsx").data))
     sheet = book["2. Défi 2"]
@@ -290,8 +326,10 @@ def test_xlsx_keeps_formula_like_text_as_text(organiser):
     assert comment.data_type == "s"
 
 
-def test_json_has_the_documented_shape(organiser, event):
-    data = organiser.get("/f/cite-export/results.json").get_json()
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_json_has_the_documented_shape_in_either_language(organiser, event, lang):
+    data = organiser.get(f"/f/cite-export/results.json?lang={lang}").get_json()
+    assert data["challenges"][0]["phase"] == "closed"
     assert data["format"] == "cite-vote/results" and data["version"] == 1
     assert data["forum"] == {"slug": "cite-export", "title": "Forum de test"}
     assert data["shortlist_size"] == 2 and data["cross_group_min"] == 3

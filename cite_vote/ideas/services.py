@@ -16,6 +16,14 @@ from cite_vote.forums.services import can_comment, can_propose
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Comment, Idea
 from cite_vote.refusals import RuleError, Unknown
 
+# An idea's status as people read it (moderation, the downloads); the code keeps the keys.
+IDEA_STATUS_LABELS = {
+    "visible": _l("Published"),
+    "pending": _l("Waiting for review"),
+    "hidden": _l("Hidden"),
+    "merged": _l("Merged"),
+}
+
 
 def _clean(text: str | None, limit: int, *, required: bool, empty: str, too_long: str) -> str:
     value = (text or "").strip()

@@ -1,7 +1,9 @@
 """The files organisers take home: CSV, XLSX, JSON and the PDF cahier.
 
 Each is built from the same ``ChallengeResults`` as the results page, row for row in the same
-order, so a spreadsheet never disagrees with the screen.
+order, so a spreadsheet never disagrees with the screen. The spreadsheets (CSV, XLSX) are read by
+people: their headings and words (yes/no, status, phase) follow the request's language. The JSON
+is read by scripts: its keys and values are the stable English ones of docs/results-json.md.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from cite_vote.forums.models import Forum
+from cite_vote.forums.services import PHASE_LABELS
 from cite_vote.ideas.models import Idea
+from cite_vote.ideas.services import IDEA_STATUS_LABELS
 from cite_vote.results.services import ChallengeResults, RankedIdea
 
 SEPARATORS = {"comma": ",", "semicolon": ";"}
@@ -75,6 +79,14 @@ CROSS_RULE = _l(
 )
 
 
+def yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def status_label(status: str) -> str:
+    return str(IDEA_STATUS_LABELS[status])
+
+
 def iso(moment: datetime | None) -> str:
     return moment.replace(microsecond=0).isoformat() + "Z" if moment else ""
 
@@ -106,7 +118,7 @@ def ranked_row(res: ChallengeResults, r: RankedIdea, categories) -> dict:
         "challenge_position": res.challenge.position,
         "challenge_title": res.challenge.title,
         "rank": r.rank,
-        "tied": "yes" if r.tied else "no",
+        "tied": yes_no(r.tied),
         "idea_id": idea.id,
         "title": idea.title,
         "description": idea.description,
@@ -114,10 +126,10 @@ def ranked_row(res: ChallengeResults, r: RankedIdea, categories) -> dict:
         "supporters": r.supporters,
         "comments": r.comments,
         "categories_supporting": r.categories_supporting,
-        "cross_group": "yes" if r.cross_group else "no",
+        "cross_group": yes_no(r.cross_group),
         "author_category": idea.author_category or "",
         "author_name": _author_name(idea),
-        "status": idea.status,
+        "status": status_label(idea.status),
         "merged_into": "",
         "proposed_at": iso(idea.created_at),
     }
@@ -139,10 +151,10 @@ def unranked_row(res: ChallengeResults, idea: Idea, categories) -> dict:
         "supporters": 0,
         "comments": 0,
         "categories_supporting": 0,
-        "cross_group": "no",
+        "cross_group": yes_no(False),
         "author_category": idea.author_category or "",
         "author_name": _author_name(idea),
-        "status": idea.status,
+        "status": status_label(idea.status),
         "merged_into": idea.merged_into_id or "",
         "proposed_at": iso(idea.created_at),
     }
@@ -169,7 +181,7 @@ def csv_bytes(results: list[ChallengeResults], *, order: str, scope: str, sep: s
     header, rows, _categories = table(results, order, scope)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=SEPARATORS[sep], lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([safe_cell(_label(name)) for name in header])
     for row in rows:
         writer.writerow([safe_cell(row[name]) for name in header])
     # The BOM tells a French spreadsheet the file is UTF-8, so accents open right.
@@ -313,7 +325,7 @@ def _summary_sheet(
                 res.challenge.position,
                 res.challenge.title,
                 res.challenge.question,
-                res.challenge.phase,
+                str(PHASE_LABELS[res.challenge.phase]),
                 len(ranked),
                 res.voters,
                 res.total_dots,

@@ -77,17 +77,26 @@
   }
   function recheckUnsent() { Object.keys(unsent).forEach(recheck); }
 
-  // --- Forms (a proposal, a comment): the "not sent" message stays in the form until it is.
+  // --- Forms (a proposal, a comment): the "not sent" message stays in the form until it is,
+  // with a retry that sends the form again (what was typed is still in it, and in its draft).
   function formMessage(form, show) {
     var old = form.querySelector(".form-unsent");
     if (old) { old.remove(); }
     if (!show) { return; }
+    var box = document.createElement("div");
+    box.className = "message message-error form-unsent";
     var p = document.createElement("p");
-    p.className = "message message-error form-unsent";
     p.setAttribute("role", "alert");
     p.textContent = text("offlineMessage");
+    var retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "retry";
+    retry.textContent = text("retryLabel");
+    retry.addEventListener("click", function () { form.requestSubmit(); });
+    box.appendChild(p);
+    box.appendChild(retry);
     var submit = form.querySelector("[type=submit]");
-    form.insertBefore(p, submit || null);
+    form.insertBefore(box, submit || null);
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -113,6 +113,9 @@ def test_participant_pages_have_no_axe_violation(axe_page, size, live_server, ro
     check("challenge_refused")
     page.goto(f"{url}/f/axe/i/{room['idea']}")
     check("idea")
+    page.get_by_role("link", name=re.compile("^Accessibilit")).click()
+    page.wait_for_url(f"{url}/accessibilite")
+    check("statement")
 
     assert_clean(found)
 

@@ -139,3 +139,19 @@ def test_the_cap_and_an_empty_budget_show_before_a_tap(page, live_server, voting
     # The tap still explains.
     three.get_by_role("button", name="Ajouter un point").click()
     expect(card(page, "Idée 3").locator("[role=alert]")).to_be_visible()
+
+
+def test_the_first_tab_offers_a_visible_link_that_skips_to_the_content(
+    page, live_server, voting_room
+):
+    enter(page, live_server.url)
+    page.reload()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Aller au contenu")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box["y"] >= 0 and box["height"] >= 24 and box["width"] > 50, box
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is inside the main content, not the header's links.
+    assert page.evaluate("() => document.getElementById('main').contains(document.activeElement)")

@@ -183,3 +183,80 @@ def test_a_comment_being_typed_survives_a_reload(page, live_server, proposing_ro
     page.get_by_label("Votre commentaire").fill("Bonne idée, mais où ?")
     page.reload()
     expect(page.get_by_label("Votre commentaire")).to_have_value("Bonne idée, mais où ?")
+
+
+def comments_saved(live_server, body: str) -> int:
+    from sqlalchemy import func, select
+
+    from cite_vote.ideas.models import Comment
+
+    with live_server.app.app_context():
+        return db.session.scalar(select(func.count()).where(Comment.body == body))
+
+
+def open_idea_to_comment(page, live_server):
+    enter(page, live_server.url, "BROU42")
+    page.get_by_role("link", name="Une idée déjà là").click()
+    page.wait_for_function("() => window.htmx !== undefined")
+
+
+def draft_keys(page) -> list[str]:
+    return page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('cite-vote:draft:'))"
+    )
+
+
+def test_a_comment_sent_offline_says_not_sent_with_a_retry_that_sends_it_once(
+    page, context, live_server, proposing_room
+):
+    open_idea_to_comment(page, live_server)
+    body = "Bonne idée, mais où ?"
+    page.get_by_label("Votre commentaire").fill(body)
+    context.set_offline(True)
+    page.get_by_role("button", name="Commenter").click()
+    form = page.locator("#comment-form")
+    alert = form.locator("[role=alert]")
+    expect(alert).to_contain_text("pas été enregistrée")
+    retry = form.get_by_role("button", name="Réessayer")
+    expect(retry).to_be_visible()
+    assert in_viewport(page, alert) and in_viewport(page, retry)
+    expect(page.locator("#connection")).to_be_visible()
+    expect(page.get_by_label("Votre commentaire")).to_have_value(body)
+    shot(page, "35_offline_comment", full_page=False)
+
+    context.set_offline(False)
+    page.wait_for_timeout(300)
+    expect(alert).to_be_visible()  # back online is not sent: the message stays until it is
+    retry.click()
+    expect(page.locator(".comment-list")).to_contain_text(body)
+    expect(page.locator("#comment-form [role=alert]")).to_have_count(0)
+    expect(page.get_by_label("Votre commentaire")).to_have_value("")
+    assert comments_saved(live_server, body) == 1
+    assert draft_keys(page) == []
+    page.reload()
+    expect(page.get_by_label("Votre commentaire")).to_have_value("")
+    expect(page.locator(".comment-list li.comment", has_text=body)).to_have_count(1)
+
+
+def test_a_comment_typed_offline_survives_a_reload_and_is_sent_once_back_online(
+    page, context, live_server, proposing_room
+):
+    open_idea_to_comment(page, live_server)
+    url = page.url
+    body = "À tester dans deux quartiers"
+    page.get_by_label("Votre commentaire").fill(body)
+    context.set_offline(True)
+    page.get_by_role("button", name="Commenter").click()
+    expect(page.locator("#comment-form [role=alert]")).to_be_visible()
+    with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED"):
+        page.reload()  # the phone reloads with no network: the browser's error page
+    context.set_offline(False)
+    page.goto(url)
+    expect(page.get_by_label("Votre commentaire")).to_have_value(body)
+    page.get_by_role("button", name="Commenter").click()
+    expect(page.locator(".comment-list")).to_contain_text(body)
+    expect(page.get_by_label("Votre commentaire")).to_have_value("")
+    assert comments_saved(live_server, body) == 1
+    assert draft_keys(page) == []
+    page.reload()
+    expect(page.get_by_label("Votre commentaire")).to_have_value("")
