@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, func, select
 
 from cite_vote.extensions import db
-from cite_vote.forums.models import PHASES, Challenge, Forum
+from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
 from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
 
@@ -208,7 +208,14 @@ def add_challenge(
     )
     db.session.add(challenge)
     db.session.flush()
+    if phase != "draft":
+        _record_phase(challenge, None, phase, challenge.phase_changed_at)
     return challenge
+
+
+def _record_phase(challenge: Challenge, previous: str | None, phase: str, at: datetime) -> None:
+    """Keep when each phase opened: the cahier's method says it (``phase_times``)."""
+    db.session.add(PhaseChange(challenge_id=challenge.id, previous=previous, phase=phase, at=at))
 
 
 def set_phase(forum: Forum, phase: str, challenge: Challenge | None = None) -> list[Challenge]:
@@ -304,10 +311,12 @@ def change_phase(
     backward = [(c, c.phase, phase) for c in targets if PHASES.index(phase) < PHASES.index(c.phase)]
     if backward and not confirmed:
         raise ConfirmationNeeded(backward)
+    now = utcnow()
     for target in targets:
         if target.phase != phase:
+            _record_phase(target, target.phase, phase, now)
             target.phase = phase
-            target.phase_changed_at = utcnow()
+            target.phase_changed_at = now
     db.session.flush()
     return targets
 
