@@ -421,10 +421,17 @@ def results_json(
                     "author_name": _author_name(r.idea) or None,
                     "proposed_at": iso(r.idea.created_at),
                     "shortlisted": r.rank <= res.shortlist_size and r.dots > 0,
+                    **(
+                        {"mean_position": _rounded(res.bias.mean_position.get(r.idea.id))}
+                        if res.bias is not None
+                        else {}
+                    ),
                 }
                 for r in res.rows(order, scope)
             ],
         }
+        if res.bias is not None:
+            entry["order_bias"] = bias_json(res.bias)
         if include_unranked:
             entry["unranked_ideas"] = [
                 {
@@ -449,6 +456,25 @@ def results_json(
         "cross_group_min": max(forum.cross_group_min or 1, 1),
         "categories": categories,
         "challenges": challenges,
+    }
+
+
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def bias_json(bias) -> dict:
+    """The order bias of a challenge (results/bias.py), as docs/results-json.md describes it."""
+    return {
+        "voters": bias.voters,
+        "ideas": bias.ideas,
+        "spearman_rho": _rounded(bias.within.rho),
+        "n": bias.within.n,
+        "p_value": _rounded(bias.within.p, 4),
+        "top_checked": bias.top,
+        "order_holds": bias.order_holds,
+        "verdict": bias.verdict,
+        "sentence": bias.sentence(),
     }
 
 

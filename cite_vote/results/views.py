@@ -25,6 +25,7 @@ from cite_vote.forums.services import (
 from cite_vote.htmx import render
 from cite_vote.refusals import NotAllowed
 from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
+from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,
     cahier_file,
@@ -101,6 +102,8 @@ def forum_results(slug: str):
     viewer = results_viewer(forum)
     order, scope = view_options()
     results = challenge_results(forum, visible_challenges(forum, viewer))
+    if viewer.staff is not None:
+        add_order_bias(results)
     return no_store(
         render(
             "results/results.html",
@@ -125,6 +128,8 @@ def challenge(slug: str, challenge_id: int):
             abort(404)
         raise NotAllowed(NOT_YET)
     results = challenge_results(forum, [challenge])
+    if viewer.staff is not None:
+        add_order_bias(results)
     chart = timeline_chart(ranking_timeline(results[0]))
     return no_store(
         render(
@@ -160,6 +165,7 @@ def results_json_view(slug: str):
     viewer = results_viewer(forum, allow_token=True)
     order, scope = view_options()
     results = challenge_results(forum, visible_challenges(forum, viewer))
+    add_order_bias(results)
     now = utcnow()
     data = results_json(
         forum,
