@@ -13,14 +13,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import segno
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.services import hash_token
@@ -46,6 +46,8 @@ BLIND_ROWS = 10
 # An idea this recent is highlighted as it arrives.
 FRESH_SECONDS = 15
 TIMER_MAX_MINUTES = 180
+# A timed reveal shows one more idea every this many seconds.
+REVEAL_EVERY_MIN, REVEAL_EVERY_MAX = 2, 600
 QR_PIXELS = 420
 EPOCH = datetime(1970, 1, 1)
 
@@ -66,6 +68,10 @@ class ScreenIdea:
     # Width of its bar, in percent of the leading idea's dots.
     share: int = 0
     fresh: bool = False
+    # A staged reveal has not reached it yet: the screen shows its rank and nothing else.
+    hidden: bool = False
+    # The row the last step revealed (the screen lets it arrive).
+    revealing: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,20 @@ def _challenge_rows(forum_id):
             Challenge.on_screen,
             Challenge.title,
             Challenge.question,
+            Challenge.reveal_shown,
+            Challenge.reveal_every,
+            Challenge.reveal_since,
+            # Counted only under a timed reveal (CASE evaluates it lazily): its last step.
+            case(
+                (
+                    Challenge.reveal_every.is_not(None),
+                    select(func.count(Idea.id))
+                    .where(Idea.challenge_id == Challenge.id, Idea.status == "visible")
+                    .correlate(Challenge)
+                    .scalar_subquery(),
+                ),
+                else_=None,
+            ).label("reveal_total"),
         )
         .where(Challenge.forum_id == forum_id, *open_to_participants_clause())
         .order_by(Challenge.position, Challenge.id)
@@ -207,7 +227,16 @@ def _token(forum_parts: tuple, rows: list, aggregates: tuple, now: datetime) -> 
     turn = _seconds(now) // ROTATE_SECONDS if rotating else None
     # A rotating join code changes with its window (the code itself is derived from it).
     code_window = join_window(now) if forum_parts[7] else None
-    parts = (*forum_parts, [tuple(row) for row in rows], tuple(aggregates), turn, code_window)
+    # A timed reveal moves by the clock: each step is a new version, until all are revealed.
+    steps = [revealed(row, now, min(RANKING_ROWS, row.reveal_total or 0)) for row in rows]
+    parts = (
+        *forum_parts,
+        [tuple(row) for row in rows],
+        tuple(aggregates),
+        turn,
+        code_window,
+        steps,
+    )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
@@ -291,6 +320,8 @@ def screen_state(forum: Forum, now: datetime, token: str | None = None) -> Scree
     else:
         view = RANKING if challenge.phase == "voting" else RESULTS
         ideas, count = _ranking(challenge)
+        if view == RESULTS and challenge.reveal_shown is not None:
+            ideas = _staged(ideas, revealed(challenge, now, len(ideas)))
     meter = RoomMeter(participants=participants, ideas=count)
     if challenge.phase in ("voting", "closed"):
         spent, voters = db.session.execute(
@@ -354,6 +385,153 @@ def _ranking(challenge: Challenge) -> tuple[list[ScreenIdea], int]:
         for r in top
     ]
     return listed, len(ranked)
+
+
+# --- the staged reveal ----------------------------------------------------------------------------
+
+
+def revealed(challenge, now: datetime, total: int) -> int:
+    """How many of the ``total`` ideas on screen a staged reveal shows at ``now`` (all if none).
+
+    ``challenge`` is a Challenge or a row of its columns: the version token computes it too.
+    """
+    if challenge.reveal_shown is None:
+        return total
+    shown = challenge.reveal_shown
+    if challenge.reveal_every and challenge.reveal_since is not None:
+        elapsed = max(0, int((now - challenge.reveal_since).total_seconds()))
+        shown += elapsed // challenge.reveal_every
+    return min(total, shown)
+
+
+def _staged(ideas: list[ScreenIdea], shown: int) -> list[ScreenIdea]:
+    """The ranking revealed from its last row up: the first rows keep only their rank."""
+    first_shown = len(ideas) - shown
+    return [
+        replace(item, revealing=n == first_shown)
+        if n >= first_shown
+        else ScreenIdea(item.idea, rank=item.rank, hidden=True)
+        for n, item in enumerate(ideas)
+    ]
+
+
+@dataclass(frozen=True)
+class RevealState:
+    """A challenge the staff page offers a staged reveal for, and where it stands."""
+
+    challenge: Challenge
+    total: int
+    shown: int
+
+    @property
+    def staged(self) -> bool:
+        return self.challenge.reveal_shown is not None
+
+
+def reveal_states(forum: Forum, shown: list[Challenge], now: datetime) -> list[RevealState]:
+    """Blind mode only: the challenges voting or closed, with how many ideas are revealed."""
+    if forum.projection_mode != "blind":
+        return []
+    candidates = [c for c in shown if c.phase in ("voting", "closed")]
+    if not candidates:
+        return []
+    counts = dict(
+        db.session.execute(
+            select(Idea.challenge_id, func.count(Idea.id))
+            .where(Idea.challenge_id.in_([c.id for c in candidates]), Idea.status == "visible")
+            .group_by(Idea.challenge_id)
+        ).all()
+    )
+    states = []
+    for c in candidates:
+        total = min(RANKING_ROWS, counts.get(c.id, 0))
+        states.append(RevealState(c, total, revealed(c, now, total)))
+    return states
+
+
+def _check_staging(forum: Forum, challenge: Challenge) -> None:
+    if challenge.forum_id != forum.id or challenge.archived:
+        raise RuleError(_l("This challenge is not part of this forum."))
+    if forum.projection_mode != "blind":
+        raise RuleError(
+            _l("A staged reveal is for blind mode: in live mode the room saw the totals already.")
+        )
+    if challenge.phase not in ("voting", "closed"):
+        raise RuleError(_l("Only a challenge being voted on or closed can be revealed."))
+
+
+def stage_reveal(forum: Forum, challenge: Challenge) -> None:
+    """Hide the ranking of ``challenge`` on the screen until revealed step by step.
+
+    Set before closing, the room never sees the whole ranking at once; set after, it is hidden
+    again. The screen stays on this challenge.
+    """
+    _check_staging(forum, challenge)
+    challenge.reveal_shown = 0
+    challenge.reveal_every = None
+    challenge.reveal_since = None
+    show_on_screen(forum, challenge)
+
+
+def _shown_now(challenge: Challenge, now: datetime) -> int:
+    return revealed(challenge, now, _stage_size(challenge))
+
+
+def _stage_size(challenge: Challenge) -> int:
+    """The ideas a staged reveal goes through: the rows of the ranking the screen shows."""
+    return min(RANKING_ROWS, _count(challenge))
+
+
+def _check_staged(forum: Forum, challenge: Challenge) -> None:
+    _check_staging(forum, challenge)
+    if challenge.reveal_shown is None:
+        raise RuleError(_l("This ranking is not being revealed step by step."))
+
+
+def reveal_step(forum: Forum, challenge: Challenge, now: datetime) -> int:
+    """One more idea, from the last to the first; a running timer carries on from now."""
+    _check_staged(forum, challenge)
+    shown = min(_stage_size(challenge), _shown_now(challenge, now) + 1)
+    challenge.reveal_shown = shown
+    if challenge.reveal_every:
+        challenge.reveal_since = now
+    db.session.flush()
+    return shown
+
+
+def reveal_every(forum: Forum, challenge: Challenge, seconds: int, now: datetime) -> None:
+    """One more idea every ``seconds``, from what is shown now."""
+    _check_staged(forum, challenge)
+    if not isinstance(seconds, int) or not REVEAL_EVERY_MIN <= seconds <= REVEAL_EVERY_MAX:
+        raise RuleError(
+            _l(
+                "One idea every %(min)d to %(max)d seconds.",
+                min=REVEAL_EVERY_MIN,
+                max=REVEAL_EVERY_MAX,
+            )
+        )
+    challenge.reveal_shown = _shown_now(challenge, now)
+    challenge.reveal_every = seconds
+    challenge.reveal_since = now
+    db.session.flush()
+
+
+def reveal_pause(forum: Forum, challenge: Challenge, now: datetime) -> None:
+    """Stop the timer; what is revealed stays."""
+    _check_staged(forum, challenge)
+    challenge.reveal_shown = _shown_now(challenge, now)
+    challenge.reveal_every = None
+    challenge.reveal_since = None
+    db.session.flush()
+
+
+def reveal_all(forum: Forum, challenge: Challenge) -> None:
+    """The whole ranking at once: the staging ends."""
+    _check_staging(forum, challenge)
+    challenge.reveal_shown = None
+    challenge.reveal_every = None
+    challenge.reveal_since = None
+    db.session.flush()
 
 
 # --- the join code as the room sees it ----------------------------------------------------------
