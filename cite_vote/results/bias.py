@@ -26,6 +26,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -127,7 +128,8 @@ class OrderBias:
 
 
 def _number(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
+    """+0.12 in English, +0,12 in French."""
+    return "–" if value is None else format_decimal(value, format="+0.00;-0.00")
 
 
 # --- statistics (pure) ------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from cite_vote.results.exports import (
     results_json,
     xlsx_bytes,
 )
+from cite_vote.results.method import method_annex
 from cite_vote.results.models import CahierFile
 from cite_vote.results.services import (
     ORDERS,
@@ -219,6 +220,7 @@ def cahier_context(forum: Forum) -> dict:
     return {
         "forum": forum,
         "results": results,
+        "method": method_annex(forum, results),
         "order": order,
         "scope": scope,
         "event_date": max(closed) if closed else utcnow(),
