@@ -31,7 +31,7 @@ test-pg: setup browser
 setup: system-deps install translations instance/secret_key
 
 # Debian packages the app needs: pango and harfbuzz for the PDF cahier (WeasyPrint), a font.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-color-emoji
 
 system-deps:
 	@if ! command -v dpkg >/dev/null; then \

@@ -58,7 +58,7 @@ def text_of(html: str) -> str:
 
 def test_the_annex_states_how_the_vote_was_run(organiser, closed_event):
     page = text_of(organiser.get("/f/methode/cahier").text)
-    annex = page[page.rindex("Comment le résultat a été établi") :]
+    annex = page[page.index("Comment le résultat a été établi", page.index("Idée 0")) :]
     assert "5 points par défi" in annex and "jusqu’à 3 sur une même idée" in annex
     assert "un ordre propre" in annex
     assert "Les totaux étaient masqués" in annex
@@ -98,14 +98,16 @@ def test_the_annex_is_in_the_pdf_in_the_same_order_as_in_the_page(organiser, clo
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     pdf = re.sub(r"\s+", " ", pdf)
-    last_idea = pdf.rindex("Idée 0")
+    starts = []
     for text in (page, pdf):
-        start = text.rindex("Comment le résultat a été établi")
+        # The contents name the annex first; then comes the annex itself.
+        start = text.index(ANNEX_HEADINGS[0], text.index(ANNEX_HEADINGS[0]) + 1)
         positions = [text.find(h, start) for h in ANNEX_HEADINGS]
         assert -1 not in positions, (positions, text[start : start + 3000])
         assert positions == sorted(positions)
-    assert pdf.rindex("Comment le résultat a été établi") > last_idea  # after the chapters
-    assert "Propos contraires à la charte" in pdf
+        starts.append(start)
+    assert starts[1] > pdf.index("Idée 0")  # after the chapters
+    assert "Propos contraires à la charte" in pdf[starts[1] :]
 
 
 def test_the_chain_head_of_each_closed_challenge_is_printed_once_chained(

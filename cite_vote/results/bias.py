@@ -129,7 +129,9 @@ class OrderBias:
 
 def _number(value: float | None) -> str:
     """+0.12 in English, +0,12 in French."""
-    return "–" if value is None else format_decimal(value, format="+0.00;-0.00")
+    if value is None:
+        return "–"
+    return format_decimal(round(value, 2) + 0.0, format="+0.00;-0.00")  # + 0.0: no "-0,00"
 
 
 # --- statistics (pure) ------------------------------------------------------------------------

@@ -14,8 +14,10 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +31,41 @@ BUILD_INLINE_MAX = 150
 SECONDS_PER_ITEM = 0.04
 # A build that has not finished by then died with its process: the next request starts another.
 STALE_AFTER = timedelta(minutes=15)
+METHOD_TITLE = _l("How the result was reached")
 COLOPHON = re.compile(r'<p class="colophon">.*?</p>', re.S)
+
+
+@dataclass(frozen=True)
+class Appendix:
+    """A section of the cahier after the challenges, with its entry in the contents.
+
+    ``template`` is included with the cahier's context inside
+    ``<section class="appendix" id="appendix-{anchor}">`` under an ``<h2>`` of ``title``.
+    """
+
+    anchor: str
+    title: str
+    template: str
+
+
+def cahier_appendices(forum: Forum) -> list[Appendix]:
+    """The cahier's appendices, in order: the method, "Comment le résultat a été établi"
+    (results/method.py gives its content, as ``method`` in the cahier's context)."""
+    return [Appendix("method", str(METHOD_TITLE), "results/_method.html")]
+
+
+@dataclass(frozen=True)
+class CahierTotals:
+    ideas: int
+    dots: int
+
+
+def cahier_totals(results, order: str, scope: str) -> CahierTotals:
+    """What the cover counts: the ideas this edition shows and every dot placed."""
+    return CahierTotals(
+        ideas=sum(len(r.rows(order, scope)) for r in results),
+        dots=sum(r.total_dots for r in results),
+    )
 
 
 def cahier_key(html: str) -> str:

@@ -10,6 +10,9 @@ import csv
 import io
 import re
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -481,9 +484,36 @@ def bias_json(bias) -> dict:
 # --- PDF ----------------------------------------------------------------------------------
 
 
+# Tagged PDF (structure tree, reading order, language, title) for screen readers: a public body
+# must publish accessible documents (RGAA). WeasyPrint's variant for ISO 14289-1.
+PDF_VARIANT = "pdf/ua-1"
+
+
+# Where an @font-face ``local()`` may lead: the system's fonts (the emoji face of cahier.css).
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+
+
+def font_file_allowed(url: str) -> bool:
+    """A ``file:`` URL the PDF may read: a font file of the system, nothing else."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        return False
+    path = Path(url2pathname(parsed.path)).resolve()
+    return path.suffix.lower() in {".ttf", ".otf", ".ttc", ".woff", ".woff2"} and any(
+        path.is_relative_to(folder) for folder in FONT_DIRS
+    )
+
+
 def pdf_bytes(html: str) -> bytes:
-    """Render the cahier's HTML with WeasyPrint; it fetches nothing (styles are inline)."""
+    """Render the cahier's HTML with WeasyPrint. Its styles are inline: it fetches nothing but
+    data: URLs and the system font files its @font-face rules name."""
     from weasyprint import HTML, URLFetcher
 
-    fetcher = URLFetcher(allowed_protocols=["data"])
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    class Fetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.lower().startswith("file:") and not font_file_allowed(url):
+                raise ValueError(f"not fetched for the cahier: {url}")
+            return super().fetch(url, headers)
+
+    fetcher = Fetcher(allowed_protocols=["data", "file"])
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant=PDF_VARIANT)

@@ -28,9 +28,11 @@ from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,
+    cahier_appendices,
     cahier_file,
     cahier_items,
     cahier_key,
+    cahier_totals,
     claim_build,
     estimated_seconds,
     fail_build,
@@ -225,6 +227,8 @@ def cahier_context(forum: Forum) -> dict:
         "scope": scope,
         "event_date": max(closed) if closed else utcnow(),
         "generated_at": utcnow(),
+        "cahier_totals": cahier_totals(results, order, scope),
+        "appendices": cahier_appendices(forum),
         **chart_helpers(results),
     }
 
