@@ -256,3 +256,16 @@ def test_a_merge_keeps_its_note(facilitator, scene, db):
     )
     record = db.session.scalar(select(ModerationRecord))
     assert (record.action, record.reason, record.note) == ("merge", "duplicate", "Même proposition")
+
+
+def test_a_hide_without_a_reason_from_the_idea_s_page_answers_that_page_with_422(
+    facilitator, scene, db
+):
+    dup = scene["dup"]
+    url = f"/staff/f/salle/moderation/i/{dup.id}/hide"
+    page = facilitator.post(url, data={"back": "idea", "reason": ""})
+    assert page.status_code == 422 and "choisissez un motif" in page.text
+    assert "Modifier le texte" in page.text or f"moderation/i/{dup.id}/edit" in page.text
+    done = facilitator.post(url, data={"back": "idea", "reason": "duplicate"})
+    assert done.status_code == 303 and done.location.endswith(f"/moderation/i/{dup.id}")
+    assert "Masquée : Doublon" in facilitator.get(done.location).text
