@@ -76,19 +76,24 @@ def check_chain(challenge_id: int, entries: list[dict], head: str | None) -> lis
     problems = []
     prev = GENESIS
     expected_seq = 1
+    line_of = {e.get("seq"): n for n, e in enumerate(entries, start=1)}
     for position, entry in enumerate(entries, start=1):
         seq = entry.get("seq")
         where = f"entry #{seq} (line {position} of the ledger)"
         if entry.get("prev") != prev:
-            if isinstance(seq, int) and seq > expected_seq:
+            if line_of.get(expected_seq, 0) > position or (
+                isinstance(seq, int) and seq < expected_seq
+            ):
+                later = line_of.get(expected_seq)
+                after = f"entry #{expected_seq} (line {later})" if later else "it"
+                problems.append(f"entries reordered: {where} comes before {after}")
+            elif isinstance(seq, int) and seq > expected_seq:
                 missing = (
                     f"#{expected_seq}"
                     if seq == expected_seq + 1
                     else f"#{expected_seq} to #{seq - 1}"
                 )
                 problems.append(f"entry {missing} removed: {where} does not follow the one before")
-            elif isinstance(seq, int) and seq < expected_seq:
-                problems.append(f"entries reordered: {where} comes after entry #{expected_seq - 1}")
             else:
                 problems.append(f"{where} does not link to the entry before it")
             return problems
