@@ -303,3 +303,25 @@ def test_a_challenge_still_voting_has_no_head_in_the_json(client, closed_scene, 
     db.session.commit()
     data = client.get("/f/recompte/results.json", headers={"Authorization": f"Bearer {clear}"})
     assert [c["chain"] is None for c in data.get_json()["challenges"]] == [False, True]
+
+
+def test_the_log_runs_a_fixed_number_of_statements(
+    client, closed_scene, as_participant, make_participant, make_idea, cast_dots, count_queries, db
+):
+    """Not one per challenge, receipt or entry: a second closed challenge with more voters
+    costs no more statements."""
+    from cite_vote.forums.services import set_phase
+
+    as_participant(client, closed_scene.people["ana"])
+    with count_queries() as one:
+        assert client.get("/f/recompte/log.json").status_code == 200
+    second = closed_scene.forum.challenges[1]
+    idea = make_idea(second, title="Une autre idée")
+    for _ in range(6):
+        cast_dots(make_participant(closed_scene.forum), idea, 2)
+    set_phase(closed_scene.forum, "closed", second)
+    db.session.commit()
+    with count_queries() as two:
+        log = client.get("/f/recompte/log.json").get_json()
+    assert len(log["challenges"]) == 2 and len(log["challenges"][1]["receipts"]) == 6
+    assert two.count == one.count, (one.statements, two.statements)

@@ -29,7 +29,7 @@ from cite_vote.forums.models import Challenge
 from cite_vote.recount import GENESIS, RECEIPT_ALPHABET, entry_hash, group_receipt
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, LedgerSeal, Receipt
-from cite_vote.votes.services import hold_challenge
+from cite_vote.votes.services import take_write_lock
 
 RECEIPT_LENGTH = 10
 
@@ -130,12 +130,12 @@ def give_receipts(challenge: Challenge) -> int:
 def close_ledger(challenge: Challenge) -> LedgerSeal:
     """What closing a challenge does to its dots: receipts, then the chain sealed.
 
-    Called by ``change_phase`` in the transaction that closes the challenge. The challenge is
-    held exclusively first (PostgreSQL: the row lock ``change_phase`` took already; SQLite: the
-    database's write lock), so every vote in flight is committed before the ledger is read and
-    any later one sees the challenge closed.
+    Called by ``change_phase`` in the transaction that closes the challenge, which holds the
+    challenge row exclusively on PostgreSQL; on SQLite the database's write lock is taken here.
+    So every vote in flight is committed before the ledger is read, and any later one sees the
+    challenge closed.
     """
-    hold_challenge(challenge.id, exclusive=True)
+    take_write_lock()
     give_receipts(challenge)
     return seal_chain(challenge)
 
