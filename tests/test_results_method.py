@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from cite_vote.forums.services import set_phase
 from cite_vote.ideas import moderation
 from cite_vote.results import method
+from cite_vote.votes.chain import chain_heads
 
 ANNEX_HEADINGS = [
     "Comment le résultat a été établi",
@@ -110,15 +111,9 @@ def test_the_annex_is_in_the_pdf_in_the_same_order_as_in_the_page(organiser, clo
     assert "Propos contraires à la charte" in pdf[starts[1] :]
 
 
-def test_the_chain_head_of_each_closed_challenge_is_printed_once_chained(
-    organiser, closed_event, monkeypatch
-):
+def test_the_chain_head_of_each_closed_challenge_is_printed_in_the_annex(organiser, closed_event):
     _forum, challenge, *_ = closed_event
-
-    class Seal:
-        head = "ab" * 32
-        entries = 9
-
-    monkeypatch.setattr(method, "chain_heads", lambda ids: {challenge.id: Seal()})
+    seal = chain_heads([challenge.id])[challenge.id]
+    assert seal.entries > 0
     annex = text_of(organiser.get("/f/methode/cahier").text).split("Vérifier le décompte")[1]
-    assert f"9 entrées, tête de chaîne : {'ab' * 32}" in annex
+    assert f"{seal.entries} entrées, tête de chaîne : {seal.head}" in annex

@@ -15,6 +15,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
 from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.chain import close_ledger
 
 # No O/0, I/1/L: a code read aloud or off a screen at the back of the room must not be misread.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -317,6 +318,10 @@ def change_phase(
             _record_phase(target, target.phase, phase, now)
             target.phase = phase
             target.phase_changed_at = now
+            if phase == "closed":
+                # In the same transaction as the phase: no vote lands between the receipts,
+                # the seal and the close, and none of them exists without the others.
+                close_ledger(target)
     db.session.flush()
     return targets
 

@@ -391,6 +391,7 @@ def results_json(
     scope: str,
     generated_at: datetime,
     include_unranked: bool,
+    heads: dict | None = None,
 ) -> dict:
     """The results as documented in docs/results-json.md."""
     categories = forum_categories(results)
@@ -404,6 +405,7 @@ def results_json(
             "phase": res.challenge.phase,
             "voters": res.voters,
             "total_dots": res.total_dots,
+            "chain": _chain(res, heads or {}),
             "ideas": [
                 {
                     "rank": r.rank,
@@ -479,6 +481,13 @@ def bias_json(bias) -> dict:
         "verdict": bias.verdict,
         "sentence": bias.sentence(),
     }
+
+def _chain(res: ChallengeResults, heads: dict) -> dict | None:
+    """The head of the ledger's chain at closing (docs/results-log.md); None until closed."""
+    seal = heads.get(res.challenge.id) if res.challenge.phase == "closed" else None
+    if seal is None:
+        return None
+    return {"entries": seal.entries, "head": seal.head, "sealed_at": iso(seal.sealed_at)}
 
 
 # --- PDF ----------------------------------------------------------------------------------

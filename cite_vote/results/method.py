@@ -23,6 +23,7 @@ from cite_vote.forums.models import Forum, PhaseChange
 from cite_vote.ideas.models import Idea, ModerationRecord
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.services import ChallengeResults
+from cite_vote.votes.chain import chain_heads
 from cite_vote.votes.models import Ballot
 
 
@@ -85,16 +86,6 @@ class MethodAnnex:
     @property
     def voted(self) -> int:
         return sum(c.voted for c in self.categories)
-
-
-def chain_heads(challenge_ids: list[int]) -> dict[int, Any]:
-    """The head of each closed challenge's ledger chain, by challenge id.
-
-    The hash-chained ledger is built beside this work (issue 8, its first half): until it is
-    merged there is no chain and the annex prints no head. Then this returns
-    ``cite_vote.votes.chain.chain_heads(challenge_ids)``.
-    """
-    return {}
 
 
 def phase_periods(challenge_ids: list[int]) -> dict[int, list[PhasePeriod]]:

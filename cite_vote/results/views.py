@@ -50,6 +50,8 @@ from cite_vote.results.exports import (
     xlsx_bytes,
 )
 from cite_vote.results.method import method_annex
+from cite_vote.results.forms import ReceiptForm
+from cite_vote.results.log import build_log, log_csv, receipt_holdings
 from cite_vote.results.models import CahierFile
 from cite_vote.results.services import (
     ORDERS,
@@ -58,6 +60,7 @@ from cite_vote.results.services import (
     ranking_timeline,
 )
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.chain import chain_heads
 
 bp = Blueprint("results", __name__)
 
@@ -84,8 +87,14 @@ def visible_challenges(forum: Forum, viewer: Viewer) -> list[Challenge]:
     return challenges
 
 
+def closed_heads(results) -> dict:
+    """The chain head of each closed challenge among the results, by challenge id."""
+    return chain_heads([r.challenge.id for r in results if r.challenge.phase == "closed"])
+
+
 def chart_helpers(results) -> dict:
     return {
+        "heads": closed_heads(results),
         "bar_segments": bar_segments,
         "colours": category_colours(results[0].categories if results else [None]),
         "ranking_rule": RANKING_RULE,
@@ -177,9 +186,72 @@ def results_json_view(slug: str):
         scope=scope,
         generated_at=now,
         include_unranked=viewer.sees_everything,
+        heads=closed_heads(results),
     )
     db.session.commit()  # the token's last use
     return no_store(jsonify(data))
+
+
+@bp.get("/f/<slug>/log.json")
+def log_json(slug: str):
+    """The anonymised log of the closed challenges the asker may see (docs/results-log.md)."""
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum, allow_token=True)
+    now = utcnow()
+    data = build_log(forum, visible_challenges(forum, viewer), generated_at=now)
+    db.session.commit()  # the token's last use
+    response = jsonify(data)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{forum.slug}-log-{now:%Y-%m-%d}.json"'
+        )
+    return no_store(response)
+
+
+@bp.get("/f/<slug>/log.csv")
+def log_csv_view(slug: str):
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum, allow_token=True)
+    now = utcnow()
+    data = log_csv(build_log(forum, visible_challenges(forum, viewer), generated_at=now))
+    db.session.commit()
+    return attachment(data, "text/csv; charset=utf-8", f"{forum.slug}-log-{now:%Y-%m-%d}.csv")
+
+
+@bp.get("/f/<slug>/recount.py")
+def recount_script(slug: str):
+    """The recount script, as it is in the app (it needs only Python's standard library)."""
+    forum = forum_by_slug(slug)
+    results_viewer(forum, allow_token=True)
+    data = (Path(__file__).resolve().parent.parent / "recount.py").read_bytes()
+    db.session.commit()
+    return attachment(data, "text/x-python; charset=utf-8", "recount.py")
+
+
+@bp.get("/f/<slug>/receipt")
+def receipt(slug: str):
+    """Type a receipt, see its dots as the published log lists them."""
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum)
+    challenges = visible_challenges(forum, viewer)
+    form = ReceiptForm(request.args, meta={"csrf": False})
+    found, status = None, 200
+    if request.args.get("code") is not None:
+        if form.validate():
+            found = receipt_holdings(form.code.data, challenges)
+        if found is None:
+            status = 404 if form.validate() else 422
+    return no_store(
+        render(
+            "results/receipt.html",
+            status=status,
+            forum=forum,
+            viewer=viewer,
+            form=form,
+            found=found,
+            asked=request.args.get("code") is not None,
+        )
+    )
 
 
 @bp.get("/f/<slug>/results.csv")
