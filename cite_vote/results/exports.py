@@ -482,6 +482,7 @@ def bias_json(bias) -> dict:
         "sentence": bias.sentence(),
     }
 
+
 def _chain(res: ChallengeResults, heads: dict) -> dict | None:
     """The head of the ledger's chain at closing (docs/results-log.md); None until closed."""
     seal = heads.get(res.challenge.id) if res.challenge.phase == "closed" else None

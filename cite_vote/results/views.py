@@ -49,9 +49,9 @@ from cite_vote.results.exports import (
     results_json,
     xlsx_bytes,
 )
-from cite_vote.results.method import method_annex
 from cite_vote.results.forms import ReceiptForm
 from cite_vote.results.log import build_log, log_csv, receipt_holdings
+from cite_vote.results.method import method_annex
 from cite_vote.results.models import CahierFile
 from cite_vote.results.services import (
     ORDERS,
