@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from html import unescape
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -89,11 +90,20 @@ def participants_with_cookies(database_url: str, info: dict, count: int) -> tupl
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
         session = client.get_cookie(info["session_cookie"]).value
         cookie = f"{info['cookie']}={token}; {info['session_cookie']}={session}"
-        people.append({"cookie": cookie, "csrf": csrf})
+        # The phase poll as the page writes it (with the key that lets it skip Flask).
+        phase = unescape(re.search(r'id="phase-watch" hx-get="([^"]+)"', html).group(1))
+        people.append({"cookie": cookie, "csrf": csrf, "phase": phase})
+    from cite_vote.accounts.models import StaffUser
+
+    with app.app_context():
+        # The session is checked against the account's session version (logout raises it).
+        staff_version = db.session.get(StaffUser, info["staff_id"]).session_version
+        db.session.remove()
     staff = app.test_client()
     with staff.session_transaction() as s:
         s["staff_id"] = info["staff_id"]
         s["staff_since"] = utcnow().isoformat()
+        s["staff_version"] = staff_version
         s.permanent = True
     staff_cookie = f"{info['session_cookie']}={staff.get_cookie(info['session_cookie']).value}"
     with app.app_context():
@@ -204,7 +214,7 @@ def main() -> int:
                 "challenge": challenge,
                 "challenge_url": app.base + challenge,
                 "forum": f"/f/{slug}",
-                "phase": f"{challenge}/phase?seen=voting",
+                "phase": people[0]["phase"],
                 "screen_url": f"{app.base}/s/{info['screen_token']}",
                 "results": f"/f/{slug}/results",
             }

@@ -35,10 +35,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from cite_vote import models  # noqa: F401  (registers every table)
-    from cite_vote.extensions import babel, csrf, db, limiter, migrate, select_locale
+    from cite_vote.extensions import babel, csrf, db, init_migrations, limiter, select_locale
+    from cite_vote.forums import versions  # noqa: F401  (the forum version follows every change)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    init_migrations(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
@@ -76,6 +77,10 @@ def create_app(config: dict | None = None) -> Flask:
         screen_bp,
     ):
         app.register_blueprint(blueprint)
+
+    from cite_vote import polls
+
+    polls.init_app(app)  # outermost: an unchanged poll is answered before anything else
 
     from cite_vote.cli import register
 

@@ -8,7 +8,6 @@ from flask import request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -31,7 +30,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -41,6 +39,23 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # a whole room may reach us through one NAT address.
 PROPOSE_LIMIT = "10 per minute"
 COMMENT_LIMIT = "20 per minute"
+
+
+def init_migrations(app) -> None:
+    """``flask db …`` (Flask-Migrate, Alembic), for every process but a web worker.
+
+    Alembic, Mako and Pygments are 5 MB of a worker's memory that no request uses: gunicorn's
+    workers never load them. The CLI, the tests and scripts get them as before.
+    """
+    import sys
+
+    if "gunicorn" in sys.modules and not app.config.get("TESTING"):
+        return
+    from flask_migrate import Migrate
+
+    from cite_vote import ROOT
+
+    Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
 
 
 def participant_key() -> str:

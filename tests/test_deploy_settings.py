@@ -102,3 +102,32 @@ def test_secure_cookies_over_plain_http_say_to_use_https(app, client, make_forum
     assert response.status_code == 400
     assert "https://" in response.text
     assert re.search(r"https://.*http", response.text)
+
+
+def test_a_web_worker_does_not_load_the_migration_tools(tmp_path):
+    """Alembic, Mako and Pygments take 5 MB or more in each worker and serve no request; the
+    ``flask db`` commands still have them."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "CITE_VOTE_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        "FLASK_APP": "cite_vote",
+        "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    }
+    probe = (
+        "import sys, gunicorn, wsgi; "
+        "print(sorted(m for m in ('alembic', 'mako', 'pygments', 'flask_migrate') "
+        "if m in sys.modules))"
+    )
+    served = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert served.stdout.strip() == "[]"
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    upgraded = subprocess.run(
+        [flask, "db", "upgrade"], env=env, capture_output=True, text=True, check=False
+    )
+    assert upgraded.returncode == 0, upgraded.stderr

@@ -147,3 +147,43 @@ def test_a_challenge_created_open_records_its_first_phase(make_forum, db):
     assert db.session.execute(select(PhaseChange.previous, PhaseChange.phase)).all() == [
         (None, "voting")
     ]
+
+
+def test_close_voting_asks_first_as_a_page_without_js(facilitator, scene, db):
+    challenge = scene["challenge"]
+    page = facilitator.get(f"/staff/f/salle?close={challenge.id}")
+    assert page.status_code == 200 and "<html" in page.text
+    assert 'role="alertdialog"' in page.text and "Clore le vote ?" in page.text
+    assert 'name="confirm" value="y"' in page.text
+    db.session.refresh(challenge)
+    assert challenge.phase == "voting"  # asking changes nothing
+
+
+def test_close_voting_asks_first_as_a_fragment_with_htmx(facilitator_htmx, scene, db):
+    challenge = scene["challenge"]
+    response = facilitator_htmx.get(f"/staff/f/salle?close={challenge.id}")
+    assert response.status_code == 200 and "<html" not in response.text
+    assert response.text.lstrip().startswith('<div id="phase-confirm"')
+    assert "Oui, clore le vote" in response.text and 'id="room"' not in response.text
+    db.session.refresh(challenge)
+    assert challenge.phase == "voting"
+
+
+def test_the_close_button_is_a_question_not_a_post(facilitator, scene):
+    page = facilitator.get("/staff/f/salle").text
+    form = re.search(r'<form method="get"[^>]*>\s*<input type="hidden" name="close" [^>]*>', page)
+    assert form and f'value="{scene["challenge"].id}"' in form.group(0)
+    assert "phase-close" in page
+
+
+def test_close_question_for_a_challenge_not_voting_or_unknown(facilitator, scene, db):
+    challenge = scene["challenge"]
+    challenge.phase = "closed"
+    db.session.commit()
+    page = facilitator.get(f"/staff/f/salle?close={challenge.id}")
+    assert page.status_code == 200 and 'role="alertdialog"' not in page.text
+    assert facilitator.get("/staff/f/salle?close=999999").status_code == 404
+    other = scene["other_forum"].challenges[0].id
+    assert facilitator.get(f"/staff/f/salle?close={other}").status_code == 404
+    page = facilitator.get("/staff/f/salle?close=abc")
+    assert page.status_code == 200 and 'role="alertdialog"' not in page.text

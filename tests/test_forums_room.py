@@ -136,3 +136,25 @@ def test_new_joins_change_the_control_page_version(scene, make_participant, db):
     before = room_state(scene["forum"]).version
     make_participant(scene["forum"])
     assert room_state(scene["forum"]).version != before
+
+
+def test_control_page_and_screen_show_one_participant_count_on_the_demo_forum(
+    client, db, make_staff, staff_login
+):
+    """The demo's seeded idea authors (no phone) are not people in the room: 15 vs 9 before."""
+    import re
+
+    from cite_vote.accounts.services import join_forum
+    from cite_vote.forums.demo import ensure_demo_forum
+
+    forum, _ = ensure_demo_forum()
+    for n in range(3):
+        join_forum(forum, f"jeton-de-la-salle-{n}")
+    db.session.commit()
+    staff_login(client, make_staff("organiser", forums=[forum]))
+    control = client.get(f"/staff/f/{forum.slug}").text
+    screen = client.get(f"/f/{forum.slug}/screen").text
+    on_control = re.search(r'<span class="big">(\d+)</span>', control)
+    on_screen = re.search(r"<strong>(\d+)</strong> participant", screen)
+    assert on_control and on_screen
+    assert int(on_control.group(1)) == int(on_screen.group(1)) == 3

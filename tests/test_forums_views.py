@@ -105,6 +105,32 @@ def test_forum_page_lists_open_challenges_with_phase_and_counts(
     assert "Propositions d’idées" in page
 
 
+def test_forum_page_runs_four_statements(
+    client, make_forum, make_participant, as_participant, count_queries
+):
+    """Forum, person and waiting notices in one; the challenges; their ideas; dots spent."""
+    forum = make_forum(challenges=6, phase="voting")
+    as_participant(client, make_participant(forum))
+    client.get(f"/f/{forum.slug}")
+    with count_queries() as queries:
+        assert client.get(f"/f/{forum.slug}").status_code == 200
+    assert queries.count <= 4, "\n".join(queries.statements)
+
+
+def test_a_notice_waiting_is_shown_once_on_the_forum_page(
+    client, make_forum, make_participant, as_participant, db
+):
+    from cite_vote.votes.services import _notify
+
+    forum = make_forum(challenges=1, phase="voting")
+    person = make_participant(forum)
+    _notify(person.id, "hide", refunded=2, idea=41)
+    db.session.commit()
+    as_participant(client, person)
+    assert "l’idée n° 41" in client.get(f"/f/{forum.slug}").text
+    assert "l’idée n° 41" not in client.get(f"/f/{forum.slug}").text
+
+
 def test_unknown_forum_is_404(client):
     assert client.get("/f/nope").status_code == 404
 

@@ -183,6 +183,9 @@ def test_challenge_page_runs_a_fixed_number_of_statements(
     with count_queries() as many:
         assert client.get(url).status_code == 200
     assert many.count == few.count
+    # Forum, person, waiting notices and challenge in one; the ideas and their authors; the
+    # person's pending ideas; comment counts; the person's dots and dots spent.
+    assert many.count <= 7, "\n".join(many.statements)
 
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])

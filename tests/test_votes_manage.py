@@ -53,3 +53,38 @@ def test_assisted_participant_bad_input_both_ways(facilitator, facilitator_htmx,
     fragment = facilitator_htmx.post("/staff/f/salle/assisted", data=data)
     assert fragment.status_code == 422 and "<html" not in fragment.text
     assert 'id="assisted-form"' in fragment.text
+
+
+def test_assisted_ballot_shows_dots_left_as_the_participants_page_does(
+    facilitator, facilitator_htmx, scene, db
+):
+    """The same partial as the phone: a live region per challenge, "no dots left" at 0, and
+    "cap reached" on an idea at the cap (the "+" pointed to a note that did not exist)."""
+    import re
+
+    person = scene["assisted"]
+    challenge = scene["challenge"]
+    kept, dup = scene["kept"].id, scene["dup"].id
+    base = f"/staff/f/salle/assisted/{person.id}"
+    page = facilitator.get(base).text
+    live = re.search(
+        r'<div class="dots-left-bar dots-left-inline" role="status" aria-live="polite"'
+        r' aria-atomic="true">\s*<p id="assisted-left-(\d+)"',
+        page,
+    )
+    assert live and int(live.group(1)) == challenge.id
+
+    facilitator.post(f"{base}/i/{kept}/dots", data={"dots": 3})
+    fragment = facilitator_htmx.post(f"{base}/i/{dup}/dots", data={"dots": 2}).text
+    # The counter comes out of band into the live region, which stays put.
+    assert re.search(
+        rf'<p id="assisted-left-{challenge.id}" class="dots-left spent" hx-swap-oob="true">',
+        fragment,
+    )
+    counter = fragment.split(f'<p id="assisted-left-{challenge.id}"')[1].split("</p>")[0]
+    assert 'class="limit-note">plus de points' in counter and 'role="status"' not in fragment
+    page = facilitator.get(base).text
+    card = page.split(f'id="assisted-idea-{kept}"')[1].split("</li>")[0]
+    assert 'class="idea supported at-cap"' in page
+    assert f'aria-describedby="assisted-idea-{kept}-limit"' in card
+    assert f'id="assisted-idea-{kept}-limit"' in card and "plafond atteint" in card

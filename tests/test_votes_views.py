@@ -130,3 +130,16 @@ def test_card_without_a_participant_cookie_sends_to_the_join_page(client, make_f
     response = client.get(f"/f/carte/i/{idea.id}/card")
     assert response.status_code in (302, 303)
     assert f"/j/{forum.join_code}" in response.location
+
+
+def test_the_vote_s_card_counts_the_visible_comments_only(htmx_client, booth, make_comment, db):
+    from cite_vote.ideas.models import Idea
+
+    forum, ideas, csrf = booth
+    idea = db.session.get(Idea, ideas[2])
+    make_comment(idea, body="Oui")
+    make_comment(idea, body="Non")
+    make_comment(idea, body="Caché", status="hidden")
+    response = vote(htmx_client, forum, ideas[2], 1, csrf)
+    assert "2 commentaires" in response.text
+    assert "0 commentaire" in vote(htmx_client, forum, ideas[1], 1, csrf).text

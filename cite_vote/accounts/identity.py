@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, request, url_for
+from sqlalchemy import exists, false, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.accounts.services import participant_for_token
-from cite_vote.forums.models import Forum
+from cite_vote.accounts.services import hash_token, participant_for_token
+from cite_vote.forums.models import Challenge, Forum
 from cite_vote.htmx import done, is_htmx
 
 
@@ -18,19 +19,62 @@ def current_participant(forum: Forum) -> Participant | None:
     return participant_for_token(forum, cookie_token())
 
 
-def require_participant(forum: Forum, participant: Participant | None = None) -> Participant:
+def require_participant(
+    forum: Forum, participant: Participant | None = None, *, notices: bool = True
+) -> Participant:
     """The participant on this phone, or off to the forum's join page.
 
     A cookie can be lost mid-vote: an htmx request then gets HX-Redirect (the whole page goes
     to the join form) rather than a 303 that htmx would follow and swap into the idea card.
-    ``participant`` is the one the caller already found for the cookie, if any.
+    ``participant`` is the one the caller already found for the cookie, if any; ``notices``
+    False when the caller knows none is waiting.
     """
     participant = participant or current_participant(forum)
     if participant is None:
         abort(done(url_for("forums.join", code=forum.join_code)))
-    if request.method == "GET" and not is_htmx():
+    if notices and request.method == "GET" and not is_htmx():
         show_notices(participant)
     return participant
+
+
+def participant_forum(
+    slug: str, challenge_id: int | None = None
+) -> tuple[Forum, Participant, Challenge | None]:
+    """``forum_by_slug``, ``require_participant`` (with whether notices wait for them) and
+    the challenge asked for, in one statement: every page of a phone starts with these.
+
+    The same answers: 404 for an unknown forum, the join page without a participant; the
+    challenge is None when it is not the forum's (the caller answers 404, as
+    ``challenge_in_forum`` does).
+    """
+    from cite_vote.extensions import db
+    from cite_vote.votes.models import Notice
+
+    token = cookie_token()
+    holder = (
+        (Participant.forum_id == Forum.id) & (Participant.token_hash == hash_token(token))
+        if token
+        else false()
+    )
+    waiting = (
+        exists()
+        .where(Notice.participant_id == Participant.id, Notice.seen_at.is_(None))
+        .correlate(Participant)
+    )
+    wanted = select(Forum, Participant, waiting)
+    if challenge_id is not None:
+        wanted = wanted.add_columns(Challenge)
+    wanted = wanted.select_from(Forum).outerjoin(Participant, holder)
+    if challenge_id is not None:
+        wanted = wanted.outerjoin(
+            Challenge, (Challenge.id == challenge_id) & (Challenge.forum_id == Forum.id)
+        )
+    row = db.session.execute(wanted.where(Forum.slug == slug)).first()
+    if row is None:
+        abort(404)
+    forum, participant, notices = row[:3]
+    participant = require_participant(forum, participant, notices=bool(notices))
+    return forum, participant, row[3] if challenge_id is not None else None
 
 
 def show_notices(participant: Participant) -> None:

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.versions import mark_changed
 from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Vote
@@ -110,6 +111,7 @@ def _recategorise_open_votes(participant: Participant, category: str | None) -> 
         .where(Vote.participant_id == participant.id, Vote.challenge_id.in_(open_challenges))
         .values(category=category)
     )
+    mark_changed(participant.forum_id)
 
 
 # --- staff ---------------------------------------------------------------------------------

@@ -461,10 +461,27 @@ def control_context(forum: Forum, user, **extra):
 @bp.get("/f/<slug>")
 def control(slug: str):
     forum, user = staff_forum(slug)
+    closing = request.args.get("close", type=int)
+    if closing is not None:
+        return _confirm_close(forum, user, challenge_in_forum(forum, closing))
     context = control_context(forum, user)
     if is_htmx() and seen(context["state"].version):
         return unchanged()
     return render("forums/control.html", "room", **context)
+
+
+def _confirm_close(forum: Forum, user, challenge: Challenge):
+    """Closing a vote asks first, as a page (a GET: nothing changes until the staff confirms).
+
+    Closing freezes the ranking and ends every phone's vote: one stray click in a room must
+    not do it. Without JavaScript the control page comes back with the question on top; with
+    htmx only the question. A challenge not voting (closed meanwhile) gets no question.
+    """
+    moves = [(challenge, "voting", "closed")] if challenge.phase == "voting" else None
+    context = control_context(
+        forum, user, moves=moves, confirm_phase="closed", confirm_challenge=challenge
+    )
+    return render("forums/control.html", "confirm", **context)
 
 
 @bp.post("/f/<slug>/phase")

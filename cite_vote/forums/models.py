@@ -38,7 +38,7 @@ class Forum(db.Model):
     # How many people the organisers expect: sets how many may join per minute from one address.
     expected_participants: Mapped[int] = mapped_column(default=200, server_default="200")
     projection_mode: Mapped[str] = mapped_column(String(10), default="blind")
-    screen_token_hash: Mapped[str | None] = mapped_column(String(64))
+    screen_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     screen_rotate: Mapped[bool] = mapped_column(default=True)
     timer_ends_at: Mapped[datetime | None]
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
@@ -123,3 +123,20 @@ class Ticket(db.Model):
     used_at: Mapped[datetime | None]
 
     participant: Mapped[Participant | None] = relationship()
+
+
+class ForumVersion(db.Model):
+    """A counter per forum, bumped in the same transaction as any change of what the room sees.
+
+    Polls and cached cards are keyed by it (``forums.versions``): a worker on any host that reads
+    the same number knows that nothing it shows has changed since. A table of its own, not a
+    column of ``forums``: it is written last in a transaction (just before the commit), so its
+    row lock never sits between the other locks a transaction takes.
+    """
+
+    __tablename__ = "forum_versions"
+
+    forum_id: Mapped[int] = mapped_column(
+        ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from cite_vote.accounts.identity import (
     cookie_token,
     current_participant,
+    participant_forum,
     remember,
-    require_participant,
 )
 from cite_vote.accounts.services import join_forum, new_token
 from cite_vote.extensions import db, limiter
@@ -20,7 +20,6 @@ from cite_vote.forums.models import Forum
 from cite_vote.forums.services import (
     code_admits_newcomers,
     forum_by_join_code,
-    forum_by_slug,
     joins_per_minute,
     normalise_code,
     participant_challenges,
@@ -169,8 +168,7 @@ def join_with_ticket(code: str):
 
 @bp.get("/f/<slug>")
 def forum(slug: str):
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
+    forum, participant, _none = participant_forum(slug)
     challenges = list(db.session.scalars(participant_challenges(forum)))
     idea_counts = dict(
         db.session.execute(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from cite_vote.accounts.models import StaffUser
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.versions import mark_challenge_changed
 from cite_vote.ideas.models import (
     HIDE_REASONS,
     NOTE_MAX,
@@ -362,6 +363,7 @@ def merge_ideas(
     db.session.execute(
         update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id)
     )
+    mark_challenge_changed(source.challenge_id)
     source.status = "merged"
     source.merged_into_id = target.id
     db.session.flush()

@@ -3,6 +3,13 @@ of votes (a vote re-renders the card it changed): a fixed number of queries per 
 
 from __future__ import annotations
 
+import secrets
+
+from flask import current_app, request
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
@@ -16,6 +23,7 @@ from cite_vote.ideas.services import (
     visible_comments,
     visible_ideas,
 )
+from cite_vote.rendered import RenderedCache
 from cite_vote.results.services import rank_ideas
 from cite_vote.votes.chain import receipt_of
 from cite_vote.votes.services import dots_spent, idea_totals, my_dots
@@ -28,11 +36,12 @@ def cards_context(
     ideas: list[Idea],
     spent: int | None = None,
     mine: dict[int, int] | None = None,
+    counts: dict[int, int] | None = None,
 ):
     """What an idea card needs, for a list of ideas, in a fixed number of queries.
 
-    ``spent`` and ``mine`` (the person's dots on the ideas shown) are given when the caller
-    already knows them (a vote just returned them).
+    ``spent`` and ``mine`` (the person's dots on the ideas shown), and ``counts`` (their
+    comments), are given when the caller already knows them (a vote just returned them).
     """
     ids = [idea.id for idea in ideas]
     show = totals_visible(challenge)
@@ -43,10 +52,62 @@ def cards_context(
         "mine": my_dots(participant, challenge) if mine is None else mine,
         "totals": idea_totals([challenge.id]) if show else {},
         "show_totals": show,
-        "comment_counts": comment_counts(ids),
+        "comment_counts": comment_counts(ids) if counts is None else counts,
         "voting": can_vote(challenge),
         "spent": dots_spent(participant, challenge) if spent is None else spent,
     }
+
+
+# Rendered idea cards of this worker (keyed by everything a card shows: ``card_key``).
+CARDS = RenderedCache(size=1024)
+# Stands for the person's CSRF token in a cached card (unguessable: no idea text can hold it).
+CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
+
+
+def card_key(idea: Idea, context: dict, locale: str) -> tuple:
+    """Everything ``templates/ideas/_idea.html`` shows on the challenge page, as a key."""
+    forum, here = context["forum"], context["mine"].get(idea.id, 0)
+    ranked = context.get("ranked")
+    rank = ranked.get(idea.id) if ranked else None
+    author = idea.author.display_name if idea.show_author_name and idea.author else None
+    return (
+        idea.id,
+        idea.title,
+        idea.description,
+        idea.author_category,
+        author,
+        context["comment_counts"].get(idea.id, 0),
+        context["totals"].get(idea.id) if context["show_totals"] else None,
+        context["show_totals"],
+        context["voting"],
+        here,
+        forum.slug,
+        forum.dot_cap,
+        (rank.rank, rank.tied) if rank else None,
+        context["back"],
+        locale,
+        request.script_root,
+    )
+
+
+def idea_cards(context: dict) -> list[Markup]:
+    """The cards of ``context["ideas"]``: each rendered once per content, then reused.
+
+    A card differs between people only by their own dots on it (part of the key: at most
+    cap + 1 versions of a card) and by the CSRF token of its forms, which is put back here.
+    """
+    template = current_app.jinja_env.get_template("ideas/_idea.html")
+    token = generate_csrf()
+    locale = str(get_locale())
+    cards = []
+    for idea in context["ideas"]:
+        key = card_key(idea, context, locale)
+        html = CARDS.get(key)
+        if html is None:
+            html = template.render(**context, idea=idea, error=None).replace(token, CSRF_MARK)
+            CARDS.put(key, html)
+        cards.append(Markup(html.replace(CSRF_MARK, token)))
+    return cards
 
 
 def challenge_context(forum, challenge, participant, form=None, notice=None):
@@ -60,7 +121,7 @@ def challenge_context(forum, challenge, participant, form=None, notice=None):
             ideas = personal_order(ideas, participant)
     pending = list(db.session.scalars(own_pending_ideas(challenge, participant)))
     receipt = receipt_of(participant.id, challenge.id) if challenge.phase == "closed" else None
-    return {
+    context = {
         "receipts": {challenge.id: receipt} if receipt else {},
         **cards_context(forum, challenge, participant, ideas),
         "ideas": ideas,
@@ -71,6 +132,8 @@ def challenge_context(forum, challenge, participant, form=None, notice=None):
         "notice": notice,
         "back": "challenge",
     }
+    context["cards"] = idea_cards(context)
+    return context
 
 
 def idea_context(forum, idea, participant, form=None, notice=None):

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import gettext as _
 
-from cite_vote.accounts.identity import cookie_token, require_participant
+from cite_vote.accounts.identity import cookie_token, participant_forum, require_participant
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import COMMENT_LIMIT, PROPOSE_LIMIT, limiter, participant_key
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     can_propose,
-    challenge_in_forum,
     forum_by_slug,
     open_to_participants,
     watched_phase,
@@ -32,10 +31,8 @@ bp = Blueprint("ideas", __name__)
 
 
 def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challenge, Participant]:
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
-    challenge = challenge_in_forum(forum, challenge_id)
-    if not open_to_participants(challenge):
+    forum, participant, challenge = participant_forum(slug, challenge_id)
+    if challenge is None or challenge.archived or not open_to_participants(challenge):
         abort(404)
     return forum, challenge, participant
 
@@ -84,8 +81,7 @@ def propose(slug: str, challenge_id: int):
 
 @bp.get("/f/<slug>/i/<int:idea_id>")
 def idea(slug: str, idea_id: int):
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
+    forum, participant, _none = participant_forum(slug)
     idea = idea_in_forum(forum, idea_id, participant=participant)
     if not open_to_participants(idea.challenge):
         abort(404)

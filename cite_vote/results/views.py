@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, request, send_file
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
@@ -22,8 +24,10 @@ from cite_vote.forums.services import (
     forum_by_slug,
     open_to_participants,
 )
+from cite_vote.forums.versions import forum_version
 from cite_vote.htmx import render
 from cite_vote.refusals import NotAllowed
+from cite_vote.rendered import RenderedCache
 from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
@@ -108,23 +112,57 @@ def no_store(response):
     return response
 
 
+# The rankings of the results page, keyed by the forum's version: the same for every viewer
+# who may see the same challenges, rendered again after any change to what they show.
+RANKINGS = RenderedCache(size=64)
+
+
+def rankings(forum: Forum, viewer: Viewer, order: str, scope: str) -> Markup:
+    """Staff see each challenge's order bias beside its ranking: a key of its own."""
+    challenges = visible_challenges(forum, viewer)
+    staff = viewer.staff is not None
+    key = (
+        staff,
+        db.engine.url,  # one process may serve several databases (the tests do)
+        forum.id,
+        forum_version(forum.id),
+        tuple(c.id for c in challenges),
+        order,
+        scope,
+        str(get_locale()),
+        request.script_root,
+    )
+    html = RANKINGS.get(key)
+    if html is None:
+        results = challenge_results(forum, challenges)
+        if staff:
+            add_order_bias(results)
+        context = {
+            "forum": forum,
+            "viewer": viewer,
+            "results": results,
+            "order": order,
+            "scope": scope,
+        }
+        html = render_block("results/results.html", "sections", **context, **chart_helpers(results))
+        RANKINGS.put(key, html)
+    return Markup(html)
+
+
 @bp.get("/f/<slug>/results")
 def forum_results(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum)
     order, scope = view_options()
-    results = challenge_results(forum, visible_challenges(forum, viewer))
-    if viewer.staff is not None:
-        add_order_bias(results)
+    sections = rankings(forum, viewer, order, scope)
     return no_store(
         render(
             "results/results.html",
             forum=forum,
             viewer=viewer,
-            results=results,
+            sections=sections,
             order=order,
             scope=scope,
-            **chart_helpers(results),
         )
     )
 

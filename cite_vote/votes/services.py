@@ -8,16 +8,18 @@ needs, then moves the total with a conditional UPDATE that the database refuses 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Boolean, DateTime, Integer, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.versions import mark_challenge_changed
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
 from cite_vote.timeutil import utcnow
@@ -110,54 +112,81 @@ def move_dots(
     Returns the new dots spent, or None when the budget refuses it (nothing is changed then).
     ``has_vote`` says whether the vote row exists, when the caller read it under the lock.
     """
-    spent = db.session.execute(
-        update(Ballot)
-        .where(
-            Ballot.participant_id == participant_id,
-            Ballot.challenge_id == idea.challenge_id,
-            Ballot.dots_spent + delta <= budget,
-            Ballot.dots_spent + delta >= 0,
-        )
-        .values(dots_spent=Ballot.dots_spent + delta)
-        .returning(Ballot.dots_spent)
-    ).scalar_one_or_none()
+    spend, add_to_vote, new_vote, record = _move_statements()
+    now = utcnow()
+    keys = {
+        "who": participant_id,
+        "where": idea.challenge_id,
+        "what": idea.id,
+        "delta": delta,
+        "now": now,
+    }
+    spent = db.session.execute(spend, {**keys, "budget": budget}).scalar_one_or_none()
     if spent is None:
         return None
+    mark_challenge_changed(idea.challenge_id)
     changed = 0
     if has_vote is not False:
-        changed = db.session.execute(
-            update(Vote)
-            .where(Vote.participant_id == participant_id, Vote.idea_id == idea.id)
-            .values(dots=Vote.dots + delta, updated_at=utcnow())
-        ).rowcount
-    # Core inserts: no unit of work to flush for two rows nobody reads back.
+        changed = db.session.execute(add_to_vote, keys).rowcount
+    # Core statements on the tables: no unit of work to flush for rows nobody reads back.
     if not changed:
-        db.session.execute(
-            insert(Vote).values(
-                participant_id=participant_id,
-                idea_id=idea.id,
-                challenge_id=idea.challenge_id,
-                dots=delta,
-                category=select(Participant.category)
-                .where(Participant.id == participant_id)
-                .scalar_subquery(),
-                updated_at=utcnow(),
-            )
-        )
+        db.session.execute(new_vote, keys)
     db.session.execute(
-        insert(LedgerEntry).values(
-            challenge_id=idea.challenge_id,
-            idea_id=idea.id,
-            participant_id=participant_id,
-            delta=delta,
-            reason=reason,
-            assisted=assisted,
-            staff_id=staff_id,
-            related_idea_id=related_idea_id,
-            created_at=utcnow(),
-        )
+        record,
+        {
+            **keys,
+            "reason": reason,
+            "assisted": assisted,
+            "staff_id": staff_id,
+            "related_idea_id": related_idea_id,
+        },
     )
     return spent
+
+
+@functools.cache
+def _move_statements():
+    """``move_dots``'s four statements, built once (a vote runs them all): the ballot's
+    conditional UPDATE, the vote's UPDATE or INSERT, the ledger's INSERT."""
+    ballots, votes, ledger = Ballot.__table__, Vote.__table__, LedgerEntry.__table__
+    who, where, what = (bindparam(name, type_=Integer) for name in ("who", "where", "what"))
+    delta, now = bindparam("delta", type_=Integer), bindparam("now", type_=DateTime)
+    spend = (
+        update(ballots)
+        .where(
+            ballots.c.participant_id == who,
+            ballots.c.challenge_id == where,
+            ballots.c.dots_spent + delta <= bindparam("budget", type_=Integer),
+            ballots.c.dots_spent + delta >= 0,
+        )
+        .values(dots_spent=ballots.c.dots_spent + delta)
+        .returning(ballots.c.dots_spent)
+    )
+    add_to_vote = (
+        update(votes)
+        .where(votes.c.participant_id == who, votes.c.idea_id == what)
+        .values(dots=votes.c.dots + delta, updated_at=now)
+    )
+    new_vote = insert(votes).values(
+        participant_id=who,
+        idea_id=what,
+        challenge_id=where,
+        dots=delta,
+        category=select(Participant.category).where(Participant.id == who).scalar_subquery(),
+        updated_at=now,
+    )
+    record = insert(ledger).values(
+        challenge_id=where,
+        idea_id=what,
+        participant_id=who,
+        delta=delta,
+        reason=bindparam("reason"),
+        assisted=bindparam("assisted", type_=Boolean),
+        staff_id=bindparam("staff_id"),
+        related_idea_id=bindparam("related_idea_id"),
+        created_at=now,
+    )
+    return spend, add_to_vote, new_vote, record
 
 
 def dots_on_idea(participant_id: int, idea_id: int) -> int:

@@ -9,7 +9,7 @@ from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
 from cite_vote.htmx import done, is_htmx, refusable, render
-from cite_vote.ideas.pages import cards_context, challenge_context, idea_context
+from cite_vote.ideas.pages import cards_context, challenge_context, idea_cards, idea_context
 from cite_vote.ideas.services import forum_participant_idea, idea_in_forum, seen_in_forum
 from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
@@ -59,7 +59,7 @@ def card(slug: str, idea_id: int):
 def set_dots(slug: str, idea_id: int):
     # The forum, the person and the idea with its challenge in one statement.
     token = cookie_token()
-    forum, participant, idea = forum_participant_idea(
+    forum, participant, idea, comments = forum_participant_idea(
         slug, hash_token(token) if token else None, idea_id
     )
     if forum is None:
@@ -78,7 +78,18 @@ def set_dots(slug: str, idea_id: int):
         spent, mine = state.spent, {idea.id: state.dots} if state.dots else {}
     error, status = outcome.error, outcome.status
     if is_htmx():
-        context = cards_context(forum, idea.challenge, participant, [idea], spent=spent, mine=mine)
+        context = cards_context(
+            forum,
+            idea.challenge,
+            participant,
+            [idea],
+            spent=spent,
+            mine=mine,
+            counts={idea.id: comments} if comments else {},
+        )
+        if error is None:
+            # The card as the challenge page shows it: often in the cache already.
+            context["card"] = idea_cards({**context, "ideas": [idea], "back": form.back.data})[0]
         return render(
             "votes/dots.html",
             "idea_card",

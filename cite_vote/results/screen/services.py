@@ -1,8 +1,8 @@
 """The projection screen: what the room sees, and the token that tells a poll nothing changed.
 
-The screen polls every second. Rendering it means ranking ideas, so a poll first computes a
-version token from two cheap queries (the forum's challenges, and one row of aggregates over
-ideas, the ledger and participants); when the screen already shows that version the answer is
+The screen polls every second. Rendering it means ranking ideas, so a poll first compares the
+version token it holds with the forum's version (``version_token``; ``cite_vote.polls`` does it
+before Flask for the secret link); when the screen already shows that version the answer is
 204 and nothing is rendered. Everything the screen shows is derived from the database and the
 clock, so any worker on any host gives the same answer, including which challenge the rotation
 is on.
@@ -10,33 +10,32 @@ is on.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import segno
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
-from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.models import Challenge, Forum, ForumVersion
 from cite_vote.forums.qr import qr_svg
 from cite_vote.forums.room import participants_in_room
 from cite_vote.forums.services import (
-    join_window,
     open_to_participants,
     open_to_participants_clause,
 )
+from cite_vote.forums.versions import mark_changed
 from cite_vote.ideas.models import Idea
+from cite_vote.polls import screen_version
 from cite_vote.refusals import RuleError
 from cite_vote.results.services import rank_ideas
-from cite_vote.votes.models import Ballot, LedgerEntry
+from cite_vote.votes.models import Ballot
 
 ROTATE_SECONDS = 20
 # What fits at 1920x1080 in type readable from the back of the room.
@@ -126,7 +125,7 @@ def clock(seconds: int) -> str:
 # --- which challenge is on screen -------------------------------------------------------------
 
 
-def _seconds(now: datetime) -> int:
+def seconds_since_epoch(now: datetime) -> int:
     return int((now - EPOCH).total_seconds())
 
 
@@ -142,7 +141,7 @@ def _pick(forum: Forum, shown: list, now: datetime):
     if not shown:
         return None
     if _rotating(forum, shown):
-        return shown[(_seconds(now) // ROTATE_SECONDS) % len(shown)]
+        return shown[(seconds_since_epoch(now) // ROTATE_SECONDS) % len(shown)]
     pinned = [c for c in shown if c.on_screen]
     return pinned[0] if pinned and not forum.screen_rotate else shown[0]
 
@@ -161,125 +160,60 @@ def shown_challenges(forum: Forum) -> list[Challenge]:
 # --- the version token ------------------------------------------------------------------------
 
 
-# What of the forum itself the screen shows (the token hashes them in this order).
-_FORUM_PARTS = (
-    Forum.id,
-    Forum.title,
-    Forum.join_code,
-    Forum.dot_budget,
-    Forum.projection_mode,
-    Forum.screen_rotate,
-    Forum.timer_ends_at,
-    Forum.join_code_rotates,
-)
+def version_token(forum: Forum, now: datetime) -> str:
+    """What the screen shows, as a token: the forum's version (``forums.versions``, bumped by a
+    vote, an idea, a phase, a join, the screen settings, the timer, ...), and the clock where the
+    screen follows it (the rotation's turn, the rotating join code's window, the step of a timed
+    reveal), signed.
+
+    One statement; the projector's poll (``cite_vote.polls``) computes the same token from one
+    indexed read before Flask, and answers 204 when the screen already shows it (a timed reveal
+    sends it to this function instead: its steps follow the clock).
+    """
+    rows = db.session.execute(_version_and_timed_reveals(forum.id)).all()
+    version = (rows[0].version if rows else None) or 0
+    reveal = tuple(
+        (row.id, revealed(row, now, min(RANKING_ROWS, row.total or 0)))
+        for row in rows
+        if row.id is not None
+    )
+    return screen_version(
+        current_app.config["SECRET_KEY"],
+        forum.id,
+        version,
+        forum.screen_rotate,
+        forum.join_code_rotates,
+        now,
+        reveal,
+    )
 
 
-def _challenge_rows(forum_id):
+def _version_and_timed_reveals(forum_id: int):
+    """The forum's version, with a row per challenge under a timed reveal (its columns and the
+    number of ideas it ranks), or one row of NULLs beside the version when none is."""
+    total = (
+        select(func.count(Idea.id))
+        .where(Idea.challenge_id == Challenge.id, Idea.status == "visible")
+        .correlate(Challenge)
+        .scalar_subquery()
+    )
     return (
         select(
+            ForumVersion.version,
             Challenge.id,
-            Challenge.position,
-            Challenge.phase,
-            Challenge.phase_changed_at,
-            Challenge.on_screen,
-            Challenge.title,
-            Challenge.question,
             Challenge.reveal_shown,
             Challenge.reveal_every,
             Challenge.reveal_since,
-            # Counted only under a timed reveal (CASE evaluates it lazily): its last step.
-            case(
-                (
-                    Challenge.reveal_every.is_not(None),
-                    select(func.count(Idea.id))
-                    .where(Idea.challenge_id == Challenge.id, Idea.status == "visible")
-                    .correlate(Challenge)
-                    .scalar_subquery(),
-                ),
-                else_=None,
-            ).label("reveal_total"),
+            total.label("total"),
         )
-        .where(Challenge.forum_id == forum_id, *open_to_participants_clause())
-        .order_by(Challenge.position, Challenge.id)
+        .select_from(Forum)
+        .outerjoin(ForumVersion, ForumVersion.forum_id == Forum.id)
+        .outerjoin(
+            Challenge,
+            and_(Challenge.forum_id == Forum.id, Challenge.reveal_every.is_not(None)),
+        )
+        .where(Forum.id == forum_id)
     )
-
-
-def _aggregates(forum) -> tuple:
-    """Counts and last ids/edits over the forum's ideas, ledger and room, as scalar subqueries.
-
-    ``forum`` is a Forum, or anything whose ``id`` is an SQL expression of the forum's id.
-    """
-    in_forum = select(Challenge.id).where(Challenge.forum_id == forum.id)
-    visible = (Idea.challenge_id.in_(in_forum), Idea.status == "visible")
-    return (
-        select(func.count(Idea.id)).where(*visible).scalar_subquery(),
-        select(func.sum(Idea.id)).where(*visible).scalar_subquery(),
-        select(func.max(Idea.edited_at)).where(*visible).scalar_subquery(),
-        select(func.max(LedgerEntry.id))
-        .where(LedgerEntry.challenge_id.in_(in_forum))
-        .scalar_subquery(),
-        participants_in_room(forum).scalar_subquery(),
-    )
-
-
-def _token(forum_parts: tuple, rows: list, aggregates: tuple, now: datetime) -> str:
-    rotating = forum_parts[5] and len(rows) > 1  # _rotating(): screen_rotate, and rows to turn
-    turn = _seconds(now) // ROTATE_SECONDS if rotating else None
-    # A rotating join code changes with its window (the code itself is derived from it).
-    code_window = join_window(now) if forum_parts[7] else None
-    # A timed reveal moves by the clock: each step is a new version, until all are revealed.
-    steps = [revealed(row, now, min(RANKING_ROWS, row.reveal_total or 0)) for row in rows]
-    parts = (
-        *forum_parts,
-        [tuple(row) for row in rows],
-        tuple(aggregates),
-        turn,
-        code_window,
-        steps,
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
-
-
-def version_token(forum: Forum, now: datetime) -> str:
-    """A short hash of everything the screen shows, in two cheap queries.
-
-    It changes on a vote (the ledger's last id), a new, hidden, restored, merged, approved or
-    edited idea (count, sum of ids and last edit of visible ideas), a phase change, a new
-    participant, the screen settings, the timer, and the rotation's turn.
-    """
-    rows = db.session.execute(_challenge_rows(forum.id)).all()
-    aggregates = db.session.execute(select(*_aggregates(forum))).one()
-    forum_parts = tuple(getattr(forum, column.key) for column in _FORUM_PARTS)
-    return _token(forum_parts, rows, aggregates, now)
-
-
-@functools.cache
-def _by_link_statements():
-    by_link = Forum.screen_token_hash == bindparam("token_hash")
-    # The forum's id as an uncorrelated subquery: the database computes it once, and each
-    # aggregate reads the forum's rows only, as in ``version_token``.
-    forum_id = SimpleNamespace(id=select(Forum.id).where(by_link).scalar_subquery())
-    forum = select(*_FORUM_PARTS, *_aggregates(forum_id)).where(by_link)
-    return forum, _challenge_rows(bindparam("forum_id"))
-
-
-def screen_link_version(token: str, now: datetime) -> str | None:
-    """The version token of the screen behind a secret link (None: no such link).
-
-    For the projector's poll, every second: two Core statements on a connection of their own
-    and no ORM object, so that a poll with nothing new costs almost nothing. The same token
-    as ``version_token``.
-    """
-    if not token or len(token) > 100:
-        return None
-    forum_statement, rows_statement = _by_link_statements()
-    with db.engine.connect() as connection:
-        found = connection.execute(forum_statement, {"token_hash": hash_token(token)}).first()
-        if found is None:
-            return None
-        rows = connection.execute(rows_statement, {"forum_id": found.id}).all()
-    width = len(_FORUM_PARTS)
-    return _token(tuple(found[:width]), rows, tuple(found[width:]), now)
 
 
 # --- what the screen shows ----------------------------------------------------------------------
@@ -588,6 +522,7 @@ def show_on_screen(forum: Forum, challenge: Challenge | None) -> None:
         .values(on_screen=pinned)
         .execution_options(synchronize_session="fetch")
     )
+    mark_changed(forum.id)
     forum.screen_rotate = challenge is None
     db.session.flush()
 

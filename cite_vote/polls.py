@@ -1,0 +1,174 @@
+"""Unchanged polls answered before Flask: one indexed read, no session, no template.
+
+Two polls make most of the traffic of an event: every phone's phase poll (every 5 s) and the
+projectors' live block (every second). Almost always nothing changed. The page put in the
+polled URL what it shows, signed with the app's secret key; this WSGI layer, in front of
+Flask's request machinery, checks the signature, reads the one number or word that says
+whether the page is still current through a raw connection of the engine's pool, and answers
+204 (htmx swaps nothing). Anything else (no signature, a forged one, a change, an error of any
+kind) goes on to Flask, whose views answer exactly as before: the join redirect, the 404, the
+reload, the new live block or the 503.
+
+The signature stands for the checks the full path makes (a participant of the forum, the holder
+of the screen link): a valid one was put in a page that the full path served to them, and it
+only ever tells them that this page is still current. 204, not 304: htmx 2 swaps a 304 as it
+swaps a 200 (an empty live block).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+from flask import Flask, current_app
+
+PHASE_POLL = re.compile(r"/f/([A-Za-z0-9_.-]{1,60})/c/([0-9]{1,10})/phase\Z")
+LINK_POLL = re.compile(r"/s/([A-Za-z0-9_-]{1,100})/live\Z")
+INT_MAX = 2**31 - 1
+
+
+def sign(secret: str | bytes, *parts) -> str:
+    """A short HMAC of ``parts``: only the server can make it, any worker can check it."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    message = "\x1f".join("" if part is None else str(part) for part in parts).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:20]
+
+
+def phase_poll_key(slug: str, challenge_id: int) -> str:
+    """Signs the phase poll of a challenge page served to a participant of its forum."""
+    return sign(current_app.config["SECRET_KEY"], "phase", slug, challenge_id)
+
+
+def screen_version(
+    secret: str | bytes,
+    forum_id: int,
+    version: int,
+    screen_rotate: bool,
+    code_rotates: bool,
+    now: datetime,
+    reveal: tuple = (),
+) -> str:
+    """The screen's version token: the forum's version, and the clock where the screen follows
+    it (the rotation's turn, the rotating join code's window, the steps of a timed reveal:
+    ``(challenge id, ideas revealed)`` pairs, computed by the view only)."""
+    from cite_vote.forums.services import join_window
+    from cite_vote.results.screen.services import ROTATE_SECONDS, seconds_since_epoch
+
+    turn = seconds_since_epoch(now) // ROTATE_SECONDS if screen_rotate else None
+    window = join_window(now) if code_rotates else None
+    if reveal:
+        return sign(secret, "screen", forum_id, version, turn, window, reveal)
+    return sign(secret, "screen", forum_id, version, turn, window)
+
+
+class UnchangedPolls:
+    """WSGI middleware: 204 for a signed poll whose page is still current, else the app."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._engine = None
+        self._sql: dict[str, str] = {}
+        secret = app.config["SECRET_KEY"]
+        self.secret = secret.encode() if isinstance(secret, str) else secret
+        from cite_vote.request_hooks import SECURITY_HEADERS
+
+        self.headers = [("Vary", "HX-Request, Cookie"), *SECURITY_HEADERS.items()]
+
+    def __call__(self, environ, start_response):
+        if (
+            environ.get("HTTP_HX_REQUEST") == "true"
+            and environ.get("REQUEST_METHOD") == "GET"
+            and environ.get("HTTP_HX_BOOSTED") != "true"
+            and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
+        ):
+            try:
+                headers = self.unchanged(environ.get("PATH_INFO", ""), environ)
+            except Exception:  # noqa: BLE001  (the full path answers, and logs, whatever it is)
+                headers = None
+            if headers is not None:
+                start_response("204 NO CONTENT", headers)
+                return []
+        return self.wsgi_app(environ, start_response)
+
+    def unchanged(self, path: str, environ) -> list[tuple[str, str]] | None:
+        """The 204's headers when the poll's page is current; None: let Flask answer."""
+        if path.endswith("/phase"):
+            match = PHASE_POLL.match(path)
+            if match is None or int(match[2]) > INT_MAX:
+                return None
+            args = self._args(environ)
+            seen, key = args.get("seen"), args.get("k")
+            if not seen or not key:
+                return None
+            slug, challenge_id = match[1], int(match[2])
+            if not hmac.compare_digest(key, sign(self.secret, "phase", slug, challenge_id)):
+                return None
+            row = self._read("phase", (challenge_id, slug))
+            return self.headers if row is not None and row[0] == seen else None
+        if path.endswith("/live"):
+            match = LINK_POLL.match(path)
+            if match is None:
+                return None
+            shown = self._args(environ).get("v")
+            if not shown:
+                return None
+            from cite_vote.accounts.services import hash_token
+
+            row = self._read("screen", (hash_token(match[1]),))
+            if row is None:
+                return None
+            forum_id, version, screen_rotate, code_rotates, timed_reveal = row
+            if timed_reveal:  # its steps follow the clock: the view computes them
+                return None
+            now = datetime.now(UTC).replace(tzinfo=None)
+            current = screen_version(
+                self.secret, forum_id, version, bool(screen_rotate), bool(code_rotates), now
+            )
+            if not hmac.compare_digest(shown, current):
+                return None
+            return [*self.headers, ("Cache-Control", "no-store")]
+        return None
+
+    @staticmethod
+    def _args(environ) -> dict[str, str]:
+        args: dict[str, str] = {}
+        for key, value in parse_qsl(environ.get("QUERY_STRING", "")):
+            args.setdefault(key, value)
+        return args
+
+    def _read(self, kind: str, params: tuple):
+        if self._engine is None:
+            from cite_vote.extensions import db
+
+            with self.app.app_context():
+                self._engine = db.engine
+            mark = "?" if self._engine.dialect.paramstyle == "qmark" else "%s"
+            self._sql = {
+                # The conditions of the page: a challenge of this forum, not archived.
+                "phase": "SELECT c.phase FROM challenges c JOIN forums f ON f.id = c.forum_id"
+                f" WHERE c.id = {mark} AND f.slug = {mark} AND NOT c.archived",
+                "screen": "SELECT f.id, v.version, f.screen_rotate, f.join_code_rotates,"
+                " EXISTS (SELECT 1 FROM challenges c"
+                " WHERE c.forum_id = f.id AND c.reveal_every IS NOT NULL)"
+                " FROM forums f JOIN forum_versions v ON v.forum_id = f.id"
+                f" WHERE f.screen_token_hash = {mark}",
+            }
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._sql[kind], params)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+
+def init_app(app: Flask) -> None:
+    app.wsgi_app = UnchangedPolls(app, app.wsgi_app)
+    app.jinja_env.globals["phase_poll_key"] = phase_poll_key

@@ -1,0 +1,179 @@
+"""Unchanged polls are answered before Flask: one indexed read, no session, no template."""
+
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import event
+
+from cite_vote.extensions import db as _db
+from cite_vote.forums.services import set_phase
+from cite_vote.polls import sign
+from cite_vote.results.screen.services import ROTATE_SECONDS, regenerate_screen_token
+from cite_vote.timeutil import utcnow
+from cite_vote.votes.services import set_dots
+
+
+@contextmanager
+def inside_flask(app):
+    """Counts what a request costs: Flask's requests, pool checkouts, SQL through SQLAlchemy."""
+    seen = {"requests": 0, "checkouts": 0, "statements": 0}
+
+    def request_started(_sender, **_extra):
+        seen["requests"] += 1
+
+    def checkout(*_args):
+        seen["checkouts"] += 1
+
+    def statement(*_args):
+        seen["statements"] += 1
+
+    from flask import request_started as started
+
+    started.connect(request_started, app)
+    event.listen(_db.engine.pool, "checkout", checkout)
+    event.listen(_db.engine, "before_cursor_execute", statement)
+    try:
+        yield seen
+    finally:
+        started.disconnect(request_started, app)
+        event.remove(_db.engine.pool, "checkout", checkout)
+        event.remove(_db.engine, "before_cursor_execute", statement)
+
+
+def phase_url(page: str) -> str:
+    match = re.search(r'id="phase-watch" hx-get="([^"]+)"', page)
+    assert match, "no phase poll on the page"
+    return unescape(match.group(1))
+
+
+@pytest.fixture
+def phone(client, htmx_client, scene, as_participant):
+    as_participant(client, scene["voter"])
+    as_participant(htmx_client, scene["voter"])
+    page = client.get(f"/f/salle/c/{scene['challenge'].id}")
+    assert page.status_code == 200
+    return phase_url(page.text)
+
+
+def test_the_challenge_page_polls_with_a_signed_key(phone, scene, app):
+    challenge_id = scene["challenge"].id
+    assert f"/f/salle/c/{challenge_id}/phase?seen=voting&k=" in phone
+    with app.app_context():
+        assert phone.endswith("k=" + sign(app.config["SECRET_KEY"], "phase", "salle", challenge_id))
+
+
+def test_an_unchanged_phase_poll_never_enters_flask(phone, htmx_client, app):
+    with inside_flask(app) as cost:
+        response = htmx_client.get(phone)
+    assert response.status_code == 204 and response.data == b""
+    assert cost == {"requests": 0, "checkouts": 1, "statements": 0}
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert {"HX-Request", "Cookie"} <= {v.strip() for v in response.headers["Vary"].split(",")}
+
+
+def test_a_phase_change_reloads_the_page(phone, htmx_client, scene, db, app):
+    set_phase(scene["forum"], "closed", scene["challenge"])
+    db.session.commit()
+    with inside_flask(app) as cost:
+        response = htmx_client.get(phone)
+    assert response.status_code == 200 and response.headers["HX-Refresh"] == "true"
+    assert cost["requests"] == 1
+
+
+def test_a_forged_or_missing_key_takes_the_full_path(phone, htmx_client, scene, app):
+    forged = re.sub(r"k=[0-9a-f]+", "k=" + "0" * 20, phone)
+    for url in (forged, phone.split("&k=")[0]):
+        with inside_flask(app) as cost:
+            response = htmx_client.get(url)
+        assert response.status_code == 204 and cost["requests"] == 1
+
+
+def test_a_key_of_another_challenge_does_not_open_this_one(phone, htmx_client, scene, app):
+    other = scene["forum"].challenges[1]
+    url = phone.replace(f"/c/{scene['challenge'].id}/", f"/c/{other.id}/")
+    with inside_flask(app) as cost:
+        htmx_client.get(url)
+    assert cost["requests"] == 1
+
+
+def test_a_valid_key_without_a_participant_still_says_only_unchanged(phone, app, scene, db):
+    """The key was served to a participant; a copied URL tells nothing else, and a stranger
+    without it gets the join redirect as before."""
+    stranger = app.test_client()
+    stranger.environ_base["HTTP_HX_REQUEST"] = "true"
+    assert stranger.get(phone).status_code == 204
+    response = stranger.get(phone.split("&k=")[0])
+    assert response.headers["HX-Redirect"] == f"/j/{scene['forum'].join_code}"
+
+
+def test_an_archived_challenge_is_404_through_the_full_path(phone, htmx_client, scene, db):
+    scene["challenge"].archived = True
+    db.session.commit()
+    assert htmx_client.get(phone).status_code == 404
+
+
+def test_a_poll_without_htmx_goes_to_the_page(phone, client, scene):
+    assert client.get(phone).status_code == 303
+
+
+# --- the projector ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def projector(client, scene, db):
+    link = regenerate_screen_token(scene["forum"])
+    db.session.commit()
+    page = client.get(f"/s/{link}")
+    version = re.search(r'data-version="([0-9a-f]+)"', page.text).group(1)
+    return link, version
+
+
+def test_an_unchanged_projector_poll_never_enters_flask(projector, htmx_client, app):
+    link, version = projector
+    with inside_flask(app) as cost:
+        response = htmx_client.get(f"/s/{link}/live?v={version}")
+    assert response.status_code == 204 and response.headers["Cache-Control"] == "no-store"
+    assert cost == {"requests": 0, "checkouts": 1, "statements": 0}
+
+
+def test_a_vote_on_one_worker_is_seen_by_the_projector_poll(projector, htmx_client, scene, app):
+    link, version = projector
+    set_dots(scene["voter"], scene["kept"], 1)
+    _db.session.commit()
+    with inside_flask(app) as cost:
+        response = htmx_client.get(f"/s/{link}/live?v={version}")
+    assert response.status_code == 200 and cost["requests"] == 1
+    assert 'id="screen-live"' in response.text
+
+
+def test_a_revoked_link_is_refused_at_once(projector, htmx_client, scene, db):
+    from cite_vote.results.screen.services import revoke_screen_token
+
+    link, version = projector
+    revoke_screen_token(scene["forum"])
+    db.session.commit()
+    assert htmx_client.get(f"/s/{link}/live?v={version}").status_code == 404
+
+
+def test_the_projector_poll_follows_the_rotation(projector, scene, app, monkeypatch):
+    import cite_vote.polls as polls
+
+    link, version = projector
+    assert scene["forum"].screen_rotate
+    later = utcnow() + timedelta(seconds=ROTATE_SECONDS)
+
+    class Later:
+        @staticmethod
+        def now(_tz):
+            return later
+
+    monkeypatch.setattr(polls, "datetime", Later)
+    poller = app.test_client()
+    poller.environ_base["HTTP_HX_REQUEST"] = "true"
+    with inside_flask(app) as cost:
+        poller.get(f"/s/{link}/live?v={version}")
+    assert cost["requests"] == 1
