@@ -53,7 +53,8 @@ def screen_version(
 ) -> str:
     """The screen's version token: the forum's version, and the clock where the screen follows
     it (the rotation's turn, the rotating join code's window, the steps of a timed reveal:
-    ``(challenge id, ideas revealed)`` pairs, computed by the view only)."""
+    ``(challenge id, ideas revealed)`` pairs, computed by the view only: a screen under a timed
+    reveal holds a token this layer never computes, so its polls always reach the view)."""
     from cite_vote.forums.services import join_window
     from cite_vote.results.screen.services import ROTATE_SECONDS, seconds_since_epoch
 
@@ -121,9 +122,7 @@ class UnchangedPolls:
             row = self._read("screen", (hash_token(match[1]),))
             if row is None:
                 return None
-            forum_id, version, screen_rotate, code_rotates, timed_reveal = row
-            if timed_reveal:  # its steps follow the clock: the view computes them
-                return None
+            forum_id, version, screen_rotate, code_rotates = row
             now = datetime.now(UTC).replace(tzinfo=None)
             current = screen_version(
                 self.secret, forum_id, version, bool(screen_rotate), bool(code_rotates), now
@@ -151,9 +150,7 @@ class UnchangedPolls:
                 # The conditions of the page: a challenge of this forum, not archived.
                 "phase": "SELECT c.phase FROM challenges c JOIN forums f ON f.id = c.forum_id"
                 f" WHERE c.id = {mark} AND f.slug = {mark} AND NOT c.archived",
-                "screen": "SELECT f.id, v.version, f.screen_rotate, f.join_code_rotates,"
-                " EXISTS (SELECT 1 FROM challenges c"
-                " WHERE c.forum_id = f.id AND c.reveal_every IS NOT NULL)"
+                "screen": "SELECT f.id, v.version, f.screen_rotate, f.join_code_rotates"
                 " FROM forums f JOIN forum_versions v ON v.forum_id = f.id"
                 f" WHERE f.screen_token_hash = {mark}",
             }

@@ -419,3 +419,23 @@ def test_a_live_mode_forum_is_not_offered_a_staged_reveal(staff, screen_scene):
     assert "Dévoiler pas à pas" not in page
     response = reveal(staff, screen_scene[0].challenges[0].id, "stage")
     assert response.status_code == 409 and "mode aveugle" in response.text
+
+
+def test_the_screen_prints_the_chain_head_once_the_ranking_is_revealed(
+    staff, blind_closing, screen_link, client, db
+):
+    from cite_vote.votes.chain import chain_head
+
+    forum, *_ = blind_closing
+    challenge = forum.challenges[0]
+    reveal(staff, challenge.id, "stage")
+    set_phase(forum, "closed", challenge)
+    db.session.commit()
+    head = chain_head(challenge).head
+    assert head not in client.get(f"/s/{screen_link}").text  # nothing revealed yet
+    reveal(staff, challenge.id, "next")
+    assert head not in client.get(f"/s/{screen_link}").text  # one row still hidden
+    reveal(staff, challenge.id, "next")
+    screen = client.get(f"/s/{screen_link}").text
+    assert "Tête de la chaîne du registre" in screen
+    assert head in screen

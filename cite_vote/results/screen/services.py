@@ -35,6 +35,7 @@ from cite_vote.ideas.models import Idea
 from cite_vote.polls import screen_version
 from cite_vote.refusals import RuleError
 from cite_vote.results.services import rank_ideas
+from cite_vote.votes.chain import chain_head
 from cite_vote.votes.models import Ballot
 
 ROTATE_SECONDS = 20
@@ -109,6 +110,8 @@ class ScreenState:
     timer_ends_at: datetime | None = None
     # Whole seconds left at ``now`` (0 once the time is up); None without a timer.
     timer_remaining: int | None = None
+    # The ledger chain's head at closing (votes.chain), once the whole ranking is revealed.
+    seal: object | None = None
 
     @property
     def timer_clock(self) -> str:
@@ -256,6 +259,8 @@ def screen_state(forum: Forum, now: datetime, token: str | None = None) -> Scree
         ideas, count = _ranking(challenge)
         if view == RESULTS and challenge.reveal_shown is not None:
             ideas = _staged(ideas, revealed(challenge, now, len(ideas)))
+        if view == RESULTS and not any(item.hidden for item in ideas):
+            state["seal"] = chain_head(challenge)
     meter = RoomMeter(participants=participants, ideas=count)
     if challenge.phase in ("voting", "closed"):
         spent, voters = db.session.execute(
