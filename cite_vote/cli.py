@@ -273,3 +273,30 @@ def verify(slug: str) -> None:
         click.echo(f"{slug}: {failed} challenge(s) where the dots break the ledger or the rules.")
         raise SystemExit(1)
     click.echo(f"{slug}: the ledger gives exactly the stored totals and every rule holds.")
+
+
+@commands.command("recount")
+@click.argument("slug")
+def recount(slug: str) -> None:
+    """Recount the closed challenges as an outsider would, from the published log.
+
+    Runs cite_vote/recount.py (the script anyone downloads) on the log built from the database:
+    the hash chain, the ledger replayed against the receipts, the ranking recomputed; then
+    compares that ranking with the results pages. Exit 1 naming each difference.
+    """
+    from sqlalchemy import select
+
+    from cite_vote.forums.models import Forum
+    from cite_vote.results.log import recount_forum
+    from cite_vote.timeutil import utcnow
+
+    forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+    if forum is None:
+        raise click.ClickException(f"No forum with the slug {slug!r}.")
+    ok, lines = recount_forum(forum, now=utcnow())
+    for line in lines:
+        click.echo(line)
+    if not ok:
+        click.echo(f"{slug}: the recount does NOT match the published results.")
+        raise SystemExit(1)
+    click.echo(f"{slug}: the recount matches the published results.")

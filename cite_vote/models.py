@@ -4,7 +4,7 @@ from cite_vote.accounts.models import ForumStaff, Participant, StaffUser
 from cite_vote.forums.models import Challenge, Forum, ForumVersion, Ticket
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.results.models import CahierFile, ReadToken
-from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
+from cite_vote.votes.models import Ballot, LedgerEntry, LedgerSeal, Notice, Receipt, Vote
 
 __all__ = [
     "Ballot",
@@ -16,9 +16,11 @@ __all__ = [
     "ForumStaff",
     "Idea",
     "LedgerEntry",
+    "LedgerSeal",
     "Notice",
     "Participant",
     "ReadToken",
+    "Receipt",
     "StaffUser",
     "Ticket",
     "Vote",

@@ -49,14 +49,19 @@ def screen_version(
     screen_rotate: bool,
     code_rotates: bool,
     now: datetime,
+    reveal: tuple = (),
 ) -> str:
     """The screen's version token: the forum's version, and the clock where the screen follows
-    it (the rotation's turn, the rotating join code's window)."""
+    it (the rotation's turn, the rotating join code's window, the steps of a timed reveal:
+    ``(challenge id, ideas revealed)`` pairs, computed by the view only: a screen under a timed
+    reveal holds a token this layer never computes, so its polls always reach the view)."""
     from cite_vote.forums.services import join_window
     from cite_vote.results.screen.services import ROTATE_SECONDS, seconds_since_epoch
 
     turn = seconds_since_epoch(now) // ROTATE_SECONDS if screen_rotate else None
     window = join_window(now) if code_rotates else None
+    if reveal:
+        return sign(secret, "screen", forum_id, version, turn, window, reveal)
     return sign(secret, "screen", forum_id, version, turn, window)
 
 

@@ -15,7 +15,8 @@ from markupsafe import Markup
 from wtforms import Field
 from wtforms.validators import Length
 
-from cite_vote.ideas.moderation import moderation_actions
+from cite_vote.ideas.models import NOTE_MAX
+from cite_vote.ideas.moderation import REASON_LABELS, moderation_actions
 from cite_vote.votes.services import dots_left
 
 
@@ -66,4 +67,6 @@ def init_app(app: Flask) -> None:
         field_max=field_max,
         dots_left=dots_left,
         moderation_actions=moderation_actions,
+        hide_reasons=REASON_LABELS,
+        note_max=NOTE_MAX,
     )

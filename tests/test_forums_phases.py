@@ -110,6 +110,45 @@ def test_unknown_forum_is_404(facilitator):
     assert facilitator.get("/staff/f/nulle-part").status_code == 404
 
 
+def test_every_phase_change_is_recorded_with_its_time(make_forum, db):
+    from sqlalchemy import select
+
+    from cite_vote.forums.models import PhaseChange
+    from cite_vote.forums.services import change_phase, set_phase
+
+    forum = make_forum(challenges=2, phase="draft")
+    first, second = forum.challenges
+    set_phase(forum, "proposing")
+    set_phase(forum, "voting", first)
+    set_phase(forum, "voting", first)  # unchanged: nothing recorded
+    change_phase(forum, "proposing", first, confirmed=True)
+    db.session.commit()
+    rows = db.session.execute(
+        select(
+            PhaseChange.challenge_id, PhaseChange.previous, PhaseChange.phase, PhaseChange.at
+        ).order_by(PhaseChange.id)
+    ).all()
+    assert [r[:3] for r in rows] == [
+        (first.id, "draft", "proposing"),
+        (second.id, "draft", "proposing"),
+        (first.id, "proposing", "voting"),
+        (first.id, "voting", "proposing"),
+    ]
+    assert all(r.at is not None for r in rows)
+    assert rows[-1].at == first.phase_changed_at
+
+
+def test_a_challenge_created_open_records_its_first_phase(make_forum, db):
+    from sqlalchemy import select
+
+    from cite_vote.forums.models import PhaseChange
+
+    make_forum(challenges=1, phase="voting")
+    assert db.session.execute(select(PhaseChange.previous, PhaseChange.phase)).all() == [
+        (None, "voting")
+    ]
+
+
 def test_close_voting_asks_first_as_a_page_without_js(facilitator, scene, db):
     challenge = scene["challenge"]
     page = facilitator.get(f"/staff/f/salle?close={challenge.id}")

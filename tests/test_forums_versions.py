@@ -34,7 +34,7 @@ CHANGES = {
         propose_idea(r[2], r[3], "Une piste cyclable", ""),
     ),
     "idea edited": lambda r, staff: edit_idea(r[4][0], "Un tiers-lieu ouvert", None),
-    "idea hidden": lambda r, staff: hide_idea(r[4][0], staff),
+    "idea hidden": lambda r, staff: hide_idea(r[4][0], staff, "off_topic"),
     "ideas merged": lambda r, staff: merge_ideas(r[4][1], r[4][0], staff),
     "comment": lambda r, staff: add_comment(r[4][0], r[3], "Bonne idée"),
     "comment hidden": lambda r, staff: (

@@ -7,6 +7,8 @@ from cite_vote.votes.models import Vote
 from cite_vote.votes.services import ledger_differences
 from tests.conftest import snapshot
 
+REASON = {"reason": "duplicate"}
+
 # --- moderation ----------------------------------------------------------------------------------
 
 
@@ -21,7 +23,7 @@ def test_moderation_page_lists_duplicates_with_a_merge_link(facilitator, scene):
 
 def test_hide_with_htmx_answers_the_row_and_refunds(facilitator_htmx, scene, db):
     idea = scene["dup"]
-    response = facilitator_htmx.post(f"/staff/f/salle/moderation/i/{idea.id}/hide")
+    response = facilitator_htmx.post(f"/staff/f/salle/moderation/i/{idea.id}/hide", data=REASON)
     assert response.status_code == 200 and "<html" not in response.text
     assert f'id="mod-idea-{idea.id}"' in response.text and "2 points rendus" in response.text
     assert db.session.scalar(select(func.sum(Vote.dots))) == 0
@@ -29,7 +31,7 @@ def test_hide_with_htmx_answers_the_row_and_refunds(facilitator_htmx, scene, db)
 
 
 def test_hide_without_js_redirects(facilitator, scene, db):
-    response = facilitator.post(f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide")
+    response = facilitator.post(f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide", data=REASON)
     assert response.status_code == 303 and response.location.endswith("/moderation")
     db.session.expire_all()
     assert scene["dup"].status == "hidden"
@@ -37,17 +39,17 @@ def test_hide_without_js_redirects(facilitator, scene, db):
 
 def test_hide_twice_is_409_with_a_message(facilitator, facilitator_htmx, scene):
     url = f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide"
-    facilitator.post(url)
-    page = facilitator.post(url)
+    facilitator.post(url, data=REASON)
+    page = facilitator.post(url, data=REASON)
     assert page.status_code == 409 and "<html" in page.text and "déjà masquée" in page.text
-    fragment = facilitator_htmx.post(url)
+    fragment = facilitator_htmx.post(url, data=REASON)
     assert fragment.status_code == 409 and "<html" not in fragment.text
 
 
 def test_hide_on_a_closed_challenge_is_refused(facilitator, scene, db):
     scene["challenge"].phase = "closed"
     db.session.commit()
-    response = facilitator.post(f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide")
+    response = facilitator.post(f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide", data=REASON)
     assert response.status_code == 409 and "figés" in response.text
     db.session.expire_all()
     assert scene["dup"].status == "visible"
@@ -202,8 +204,68 @@ def test_participant_sees_the_merge_notice_once(
 
 
 def test_notice_is_not_consumed_by_an_htmx_request(facilitator, scene, as_participant, app, db):
-    facilitator.post(f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide")
+    facilitator.post(f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide", data=REASON)
     phone = app.test_client()
     as_participant(phone, scene["voter"])
     phone.get(f"/f/salle/c/{scene['challenge'].id}/similar?title=x", headers={"HX-Request": "true"})
     assert "2 points rendus" in phone.get("/f/salle").text
+
+
+# --- reasons for hides and merges -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [{}, {"reason": ""}, {"reason": "bof"}, {"reason": "other"}])
+def test_a_hide_without_a_reason_is_refused_both_ways_and_nothing_is_stored(
+    facilitator, facilitator_htmx, scene, db, data
+):
+    url = f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide"
+    before = snapshot(db)
+    page = facilitator.post(url, data=data)
+    assert page.status_code == 422 and "<html" in page.text
+    assert "choisissez un motif" in page.text or "écrivez le motif" in page.text
+    fragment = facilitator_htmx.post(url, data=data)
+    assert fragment.status_code == 422 and "<html" not in fragment.text
+    assert f'id="mod-idea-{scene["dup"].id}"' in fragment.text and 'role="alert"' in fragment.text
+    db.session.expire_all()
+    assert snapshot(db) == before
+    assert scene["dup"].status == "visible"
+    assert db.session.scalar(select(func.sum(Vote.dots))) == 2
+
+
+def test_the_moderation_list_offers_the_reasons_and_shows_why_an_idea_was_hidden(
+    facilitator, scene
+):
+    page = facilitator.get("/staff/f/salle/moderation")
+    for label in ("Doublon", "Hors sujet", "Propos contraires à la charte", "Demande de l’auteur"):
+        assert label in page.text
+    url = f"/staff/f/salle/moderation/i/{scene['dup'].id}/hide"
+    facilitator.post(url, data={"reason": "other", "note": "Publicité pour une entreprise"})
+    page = facilitator.get("/staff/f/salle/moderation")
+    assert "Masquée : Autre · Publicité pour une entreprise" in page.text
+
+
+def test_a_merge_keeps_its_note(facilitator, scene, db):
+    from cite_vote.ideas.models import ModerationRecord
+
+    dup, kept = scene["dup"], scene["kept"]
+    preview = facilitator.get(f"/staff/f/salle/moderation/i/{dup.id}/merge?into={kept.id}")
+    assert 'name="note"' in preview.text
+    facilitator.post(
+        f"/staff/f/salle/moderation/i/{dup.id}/merge",
+        data={"into": kept.id, "note": "Même proposition"},
+    )
+    record = db.session.scalar(select(ModerationRecord))
+    assert (record.action, record.reason, record.note) == ("merge", "duplicate", "Même proposition")
+
+
+def test_a_hide_without_a_reason_from_the_idea_s_page_answers_that_page_with_422(
+    facilitator, scene, db
+):
+    dup = scene["dup"]
+    url = f"/staff/f/salle/moderation/i/{dup.id}/hide"
+    page = facilitator.post(url, data={"back": "idea", "reason": ""})
+    assert page.status_code == 422 and "choisissez un motif" in page.text
+    assert "Modifier le texte" in page.text or f"moderation/i/{dup.id}/edit" in page.text
+    done = facilitator.post(url, data={"back": "idea", "reason": "duplicate"})
+    assert done.status_code == 303 and done.location.endswith(f"/moderation/i/{dup.id}")
+    assert "Masquée : Doublon" in facilitator.get(done.location).text

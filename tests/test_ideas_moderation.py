@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from cite_vote.accounts.services import create_assisted_participant
 from cite_vote.forums.services import set_phase
 from cite_vote.ideas import moderation
-from cite_vote.ideas.models import Comment
+from cite_vote.ideas.models import NOTE_MAX, Comment, ModerationRecord
 from cite_vote.refusals import RuleError
 from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
 from cite_vote.votes.services import (
@@ -32,7 +32,7 @@ def test_hiding_an_idea_refunds_every_voter_in_the_ledger(moderation_scene, db):
     set_dots(ana, other, 1)
     set_dots(bob, idea, 3)
     db.session.commit()
-    returned = moderation.hide_idea(idea, staff)
+    returned = moderation.hide_idea(idea, staff, reason="duplicate")
     db.session.commit()
     assert idea.status == "hidden"
     assert {(r.participant_id, r.refunded) for r in returned} == {(ana.id, 2), (bob.id, 3)}
@@ -49,7 +49,7 @@ def test_hiding_an_idea_refunds_every_voter_in_the_ledger(moderation_scene, db):
 def test_restoring_a_hidden_idea_does_not_give_dots_back(moderation_scene, db):
     _, challenge, (ana, *_), (idea, *_), staff = moderation_scene
     set_dots(ana, idea, 2)
-    moderation.hide_idea(idea, staff)
+    moderation.hide_idea(idea, staff, reason="duplicate")
     moderation.restore_idea(idea)
     db.session.commit()
     assert idea.status == "visible"
@@ -59,7 +59,7 @@ def test_restoring_a_hidden_idea_does_not_give_dots_back(moderation_scene, db):
 
 def test_hidden_idea_refuses_new_dots(moderation_scene, db):
     _, _, (ana, *_), (idea, *_), staff = moderation_scene
-    moderation.hide_idea(idea, staff)
+    moderation.hide_idea(idea, staff, reason="duplicate")
     db.session.commit()
     with pytest.raises(RuleError):
         set_dots(ana, idea, 1)
@@ -128,7 +128,7 @@ def test_merge_refuses_impossible_pairs(moderation_scene, make_idea, db, case):
         moderation.merge_ideas(dup, third, staff)
         db.session.commit()
     else:
-        moderation.hide_idea(kept, staff)
+        moderation.hide_idea(kept, staff, reason="duplicate")
         db.session.commit()
     before = db.session.scalar(select(func.count()).select_from(LedgerEntry))
     with pytest.raises(RuleError):
@@ -142,14 +142,14 @@ def test_closed_challenge_refuses_changes_to_the_running(moderation_scene, db, a
     forum, challenge, (ana, *_), (dup, kept, _), staff = moderation_scene
     set_dots(ana, dup, 2)
     if action == "restore":
-        moderation.hide_idea(dup, staff)
+        moderation.hide_idea(dup, staff, reason="duplicate")
     set_phase(forum, "closed", challenge)
     db.session.commit()
     with pytest.raises(RuleError, match="figés"):
         if action == "merge":
             moderation.merge_ideas(dup, kept, staff)
         elif action == "hide":
-            moderation.hide_idea(dup, staff)
+            moderation.hide_idea(dup, staff, reason="duplicate")
         else:
             moderation.restore_idea(dup)
     db.session.rollback()
@@ -164,7 +164,7 @@ def test_merge_and_hide_leave_notices_shown_once(app, moderation_scene, db):
     set_dots(bob, third, 2)
     db.session.commit()
     moderation.merge_ideas(dup, kept, staff)
-    moderation.hide_idea(third, staff)
+    moderation.hide_idea(third, staff, reason="duplicate")
     db.session.commit()
     with app.test_request_context():
         texts = take_notices(ana)
@@ -294,7 +294,7 @@ def test_votes_sum_matches_ballots_after_many_moves(moderation_scene, db):
         set_dots(person, ideas[(n + 1) % 3], 2)
     db.session.commit()
     moderation.merge_ideas(ideas[0], ideas[1], staff)
-    moderation.hide_idea(ideas[2], staff)
+    moderation.hide_idea(ideas[2], staff, reason="duplicate")
     db.session.commit()
     assert ledger_differences([challenge.id]) == []
     total = db.session.scalar(select(func.sum(Vote.dots)))
@@ -360,10 +360,75 @@ def test_moderation_refuses_an_idea_whose_status_changed_meanwhile(moderation_sc
     _changed_behind_our_back(db, idea, meanwhile)  # e.g. approved, then voted on
     with pytest.raises(RuleError, match="entre-temps"):
         {
-            "hide": lambda: moderation.hide_idea(idea, staff),
+            "hide": lambda: moderation.hide_idea(idea, staff, reason="duplicate"),
             "restore": lambda: moderation.restore_idea(idea),
             "approve": lambda: moderation.approve_idea(idea),
             "reject": lambda: moderation.reject_idea(idea),
         }[action]()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).where(LedgerEntry.reason == "hide")) == 0
+
+
+# --- reasons -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reason", [None, "", "because", "other"])
+def test_a_hide_without_a_known_reason_is_refused_and_changes_nothing(reason, moderation_scene, db):
+    """The reason "other" needs its free text: a reader of the cahier must learn why."""
+    _, challenge, (ana, *_), (idea, *_), staff = moderation_scene
+    set_dots(ana, idea, 2)
+    db.session.commit()
+    with pytest.raises(moderation.ReasonMissing) as refused:
+        moderation.hide_idea(idea, staff, reason=reason, note="")
+    assert refused.value.status == 422
+    db.session.rollback()
+    assert idea.status == "visible" and dots_on_idea(ana.id, idea.id) == 2
+    assert db.session.scalar(select(func.count()).select_from(ModerationRecord)) == 0
+
+
+def test_a_hide_keeps_its_reason_note_and_refund(moderation_scene, db):
+    _, challenge, (ana, *_), (idea, *_), staff = moderation_scene
+    set_dots(ana, idea, 2)
+    moderation.hide_idea(idea, staff, reason="off_topic", note="  Parle d'un autre défi  ")
+    db.session.commit()
+    record = db.session.scalar(select(ModerationRecord))
+    assert (record.action, record.reason, record.note) == (
+        "hide",
+        "off_topic",
+        "Parle d'un autre défi",
+    )
+    assert (record.idea_id, record.challenge_id, record.staff_id) == (
+        idea.id,
+        challenge.id,
+        staff.id,
+    )
+    assert record.dots_refunded == 2
+
+
+def test_an_overlong_note_is_refused(moderation_scene, db):
+    *_, (idea, *_), staff = moderation_scene
+    with pytest.raises(RuleError):
+        moderation.hide_idea(idea, staff, reason="other", note="x" * (NOTE_MAX + 1))
+    db.session.rollback()
+    assert idea.status == "visible"
+
+
+def test_a_merge_records_duplicate_as_its_reason_with_its_note(moderation_scene, db):
+    _, challenge, (ana, *_), (dup, kept, _), staff = moderation_scene
+    set_dots(ana, dup, 3)
+    set_dots(ana, kept, 1)
+    moderation.merge_ideas(dup, kept, staff, note="Même idée, mots différents")
+    db.session.commit()
+    record = db.session.scalar(select(ModerationRecord))
+    assert (record.action, record.reason, record.target_idea_id) == ("merge", "duplicate", kept.id)
+    assert record.note == "Même idée, mots différents"
+    assert (record.dots_moved, record.dots_refunded) == (2, 1)
+
+
+def test_a_restore_is_recorded_after_the_hide(moderation_scene, db):
+    *_, (idea, *_), staff = moderation_scene
+    moderation.hide_idea(idea, staff, reason="author_request")
+    moderation.restore_idea(idea, staff)
+    db.session.commit()
+    actions = db.session.scalars(select(ModerationRecord.action).order_by(ModerationRecord.id))
+    assert list(actions) == ["hide", "restore"]

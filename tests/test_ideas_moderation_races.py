@@ -60,7 +60,12 @@ def test_hides_and_merges_racing_votes_strand_no_dots(
         kind, source, target = job
         time.sleep(rng.uniform(0.0, 0.05))
         if kind == "hide":
-            response = staff.post(f"{moderation}/{source}/hide", allow_redirects=False, timeout=60)
+            response = staff.post(
+                f"{moderation}/{source}/hide",
+                data={"reason": "duplicate"},
+                allow_redirects=False,
+                timeout=60,
+            )
         else:
             response = staff.post(
                 f"{moderation}/{source}/merge",

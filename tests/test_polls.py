@@ -177,3 +177,33 @@ def test_the_projector_poll_follows_the_rotation(projector, scene, app, monkeypa
     with inside_flask(app) as cost:
         poller.get(f"/s/{link}/live?v={version}")
     assert cost["requests"] == 1
+
+
+def test_a_timed_reveal_on_the_projector_link_moves_by_the_clock(
+    scene, client, db, app, monkeypatch
+):
+    """A timed reveal's steps follow the clock, not the forum's version: its polls go to the
+    view, which answers 204 between two steps and the next row when its time comes."""
+    import cite_vote.results.screen.views as screen_views
+    from cite_vote.results.screen.services import reveal_every, stage_reveal
+
+    forum, challenge = scene["forum"], scene["challenge"]
+    forum.projection_mode, forum.screen_rotate = "blind", False
+    stage_reveal(forum, challenge)
+    set_phase(forum, "closed", challenge)
+    start = utcnow()
+    reveal_every(forum, challenge, 10, start)
+    link = regenerate_screen_token(forum)
+    db.session.commit()
+    monkeypatch.setattr(screen_views, "utcnow", lambda: start + timedelta(seconds=1))
+    page = client.get(f"/s/{link}").text
+    version = re.search(r'data-version="([0-9a-f]+)"', page).group(1)
+    assert page.count("is-hidden") == 2
+    poller = app.test_client()
+    poller.environ_base["HTTP_HX_REQUEST"] = "true"
+    with inside_flask(app) as cost:
+        assert poller.get(f"/s/{link}/live?v={version}").status_code == 204
+    assert cost["requests"] == 1  # the view, which knows the steps
+    monkeypatch.setattr(screen_views, "utcnow", lambda: start + timedelta(seconds=11))
+    response = poller.get(f"/s/{link}/live?v={version}")
+    assert response.status_code == 200 and response.text.count("is-hidden") == 1

@@ -341,3 +341,100 @@ def test_the_screen_takes_the_same_number_of_queries_for_few_or_many_ideas(
             [i.idea.author for i in state.ideas]  # what the template reads
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+# --- the staged reveal ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staged(voting_forum, db):
+    """The blind challenge staged before it closes, then closed: nothing revealed yet."""
+    forum, challenge, ideas, _people = voting_forum
+    projection.stage_reveal(forum, challenge)
+    set_phase(forum, "closed", challenge)
+    db.session.commit()
+    return forum, challenge
+
+
+def shown(state):
+    return [(i.idea.title if not i.hidden else None, i.rank) for i in state.ideas]
+
+
+def test_a_staged_reveal_shows_the_ranking_from_the_last_idea_to_the_first(staged, db):
+    forum, challenge = staged
+    state = screen_state(forum, NOW)
+    assert state.view == RESULTS
+    assert shown(state) == [(None, 1), (None, 2), (None, 3)]
+    assert all(i.dots is None for i in state.ideas)  # a hidden row gives nothing away
+    tokens = {version_token(forum, NOW)}
+    for expected in (
+        [(None, 1), (None, 2), ("Bb moins", 3)],
+        [(None, 1), ("aa milieu", 2), ("Bb moins", 3)],
+        [("Cc premier", 1), ("aa milieu", 2), ("Bb moins", 3)],
+    ):
+        projection.reveal_step(forum, challenge, NOW)
+        db.session.commit()
+        assert shown(screen_state(forum, NOW)) == expected
+        tokens.add(version_token(forum, NOW))
+    assert len(tokens) == 4  # the projector's poll sees every step
+    # One more click changes nothing: everything is revealed.
+    projection.reveal_step(forum, challenge, NOW)
+    db.session.commit()
+    assert version_token(forum, NOW) in tokens
+
+
+def test_a_timed_reveal_moves_by_the_clock_and_its_token_changes_at_each_step(staged, db):
+    forum, challenge = staged
+    projection.reveal_every(forum, challenge, 10, NOW)
+    db.session.commit()
+    at = [NOW + timedelta(seconds=s) for s in (0, 9, 10, 25, 30, 90)]
+    counts = [sum(not i.hidden for i in screen_state(forum, t).ideas) for t in at]
+    assert counts == [0, 0, 1, 2, 3, 3]
+    tokens = [version_token(forum, t) for t in at]
+    assert tokens[0] == tokens[1] != tokens[2] != tokens[3] != tokens[4]
+    assert tokens[4] == tokens[5]  # all revealed: the screen is quiet again
+
+
+def test_pausing_a_timed_reveal_keeps_what_is_shown(staged, db):
+    forum, challenge = staged
+    projection.reveal_every(forum, challenge, 10, NOW)
+    projection.reveal_pause(forum, challenge, NOW + timedelta(seconds=15))
+    db.session.commit()
+    later = screen_state(forum, NOW + timedelta(minutes=5))
+    assert sum(not i.hidden for i in later.ideas) == 1
+
+
+def test_revealing_all_at_once_ends_the_staging(staged, db):
+    forum, challenge = staged
+    projection.reveal_all(forum, challenge)
+    db.session.commit()
+    assert shown(screen_state(forum, NOW)) == [("Cc premier", 1), ("aa milieu", 2), ("Bb moins", 3)]
+    assert challenge.reveal_shown is None
+
+
+def test_the_reveal_is_state_in_the_database_any_worker_serves_it(staged, db):
+    forum, challenge = staged
+    projection.reveal_step(forum, challenge, NOW)
+    db.session.commit()
+    db.session.expire_all()
+    from cite_vote.forums.models import Challenge
+
+    assert db.session.get(Challenge, challenge.id).reveal_shown == 1
+
+
+def test_staging_is_refused_in_live_mode_or_before_voting(voting_forum, db):
+    forum, challenge, *_ = voting_forum
+    forum.projection_mode = "live"
+    with pytest.raises(RuleError):
+        projection.stage_reveal(forum, challenge)
+    forum.projection_mode = "blind"
+    set_phase(forum, "proposing", challenge)
+    with pytest.raises(RuleError):
+        projection.stage_reveal(forum, challenge)
+
+
+def test_a_timed_reveal_needs_a_sensible_interval(staged):
+    forum, challenge = staged
+    for seconds in (0, -3, 3601):
+        with pytest.raises(RuleError):
+            projection.reveal_every(forum, challenge, seconds, NOW)

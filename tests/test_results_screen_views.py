@@ -332,3 +332,110 @@ def test_a_bad_countdown_is_422_and_changes_nothing(staff, screen_scene, minutes
     stored = _db.session.get(Forum, screen_scene[0].id)
     _db.session.refresh(stored)
     assert stored.timer_ends_at is None
+
+
+# --- the staged reveal ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def blind_closing(screen_scene, db):
+    """Blind mode, the first challenge voting with dots on the observatory."""
+    forum, ideas, participant, _f = screen_scene
+    forum.projection_mode = "blind"
+    set_dots(participant, ideas[0], 3)
+    db.session.commit()
+    return screen_scene
+
+
+def reveal(client, challenge_id, action, **data):
+    return client.post(
+        "/staff/f/salle/screen/reveal", data={"challenge": challenge_id, "action": action, **data}
+    )
+
+
+def test_the_facilitator_reveals_the_ranking_step_by_step_without_js(
+    staff, blind_closing, screen_link, client, db
+):
+    forum, ideas, *_ = blind_closing
+    challenge = forum.challenges[0]
+    assert "Dévoiler pas à pas" in staff.get("/staff/f/salle/screen").text
+    assert reveal(staff, challenge.id, "stage").status_code == 303
+    set_phase(forum, "closed", challenge)
+    db.session.commit()
+    screen = client.get(f"/s/{screen_link}").text
+    assert "Un observatoire" not in screen and "Des binômes" not in screen
+    assert screen.count("is-hidden") == 2
+    version = version_in(screen)
+    assert reveal(staff, challenge.id, "next").status_code == 303
+    poll = client.get(f"/s/{screen_link}/live?v={version}", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and "Des binômes" in poll.text
+    assert "Un observatoire" not in poll.text
+    assert version_in(poll.text) != version
+    reveal(staff, challenge.id, "next")
+    screen = client.get(f"/s/{screen_link}").text
+    assert screen.index("Un observatoire") < screen.index("Des binômes")
+    assert "is-hidden" not in screen
+    page = staff.get("/staff/f/salle/screen").text
+    assert "2 sur 2" in page
+
+
+def test_the_reveal_panel_answers_its_fragment_with_htmx(staff, blind_closing, db):
+    forum, *_ = blind_closing
+    challenge = forum.challenges[0]
+    staff.environ_base["HTTP_HX_REQUEST"] = "true"
+    response = reveal(staff, challenge.id, "stage")
+    assert response.status_code == 200 and "<html" not in response.text
+    assert 'id="screen-reveal"' in response.text
+    response = reveal(staff, challenge.id, "auto", seconds=10)
+    assert response.status_code == 200 and "toutes les 10 secondes" in response.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "explode"},
+        {"action": "auto", "seconds": "1"},
+        {"action": "auto", "seconds": "abc"},
+        {"action": "next"},  # not staged
+        {"challenge": "99999", "action": "stage"},
+        {"challenge": "", "action": "stage"},
+    ],
+)
+def test_bad_reveal_requests_are_refused_and_change_nothing(staff, blind_closing, data):
+    forum, *_ = blind_closing
+    challenge = forum.challenges[0]
+    response = staff.post("/staff/f/salle/screen/reveal", data={"challenge": challenge.id, **data})
+    assert response.status_code in (404, 409, 422)
+    assert response.status_code != 500
+    from cite_vote.forums.models import Challenge
+
+    stored = _db.session.get(Challenge, challenge.id)
+    _db.session.refresh(stored)
+    assert stored.reveal_shown is None
+
+
+def test_a_live_mode_forum_is_not_offered_a_staged_reveal(staff, screen_scene):
+    page = staff.get("/staff/f/salle/screen").text
+    assert "Dévoiler pas à pas" not in page
+    response = reveal(staff, screen_scene[0].challenges[0].id, "stage")
+    assert response.status_code == 409 and "mode aveugle" in response.text
+
+
+def test_the_screen_prints_the_chain_head_once_the_ranking_is_revealed(
+    staff, blind_closing, screen_link, client, db
+):
+    from cite_vote.votes.chain import chain_head
+
+    forum, *_ = blind_closing
+    challenge = forum.challenges[0]
+    reveal(staff, challenge.id, "stage")
+    set_phase(forum, "closed", challenge)
+    db.session.commit()
+    head = chain_head(challenge).head
+    assert head not in client.get(f"/s/{screen_link}").text  # nothing revealed yet
+    reveal(staff, challenge.id, "next")
+    assert head not in client.get(f"/s/{screen_link}").text  # one row still hidden
+    reveal(staff, challenge.id, "next")
+    screen = client.get(f"/s/{screen_link}").text
+    assert "Tête de la chaîne du registre" in screen
+    assert head in screen

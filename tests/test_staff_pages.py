@@ -15,7 +15,7 @@ def actions(s):
         "phase": ("post", f + "/phase", {"phase": "closed", "challenge": s["challenge"].id}),
         "moderation": ("get", f + "/moderation", None),
         "idea page": ("get", f"{f}/moderation/i/{dup}", None),
-        "hide": ("post", f"{f}/moderation/i/{dup}/hide", {}),
+        "hide": ("post", f"{f}/moderation/i/{dup}/hide", {"reason": "duplicate"}),
         "hide comment": ("post", f"{f}/moderation/c/{s['comment'].id}/hide", {}),
         "edit": ("post", f"{f}/moderation/i/{dup}/edit", {"title": "Nouveau", "description": ""}),
         "merge preview": ("get", f"{f}/moderation/i/{dup}/merge?into={kept}", None),

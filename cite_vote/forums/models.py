@@ -77,12 +77,35 @@ class Challenge(db.Model):
     on_screen: Mapped[bool] = mapped_column(default=False)
     phase_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Staged reveal of a closed challenge's ranking on the projector (blind mode). None: all
+    # shown at once. Otherwise ``reveal_shown`` ideas are revealed (from the last of those
+    # on screen), plus one every ``reveal_every`` seconds since ``reveal_since`` when set.
+    reveal_shown: Mapped[int | None]
+    reveal_every: Mapped[int | None]
+    reveal_since: Mapped[datetime | None]
 
     forum: Mapped[Forum] = relationship(back_populates="challenges")
 
     __table_args__ = (
         CheckConstraint("phase in ('draft', 'proposing', 'voting', 'closed')", name="phase_known"),
+        CheckConstraint("reveal_shown >= 0", name="reveal_shown_non_negative"),
+        CheckConstraint("reveal_every >= 1", name="reveal_every_positive"),
     )
+
+
+class PhaseChange(db.Model):
+    """When a challenge entered a phase: the cahier's method says when each phase opened and
+    closed (a phase closes when the next change happens)."""
+
+    __tablename__ = "phase_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True
+    )
+    previous: Mapped[str | None] = mapped_column(String(12))
+    phase: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Ticket(db.Model):

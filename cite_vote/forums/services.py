@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, func, select
 
 from cite_vote.extensions import db
-from cite_vote.forums.models import PHASES, Challenge, Forum
+from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
 from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.chain import close_ledger
 
 # No O/0, I/1/L: a code read aloud or off a screen at the back of the room must not be misread.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -208,7 +209,14 @@ def add_challenge(
     )
     db.session.add(challenge)
     db.session.flush()
+    if phase != "draft":
+        _record_phase(challenge, None, phase, challenge.phase_changed_at)
     return challenge
+
+
+def _record_phase(challenge: Challenge, previous: str | None, phase: str, at: datetime) -> None:
+    """Keep when each phase opened: the cahier's method says it (``phase_times``)."""
+    db.session.add(PhaseChange(challenge_id=challenge.id, previous=previous, phase=phase, at=at))
 
 
 def set_phase(forum: Forum, phase: str, challenge: Challenge | None = None) -> list[Challenge]:
@@ -304,10 +312,16 @@ def change_phase(
     backward = [(c, c.phase, phase) for c in targets if PHASES.index(phase) < PHASES.index(c.phase)]
     if backward and not confirmed:
         raise ConfirmationNeeded(backward)
+    now = utcnow()
     for target in targets:
         if target.phase != phase:
+            _record_phase(target, target.phase, phase, now)
             target.phase = phase
-            target.phase_changed_at = utcnow()
+            target.phase_changed_at = now
+            if phase == "closed":
+                # In the same transaction as the phase: no vote lands between the receipts,
+                # the seal and the close, and none of them exists without the others.
+                close_ledger(target)
     db.session.flush()
     return targets
 

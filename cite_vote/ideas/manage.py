@@ -39,6 +39,7 @@ def moderation_context(forum, user, **extra):
         "latest_comments": db.session.scalars(moderation.latest_comments(forum)).all(),
         "pairs": duplicate_pairs(forum),
         "totals": idea_totals(idea_ids=[i.id for i in ideas]),
+        "hide_records": moderation.latest_hides([i.id for i in ideas if i.status == "hidden"]),
         "error": None,
         "error_id": None,
         **extra,
@@ -67,7 +68,9 @@ def idea_action(slug: str, idea_id: int, action: str):
     message = None
     with refusable() as outcome:
         if action == "hide":
-            returned = moderation.hide_idea(idea, user)
+            returned = moderation.hide_idea(
+                idea, user, request.form.get("reason"), request.form.get("note")
+            )
             message = ngettext(
                 "Idea #%(idea)d hidden: %(num)d dot refunded.",
                 "Idea #%(idea)d hidden: %(num)d dots refunded.",
@@ -75,7 +78,10 @@ def idea_action(slug: str, idea_id: int, action: str):
                 idea=idea.id,
             )
         else:
-            IDEA_ACTIONS[action](idea)
+            if action == "restore":
+                moderation.restore_idea(idea, user)
+            else:
+                IDEA_ACTIONS[action](idea)
             message = _("Idea #%(idea)d updated.", idea=idea.id)
     error, status = outcome.error, outcome.status
     if is_htmx() and request.form.get("back") != "idea":
@@ -86,6 +92,7 @@ def idea_action(slug: str, idea_id: int, action: str):
             forum=forum,
             idea=idea,
             totals=idea_totals(idea_ids=[idea.id]),
+            hide_records=moderation.latest_hides([idea.id]),
             error=error,
             error_id=idea.id,
             done_message=message,
@@ -142,6 +149,7 @@ def idea_page_context(forum, user, idea, edit_form=None, merge_form=None, **extr
         "comments": moderation.idea_comments(idea),
         "totals": idea_totals(idea_ids=[idea.id, *[i.id for i in others]]),
         "others": others,
+        "hide_records": moderation.latest_hides([idea.id]),
         "edit_form": edit_form or EditForm(formdata=None, obj=idea),
         "merge_form": merge_form or MergeForm(formdata=None),
         "error": None,
@@ -207,7 +215,8 @@ def merge(slug: str, idea_id: int):
         return render(
             "ideas/merge.html", forum=forum, user=user, source=source, target=target, plan=plan
         )
-    returned = moderation.merge_ideas(source, target, user)
+    # A refusal (note too long, phase closed, changed meanwhile) is the error page, nothing stored.
+    returned = moderation.merge_ideas(source, target, user, request.form.get("note"))
     db.session.commit()
     moved = sum(r.moved for r in returned)
     refunded = sum(r.refunded for r in returned)

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 TITLE_MAX = 120
 TEXT_MAX = 1000
 IDEA_STATUSES = ("visible", "pending", "hidden", "merged")
+# Why a moderator took an idea out of the running: a short list, plus free text.
+HIDE_REASONS = ("duplicate", "off_topic", "charter", "author_request", "other")
+NOTE_MAX = 500
 COMMENT_STATUSES = ("visible", "pending", "hidden")
 
 
@@ -72,4 +75,38 @@ class Comment(db.Model):
 
     __table_args__ = (
         CheckConstraint("status in ('visible', 'pending', 'hidden')", name="status_known"),
+    )
+
+
+class ModerationRecord(db.Model):
+    """A hide, a restore or a merge of an idea, with its reason: the cahier's method lists them.
+
+    Kept even if the idea is restored later, so the method shows every change made to the
+    running. ``dots_moved``/``dots_refunded`` are what the action did to the voters' dots.
+    """
+
+    __tablename__ = "moderation_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True
+    )
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    # For a merge: the idea kept.
+    target_idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    dots_moved: Mapped[int] = mapped_column(default=0)
+    dots_refunded: Mapped[int] = mapped_column(default=0)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("action in ('hide', 'restore', 'merge')", name="action_known"),
+        CheckConstraint(
+            "action <> 'hide' or reason in "
+            "('duplicate', 'off_topic', 'charter', 'author_request', 'other')",
+            name="hide_has_reason",
+        ),
     )

@@ -18,13 +18,69 @@ from cite_vote.accounts.models import StaffUser
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.versions import mark_challenge_changed
-from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Comment, Idea
+from cite_vote.ideas.models import (
+    HIDE_REASONS,
+    NOTE_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    Comment,
+    Idea,
+    ModerationRecord,
+)
 from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Vote
 from cite_vote.votes.services import DotsReturned, hold_challenge, merge_dots, refund_idea
 
 FROZEN = _l("This challenge is closed: its results are frozen.")
+
+# The reasons a moderator picks from when hiding an idea (the cahier prints them).
+REASON_LABELS = {
+    "duplicate": _l("Duplicate"),
+    "off_topic": _l("Off topic"),
+    "charter": _l("Against the forum's charter"),
+    "author_request": _l("The author asked for it"),
+    "other": _l("Other"),
+}
+
+
+class ReasonMissing(RuleError):
+    """A hide names no reason from the list (or "other" without saying which): 422."""
+
+    status = 422
+
+
+def check_reason(reason: str | None, note: str | None) -> tuple[str, str]:
+    """The reason and the cleaned note of a hide, or ReasonMissing / RuleError.
+
+    "Other" must say what: a reader of the cahier has to learn why the idea left the running.
+    """
+    note = (note or "").strip()
+    if reason not in HIDE_REASONS:
+        raise ReasonMissing(_l("Say why this idea is hidden: choose a reason."))
+    if reason == "other" and not note:
+        raise ReasonMissing(_l("With the reason “Other”, write the reason in a few words."))
+    return reason, check_note(note)
+
+
+def check_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ReasonMissing(_l("The note is too long (%(max)d characters at most).", max=NOTE_MAX))
+    return note
+
+
+def _record(idea: Idea, action: str, staff: StaffUser | None, **fields) -> None:
+    db.session.add(
+        ModerationRecord(
+            challenge_id=idea.challenge_id,
+            idea_id=idea.id,
+            action=action,
+            staff_id=staff.id if staff is not None else None,
+            created_at=utcnow(),
+            **fields,
+        )
+    )
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -94,6 +150,18 @@ def idea_comments(idea: Idea) -> list[Comment]:
     )
 
 
+def latest_hides(idea_ids: list[int]) -> dict[int, ModerationRecord]:
+    """The last hide of each of these ideas (its reason), for the moderation lists."""
+    if not idea_ids:
+        return {}
+    records = db.session.scalars(
+        select(ModerationRecord)
+        .where(ModerationRecord.idea_id.in_(idea_ids), ModerationRecord.action == "hide")
+        .order_by(ModerationRecord.id)
+    )
+    return {record.idea_id: record for record in records}
+
+
 # --- reviewing -------------------------------------------------------------------------------
 
 # What each moderation action does to an idea's or a comment's status: (from, to). The
@@ -161,23 +229,29 @@ def reject_idea(idea: Idea) -> Idea:
     return idea
 
 
-def hide_idea(idea: Idea, staff: StaffUser) -> list[DotsReturned]:
-    """Take an idea out of the running and give every voter their dots back."""
+def hide_idea(
+    idea: Idea, staff: StaffUser, reason: str | None = None, note: str | None = ""
+) -> list[DotsReturned]:
+    """Take an idea out of the running, with its reason, and give every voter their dots back."""
+    reason, note = check_reason(reason, note)
     if idea.status not in ("visible", "pending"):
         raise RuleError(_l("This idea is already hidden or merged."))
     _hold(idea)
     returned = refund_idea(idea, staff_id=staff.id)
     idea.status = "hidden"
+    refunded = sum(r.refunded for r in returned)
+    _record(idea, "hide", staff, reason=reason, note=note, dots_refunded=refunded)
     db.session.flush()
     return returned
 
 
-def restore_idea(idea: Idea) -> Idea:
+def restore_idea(idea: Idea, staff: StaffUser | None = None) -> Idea:
     """Show a hidden idea again. The dots refunded when it was hidden are not given back."""
     if idea.status != "hidden":
         raise RuleError(_l("This idea is not hidden."))
     _hold(idea)
     idea.status = "visible"
+    _record(idea, "restore", staff, note="")
     db.session.flush()
     return idea
 
@@ -264,14 +338,28 @@ def plan_merge(source: Idea, target: Idea) -> MergePlan:
     return MergePlan(len(on_source), total, moved, total - moved, comments or 0)
 
 
-def merge_ideas(source: Idea, target: Idea, staff: StaffUser) -> list[DotsReturned]:
+def merge_ideas(
+    source: Idea, target: Idea, staff: StaffUser, note: str | None = ""
+) -> list[DotsReturned]:
     """Merge a duplicate into another idea of the same challenge.
 
     Dots move to the target within each voter's cap and the excess is refunded; comments
-    move to the target; the duplicate is kept, marked merged, and points at the target.
+    move to the target; the duplicate is kept, marked merged, and points at the target. The
+    merge is recorded with its reason (a duplicate) and the moderator's optional note.
     """
+    note = check_note(note)
     check_merge(source, target)
     returned = merge_dots(source, target, staff_id=staff.id)
+    _record(
+        source,
+        "merge",
+        staff,
+        reason="duplicate",
+        note=note,
+        target_idea_id=target.id,
+        dots_moved=sum(r.moved for r in returned),
+        dots_refunded=sum(r.refunded for r in returned),
+    )
     db.session.execute(
         update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id)
     )

@@ -25,6 +25,7 @@ from cite_vote.ideas.services import (
 )
 from cite_vote.rendered import RenderedCache
 from cite_vote.results.services import rank_ideas
+from cite_vote.votes.chain import receipt_of
 from cite_vote.votes.services import dots_spent, idea_totals, my_dots
 
 
@@ -119,7 +120,9 @@ def challenge_context(forum, challenge, participant, form=None, notice=None):
         if challenge.phase == "voting":
             ideas = personal_order(ideas, participant)
     pending = list(db.session.scalars(own_pending_ideas(challenge, participant)))
+    receipt = receipt_of(participant.id, challenge.id) if challenge.phase == "closed" else None
     context = {
+        "receipts": {challenge.id: receipt} if receipt else {},
         **cards_context(forum, challenge, participant, ideas),
         "ideas": ideas,
         "pending": pending,

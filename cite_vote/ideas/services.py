@@ -197,7 +197,11 @@ def personal_order(ideas: list[Idea], participant: Participant) -> list[Idea]:
     that person and a new idea slots in without reshuffling the others.
     """
 
-    def key(idea: Idea) -> bytes:
-        return hashlib.sha256(f"{participant.shuffle_seed}:{idea.id}".encode()).digest()
+    return sorted(ideas, key=lambda idea: position_key(participant.shuffle_seed, idea.id))
 
-    return sorted(ideas, key=key)
+
+def position_key(seed: int, idea_id: int) -> bytes:
+    """Where an idea goes in the order of the participant with ``seed``: the results recompute
+    each voter's screen with it (results.bias), so it must stay the one ``personal_order`` uses.
+    """
+    return hashlib.sha256(f"{seed}:{idea_id}".encode()).digest()

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,7 @@ BUILD_INLINE_MAX = 150
 SECONDS_PER_ITEM = 0.04
 # A build that has not finished by then died with its process: the next request starts another.
 STALE_AFTER = timedelta(minutes=15)
+METHOD_TITLE = _l("How the result was reached")
 COLOPHON = re.compile(r'<p class="colophon">.*?</p>', re.S)
 
 
@@ -47,9 +49,9 @@ class Appendix:
 
 
 def cahier_appendices(forum: Forum) -> list[Appendix]:
-    """The cahier's appendices, in order: the place for the annex "Comment le résultat a été
-    établi" (how the result was reached), which its own change adds here."""
-    return []
+    """The cahier's appendices, in order: the method, "Comment le résultat a été établi"
+    (results/method.py gives its content, as ``method`` in the cahier's context)."""
+    return [Appendix("method", str(METHOD_TITLE), "results/_method.html")]
 
 
 @dataclass(frozen=True)

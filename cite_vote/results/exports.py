@@ -403,6 +403,7 @@ def results_json(
     scope: str,
     generated_at: datetime,
     include_unranked: bool,
+    heads: dict | None = None,
 ) -> dict:
     """The results as documented in docs/results-json.md."""
     categories = forum_categories(results)
@@ -416,6 +417,7 @@ def results_json(
             "phase": res.challenge.phase,
             "voters": res.voters,
             "total_dots": res.total_dots,
+            "chain": _chain(res, heads or {}),
             "ideas": [
                 {
                     "rank": r.rank,
@@ -436,10 +438,17 @@ def results_json(
                     "author_name": _author_name(r.idea) or None,
                     "proposed_at": iso(r.idea.created_at),
                     "shortlisted": r.rank <= res.shortlist_size and r.dots > 0,
+                    **(
+                        {"mean_position": _rounded(res.bias.mean_position.get(r.idea.id))}
+                        if res.bias is not None
+                        else {}
+                    ),
                 }
                 for r in res.rows(order, scope)
             ],
         }
+        if res.bias is not None:
+            entry["order_bias"] = bias_json(res.bias)
         if include_unranked:
             entry["unranked_ideas"] = [
                 {
@@ -465,6 +474,33 @@ def results_json(
         "categories": categories,
         "challenges": challenges,
     }
+
+
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def bias_json(bias) -> dict:
+    """The order bias of a challenge (results/bias.py), as docs/results-json.md describes it."""
+    return {
+        "voters": bias.voters,
+        "ideas": bias.ideas,
+        "spearman_rho": _rounded(bias.within.rho),
+        "n": bias.within.n,
+        "p_value": _rounded(bias.within.p, 4),
+        "top_checked": bias.top,
+        "order_holds": bias.order_holds,
+        "verdict": bias.verdict,
+        "sentence": bias.sentence(),
+    }
+
+
+def _chain(res: ChallengeResults, heads: dict) -> dict | None:
+    """The head of the ledger's chain at closing (docs/results-log.md); None until closed."""
+    seal = heads.get(res.challenge.id) if res.challenge.phase == "closed" else None
+    if seal is None:
+        return None
+    return {"entries": seal.entries, "head": seal.head, "sealed_at": iso(seal.sealed_at)}
 
 
 # --- PDF ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -68,6 +69,8 @@ class ChallengeResults:
     unranked: list[Idea] = field(default_factory=list)
     comments: dict[int, list[Comment]] = field(default_factory=dict)
     voters: int = 0
+    # The order bias (results.bias.OrderBias), when the caller asked for it (add_order_bias).
+    bias: Any = None
 
     def ordered(self, order: str = "dots") -> list[RankedIdea]:
         return self.by_cross_group if order == "cross" else self.by_dots

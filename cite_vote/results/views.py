@@ -29,6 +29,7 @@ from cite_vote.htmx import render
 from cite_vote.refusals import NotAllowed
 from cite_vote.rendered import RenderedCache
 from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
+from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,
     cahier_appendices,
@@ -52,6 +53,9 @@ from cite_vote.results.exports import (
     results_json,
     xlsx_bytes,
 )
+from cite_vote.results.forms import ReceiptForm
+from cite_vote.results.log import build_log, log_csv, receipt_holdings
+from cite_vote.results.method import method_annex
 from cite_vote.results.models import CahierFile
 from cite_vote.results.services import (
     ORDERS,
@@ -60,6 +64,7 @@ from cite_vote.results.services import (
     ranking_timeline,
 )
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.chain import chain_heads
 
 bp = Blueprint("results", __name__)
 
@@ -86,8 +91,14 @@ def visible_challenges(forum: Forum, viewer: Viewer) -> list[Challenge]:
     return challenges
 
 
+def closed_heads(results) -> dict:
+    """The chain head of each closed challenge among the results, by challenge id."""
+    return chain_heads([r.challenge.id for r in results if r.challenge.phase == "closed"])
+
+
 def chart_helpers(results) -> dict:
     return {
+        "heads": closed_heads(results),
         "bar_segments": bar_segments,
         "colours": category_colours(results[0].categories if results else [None]),
         "ranking_rule": RANKING_RULE,
@@ -106,8 +117,12 @@ def no_store(response):
 RANKINGS = RenderedCache(size=64)
 
 
-def rankings(forum: Forum, challenges: list[Challenge], order: str, scope: str) -> Markup:
+def rankings(forum: Forum, viewer: Viewer, order: str, scope: str) -> Markup:
+    """Staff see each challenge's order bias beside its ranking: a key of its own."""
+    challenges = visible_challenges(forum, viewer)
+    staff = viewer.staff is not None
     key = (
+        staff,
         db.engine.url,  # one process may serve several databases (the tests do)
         forum.id,
         forum_version(forum.id),
@@ -120,7 +135,15 @@ def rankings(forum: Forum, challenges: list[Challenge], order: str, scope: str) 
     html = RANKINGS.get(key)
     if html is None:
         results = challenge_results(forum, challenges)
-        context = {"forum": forum, "results": results, "order": order, "scope": scope}
+        if staff:
+            add_order_bias(results)
+        context = {
+            "forum": forum,
+            "viewer": viewer,
+            "results": results,
+            "order": order,
+            "scope": scope,
+        }
         html = render_block("results/results.html", "sections", **context, **chart_helpers(results))
         RANKINGS.put(key, html)
     return Markup(html)
@@ -131,7 +154,7 @@ def forum_results(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum)
     order, scope = view_options()
-    sections = rankings(forum, visible_challenges(forum, viewer), order, scope)
+    sections = rankings(forum, viewer, order, scope)
     return no_store(
         render(
             "results/results.html",
@@ -155,6 +178,8 @@ def challenge(slug: str, challenge_id: int):
             abort(404)
         raise NotAllowed(NOT_YET)
     results = challenge_results(forum, [challenge])
+    if viewer.staff is not None:
+        add_order_bias(results)
     chart = timeline_chart(ranking_timeline(results[0]))
     return no_store(
         render(
@@ -190,6 +215,7 @@ def results_json_view(slug: str):
     viewer = results_viewer(forum, allow_token=True)
     order, scope = view_options()
     results = challenge_results(forum, visible_challenges(forum, viewer))
+    add_order_bias(results)
     now = utcnow()
     data = results_json(
         forum,
@@ -198,9 +224,72 @@ def results_json_view(slug: str):
         scope=scope,
         generated_at=now,
         include_unranked=viewer.sees_everything,
+        heads=closed_heads(results),
     )
     db.session.commit()  # the token's last use
     return no_store(jsonify(data))
+
+
+@bp.get("/f/<slug>/log.json")
+def log_json(slug: str):
+    """The anonymised log of the closed challenges the asker may see (docs/results-log.md)."""
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum, allow_token=True)
+    now = utcnow()
+    data = build_log(forum, visible_challenges(forum, viewer), generated_at=now)
+    db.session.commit()  # the token's last use
+    response = jsonify(data)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{forum.slug}-log-{now:%Y-%m-%d}.json"'
+        )
+    return no_store(response)
+
+
+@bp.get("/f/<slug>/log.csv")
+def log_csv_view(slug: str):
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum, allow_token=True)
+    now = utcnow()
+    data = log_csv(build_log(forum, visible_challenges(forum, viewer), generated_at=now))
+    db.session.commit()
+    return attachment(data, "text/csv; charset=utf-8", f"{forum.slug}-log-{now:%Y-%m-%d}.csv")
+
+
+@bp.get("/f/<slug>/recount.py")
+def recount_script(slug: str):
+    """The recount script, as it is in the app (it needs only Python's standard library)."""
+    forum = forum_by_slug(slug)
+    results_viewer(forum, allow_token=True)
+    data = (Path(__file__).resolve().parent.parent / "recount.py").read_bytes()
+    db.session.commit()
+    return attachment(data, "text/x-python; charset=utf-8", "recount.py")
+
+
+@bp.get("/f/<slug>/receipt")
+def receipt(slug: str):
+    """Type a receipt, see its dots as the published log lists them."""
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum)
+    challenges = visible_challenges(forum, viewer)
+    form = ReceiptForm(request.args, meta={"csrf": False})
+    found, status = None, 200
+    if request.args.get("code") is not None:
+        if form.validate():
+            found = receipt_holdings(form.code.data, challenges)
+        if found is None:
+            status = 404 if form.validate() else 422
+    return no_store(
+        render(
+            "results/receipt.html",
+            status=status,
+            forum=forum,
+            viewer=viewer,
+            form=form,
+            found=found,
+            asked=request.args.get("code") is not None,
+        )
+    )
 
 
 @bp.get("/f/<slug>/results.csv")
@@ -243,6 +332,7 @@ def cahier_context(forum: Forum) -> dict:
     return {
         "forum": forum,
         "results": results,
+        "method": method_annex(forum, results),
         "order": order,
         "scope": scope,
         "event_date": max(closed) if closed else utcnow(),

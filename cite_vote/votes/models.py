@@ -72,11 +72,50 @@ class LedgerEntry(db.Model):
     # For a merge: the idea the dots came from (on the target's entry) or went to.
     related_idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The hash chain, filled when the challenge closes (votes never wait for it): the entry's
+    # number in its challenge's chain, the previous entry's hash and its own (see recount.py).
+    seq: Mapped[int | None]
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
+        UniqueConstraint("challenge_id", "seq"),
         CheckConstraint("delta <> 0", name="delta_non_zero"),
         CheckConstraint("reason in ('vote', 'hide', 'restore', 'merge')", name="reason_known"),
     )
+
+
+class LedgerSeal(db.Model):
+    """The head of a challenge's chain each time it closed: the last one is published."""
+
+    __tablename__ = "ledger_seals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True
+    )
+    entries: Mapped[int]
+    head: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Receipt(db.Model):
+    """A random code given, when a challenge closes, to each participant holding dots in it.
+
+    It names no one and is derived from nothing: the published log lists each receipt's dots,
+    so the participant (and only whoever they show it to) can find their own.
+    """
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+
+    __table_args__ = (UniqueConstraint("challenge_id", "participant_id"),)
 
 
 class Notice(db.Model):

@@ -541,3 +541,23 @@ def dots_of(participant: Participant) -> dict[int, int]:
         select(Vote.idea_id, Vote.dots).where(Vote.participant_id == participant.id, Vote.dots > 0)
     )
     return dict(rows.all())
+
+
+def holdings(participant: Participant, challenge_ids: list[int]) -> dict[int, list[tuple]]:
+    """The participant's dots in these challenges: per challenge, (idea, dots) by idea number."""
+    if not challenge_ids:
+        return {}
+    rows = db.session.execute(
+        select(Idea, Vote.dots)
+        .join(Vote, Vote.idea_id == Idea.id)
+        .where(
+            Vote.participant_id == participant.id,
+            Vote.challenge_id.in_(challenge_ids),
+            Vote.dots > 0,
+        )
+        .order_by(Idea.challenge_id, Idea.id)
+    ).all()
+    out: dict[int, list[tuple]] = {}
+    for idea, dots in rows:
+        out.setdefault(idea.challenge_id, []).append((idea, dots))
+    return out

@@ -6,12 +6,14 @@ from flask import Blueprint, abort, flash, request, url_for
 
 from cite_vote.accounts.identity import cookie_token, require_participant
 from cite_vote.accounts.services import hash_token
-from cite_vote.forums.services import forum_by_slug, open_to_participants
+from cite_vote.extensions import db
+from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
 from cite_vote.htmx import done, is_htmx, refusable, render
 from cite_vote.ideas.pages import cards_context, challenge_context, idea_cards, idea_context
 from cite_vote.ideas.services import forum_participant_idea, idea_in_forum, seen_in_forum
 from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
+from cite_vote.votes.chain import receipts_of
 from cite_vote.votes.forms import DotsForm
 
 bp = Blueprint("votes", __name__)
@@ -112,3 +114,19 @@ def set_dots(slug: str, idea_id: int):
     if form.back.data == "idea":
         target = f"{target}#idea-{idea.id}"
     return done(target)
+
+
+@bp.get("/f/<slug>/me")
+def my_dots(slug: str):
+    """What I placed, in every challenge, with my receipt for each closed one."""
+    forum = forum_by_slug(slug)
+    participant = require_participant(forum)
+    challenges = list(db.session.scalars(participant_challenges(forum)))
+    return render(
+        "votes/mine.html",
+        forum=forum,
+        participant=participant,
+        challenges=challenges,
+        held=services.holdings(participant, [c.id for c in challenges]),
+        receipts=receipts_of(participant.id),
+    )

@@ -290,3 +290,66 @@ def test_the_join_panel_fits_a_long_forum_title_and_its_accessibility_link(
         clock = page.locator(".timer").bounding_box()
         assert link["y"] + link["height"] <= clock["y"], "the countdown covers the link"
     shot(page, f"projection_join_panel{'_timer' if timer else ''}", full_page=False)
+
+
+def test_the_facilitator_reveals_the_ranking_step_by_step_on_the_projector(
+    browser, projector_page, live_server, room
+):
+    """Blind mode, staged before closing: the projector (1920x1080) shows nothing of the ranking
+    when the vote closes, then one more idea per click, from the last of the screen's six to
+    the first, without reloading."""
+    from cite_vote.accounts.services import assign_staff, create_staff_user
+
+    def blind_and_staff():
+        forum = db.session.get(Forum, room["forum_id"])
+        forum.projection_mode = "blind"
+        show_on_screen(forum, db.session.get(Challenge, room["voting_id"]))
+        user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
+        assign_staff(forum, user)
+
+    in_app(live_server, blind_and_staff)
+    projector = projector_page
+    open_screen(projector, live_server, room)
+    expect(projector.locator(".blind")).to_be_visible()
+
+    laptop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    try:
+        page = laptop.new_page()
+        page.goto(f"{live_server.url}/staff/f/cite-ecran/screen")
+        page.locator("#email").fill("animation@example.org")
+        page.locator("#password").fill("mot de passe sûr")
+        page.get_by_role("button", name="Se connecter").click()
+        reveal = page.locator("#screen-reveal")
+        reveal.get_by_role("button", name="Dévoiler pas à pas").click()
+        expect(reveal).to_contain_text("Le dévoilement commence à la clôture du vote")
+
+        in_app(
+            live_server,
+            lambda: setattr(db.session.get(Challenge, room["voting_id"]), "phase", "closed"),
+        )
+        rows = projector.locator(".ranking .idea")
+        expect(rows).to_have_count(6, timeout=3000)
+        expect(projector.locator(".ranking .idea.is-hidden")).to_have_count(6)
+        assert projector.locator(".idea-dots").count() == 0
+        shot(projector, "projection_reveal_0", full_page=False)
+
+        page.reload()  # the closed phase enables the button
+        ranked = [VOTED[n] for n in (0, 1, 2, 3, 4)]  # the plan's order by dots, then supporters
+        for step in range(1, 7):
+            reveal.get_by_role("button", name="Dévoiler l’idée suivante").click()
+            expect(reveal).to_contain_text(f"Dévoilées : {step} sur 6")
+            expect(projector.locator(".ranking .idea.is-hidden")).to_have_count(
+                6 - step, timeout=3000
+            )
+            # The row just revealed is the lowest hidden one: the reveal climbs the ranking.
+            expect(rows.nth(6 - step)).not_to_have_class(re.compile("is-hidden"))
+            if step == 3:
+                shot(projector, "projection_reveal_3", full_page=False)
+        expect(rows.first).to_contain_text(ranked[0])
+        expect(rows.first.locator(".idea-dots")).to_contain_text("8")
+        assert nothing_scrolls(projector)
+        assert projector.evaluate("window.__sameDocument") is True
+        shot(projector, "projection_reveal_done", full_page=False)
+        shot(page, "projection_reveal_staff")
+    finally:
+        laptop.close()

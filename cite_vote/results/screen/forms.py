@@ -7,7 +7,11 @@ from wtforms import IntegerField, RadioField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from cite_vote.forms import Form
-from cite_vote.results.screen.services import TIMER_MAX_MINUTES
+from cite_vote.results.screen.services import (
+    REVEAL_EVERY_MAX,
+    REVEAL_EVERY_MIN,
+    TIMER_MAX_MINUTES,
+)
 
 
 class DisplayForm(Form):
@@ -49,3 +53,46 @@ class TimerForm(Form):
             ),
         ],
     )
+
+
+REVEAL_ACTIONS = ("stage", "next", "auto", "pause", "all")
+
+
+class RevealForm(Form):
+    """One step of a staged reveal: each button of the panel posts its ``action``."""
+
+    challenge = IntegerField(
+        _l("Challenge"),
+        validators=[
+            InputRequired(_l("Choose the challenge to reveal.")),
+            NumberRange(min=1, max=2**31 - 1, message=_l("This challenge does not exist.")),
+        ],
+    )
+    action = SelectField(
+        choices=[SelectChoice(a, a) for a in REVEAL_ACTIONS],
+        validators=[InputRequired(_l("Unknown action."))],
+    )
+    seconds = IntegerField(
+        _l("One idea every … seconds"),
+        default=10,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=REVEAL_EVERY_MIN,
+                max=REVEAL_EVERY_MAX,
+                message=_l(
+                    "One idea every %(min)d to %(max)d seconds.",
+                    min=REVEAL_EVERY_MIN,
+                    max=REVEAL_EVERY_MAX,
+                ),
+            ),
+        ],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.action.data == "auto" and self.seconds.data is None:
+            self.seconds.errors = [_l("Give a number of seconds.")]
+            return False
+        return True

@@ -11,30 +11,31 @@ is on.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
-from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.models import Challenge, Forum, ForumVersion
 from cite_vote.forums.qr import qr_svg
 from cite_vote.forums.room import participants_in_room
 from cite_vote.forums.services import (
     open_to_participants,
     open_to_participants_clause,
 )
-from cite_vote.forums.versions import forum_version, mark_changed
+from cite_vote.forums.versions import mark_changed
 from cite_vote.ideas.models import Idea
 from cite_vote.polls import screen_version
 from cite_vote.refusals import RuleError
 from cite_vote.results.services import rank_ideas
+from cite_vote.votes.chain import chain_head
 from cite_vote.votes.models import Ballot
 
 ROTATE_SECONDS = 20
@@ -45,6 +46,8 @@ BLIND_ROWS = 10
 # An idea this recent is highlighted as it arrives.
 FRESH_SECONDS = 15
 TIMER_MAX_MINUTES = 180
+# A timed reveal shows one more idea every this many seconds.
+REVEAL_EVERY_MIN, REVEAL_EVERY_MAX = 2, 600
 QR_PIXELS = 420
 EPOCH = datetime(1970, 1, 1)
 
@@ -65,6 +68,10 @@ class ScreenIdea:
     # Width of its bar, in percent of the leading idea's dots.
     share: int = 0
     fresh: bool = False
+    # A staged reveal has not reached it yet: the screen shows its rank and nothing else.
+    hidden: bool = False
+    # The row the last step revealed (the screen lets it arrive).
+    revealing: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,8 @@ class ScreenState:
     timer_ends_at: datetime | None = None
     # Whole seconds left at ``now`` (0 once the time is up); None without a timer.
     timer_remaining: int | None = None
+    # The ledger chain's head at closing (votes.chain), once the whole ranking is revealed.
+    seal: object | None = None
 
     @property
     def timer_clock(self) -> str:
@@ -157,18 +166,56 @@ def shown_challenges(forum: Forum) -> list[Challenge]:
 def version_token(forum: Forum, now: datetime) -> str:
     """What the screen shows, as a token: the forum's version (``forums.versions``, bumped by a
     vote, an idea, a phase, a join, the screen settings, the timer, ...), and the clock where the
-    screen follows it (the rotation's turn, the rotating join code's window), signed.
+    screen follows it (the rotation's turn, the rotating join code's window, the step of a timed
+    reveal), signed.
 
     One statement; the projector's poll (``cite_vote.polls``) computes the same token from one
-    indexed read before Flask, and answers 204 when the screen already shows it.
+    indexed read before Flask, and answers 204 when the screen already shows it (a timed reveal
+    sends it to this function instead: its steps follow the clock).
     """
+    rows = db.session.execute(_version_and_timed_reveals(forum.id)).all()
+    version = (rows[0].version if rows else None) or 0
+    reveal = tuple(
+        (row.id, revealed(row, now, min(RANKING_ROWS, row.total or 0)))
+        for row in rows
+        if row.id is not None
+    )
     return screen_version(
         current_app.config["SECRET_KEY"],
         forum.id,
-        forum_version(forum.id),
+        version,
         forum.screen_rotate,
         forum.join_code_rotates,
         now,
+        reveal,
+    )
+
+
+def _version_and_timed_reveals(forum_id: int):
+    """The forum's version, with a row per challenge under a timed reveal (its columns and the
+    number of ideas it ranks), or one row of NULLs beside the version when none is."""
+    total = (
+        select(func.count(Idea.id))
+        .where(Idea.challenge_id == Challenge.id, Idea.status == "visible")
+        .correlate(Challenge)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            ForumVersion.version,
+            Challenge.id,
+            Challenge.reveal_shown,
+            Challenge.reveal_every,
+            Challenge.reveal_since,
+            total.label("total"),
+        )
+        .select_from(Forum)
+        .outerjoin(ForumVersion, ForumVersion.forum_id == Forum.id)
+        .outerjoin(
+            Challenge,
+            and_(Challenge.forum_id == Forum.id, Challenge.reveal_every.is_not(None)),
+        )
+        .where(Forum.id == forum_id)
     )
 
 
@@ -210,6 +257,10 @@ def screen_state(forum: Forum, now: datetime, token: str | None = None) -> Scree
     else:
         view = RANKING if challenge.phase == "voting" else RESULTS
         ideas, count = _ranking(challenge)
+        if view == RESULTS and challenge.reveal_shown is not None:
+            ideas = _staged(ideas, revealed(challenge, now, len(ideas)))
+        if view == RESULTS and not any(item.hidden for item in ideas):
+            state["seal"] = chain_head(challenge)
     meter = RoomMeter(participants=participants, ideas=count)
     if challenge.phase in ("voting", "closed"):
         spent, voters = db.session.execute(
@@ -273,6 +324,153 @@ def _ranking(challenge: Challenge) -> tuple[list[ScreenIdea], int]:
         for r in top
     ]
     return listed, len(ranked)
+
+
+# --- the staged reveal ----------------------------------------------------------------------------
+
+
+def revealed(challenge, now: datetime, total: int) -> int:
+    """How many of the ``total`` ideas on screen a staged reveal shows at ``now`` (all if none).
+
+    ``challenge`` is a Challenge or a row of its columns: the version token computes it too.
+    """
+    if challenge.reveal_shown is None:
+        return total
+    shown = challenge.reveal_shown
+    if challenge.reveal_every and challenge.reveal_since is not None:
+        elapsed = max(0, int((now - challenge.reveal_since).total_seconds()))
+        shown += elapsed // challenge.reveal_every
+    return min(total, shown)
+
+
+def _staged(ideas: list[ScreenIdea], shown: int) -> list[ScreenIdea]:
+    """The ranking revealed from its last row up: the first rows keep only their rank."""
+    first_shown = len(ideas) - shown
+    return [
+        replace(item, revealing=n == first_shown)
+        if n >= first_shown
+        else ScreenIdea(item.idea, rank=item.rank, hidden=True)
+        for n, item in enumerate(ideas)
+    ]
+
+
+@dataclass(frozen=True)
+class RevealState:
+    """A challenge the staff page offers a staged reveal for, and where it stands."""
+
+    challenge: Challenge
+    total: int
+    shown: int
+
+    @property
+    def staged(self) -> bool:
+        return self.challenge.reveal_shown is not None
+
+
+def reveal_states(forum: Forum, shown: list[Challenge], now: datetime) -> list[RevealState]:
+    """Blind mode only: the challenges voting or closed, with how many ideas are revealed."""
+    if forum.projection_mode != "blind":
+        return []
+    candidates = [c for c in shown if c.phase in ("voting", "closed")]
+    if not candidates:
+        return []
+    counts = dict(
+        db.session.execute(
+            select(Idea.challenge_id, func.count(Idea.id))
+            .where(Idea.challenge_id.in_([c.id for c in candidates]), Idea.status == "visible")
+            .group_by(Idea.challenge_id)
+        ).all()
+    )
+    states = []
+    for c in candidates:
+        total = min(RANKING_ROWS, counts.get(c.id, 0))
+        states.append(RevealState(c, total, revealed(c, now, total)))
+    return states
+
+
+def _check_staging(forum: Forum, challenge: Challenge) -> None:
+    if challenge.forum_id != forum.id or challenge.archived:
+        raise RuleError(_l("This challenge is not part of this forum."))
+    if forum.projection_mode != "blind":
+        raise RuleError(
+            _l("A staged reveal is for blind mode: in live mode the room saw the totals already.")
+        )
+    if challenge.phase not in ("voting", "closed"):
+        raise RuleError(_l("Only a challenge being voted on or closed can be revealed."))
+
+
+def stage_reveal(forum: Forum, challenge: Challenge) -> None:
+    """Hide the ranking of ``challenge`` on the screen until revealed step by step.
+
+    Set before closing, the room never sees the whole ranking at once; set after, it is hidden
+    again. The screen stays on this challenge.
+    """
+    _check_staging(forum, challenge)
+    challenge.reveal_shown = 0
+    challenge.reveal_every = None
+    challenge.reveal_since = None
+    show_on_screen(forum, challenge)
+
+
+def _shown_now(challenge: Challenge, now: datetime) -> int:
+    return revealed(challenge, now, _stage_size(challenge))
+
+
+def _stage_size(challenge: Challenge) -> int:
+    """The ideas a staged reveal goes through: the rows of the ranking the screen shows."""
+    return min(RANKING_ROWS, _count(challenge))
+
+
+def _check_staged(forum: Forum, challenge: Challenge) -> None:
+    _check_staging(forum, challenge)
+    if challenge.reveal_shown is None:
+        raise RuleError(_l("This ranking is not being revealed step by step."))
+
+
+def reveal_step(forum: Forum, challenge: Challenge, now: datetime) -> int:
+    """One more idea, from the last to the first; a running timer carries on from now."""
+    _check_staged(forum, challenge)
+    shown = min(_stage_size(challenge), _shown_now(challenge, now) + 1)
+    challenge.reveal_shown = shown
+    if challenge.reveal_every:
+        challenge.reveal_since = now
+    db.session.flush()
+    return shown
+
+
+def reveal_every(forum: Forum, challenge: Challenge, seconds: int, now: datetime) -> None:
+    """One more idea every ``seconds``, from what is shown now."""
+    _check_staged(forum, challenge)
+    if not isinstance(seconds, int) or not REVEAL_EVERY_MIN <= seconds <= REVEAL_EVERY_MAX:
+        raise RuleError(
+            _l(
+                "One idea every %(min)d to %(max)d seconds.",
+                min=REVEAL_EVERY_MIN,
+                max=REVEAL_EVERY_MAX,
+            )
+        )
+    challenge.reveal_shown = _shown_now(challenge, now)
+    challenge.reveal_every = seconds
+    challenge.reveal_since = now
+    db.session.flush()
+
+
+def reveal_pause(forum: Forum, challenge: Challenge, now: datetime) -> None:
+    """Stop the timer; what is revealed stays."""
+    _check_staged(forum, challenge)
+    challenge.reveal_shown = _shown_now(challenge, now)
+    challenge.reveal_every = None
+    challenge.reveal_since = None
+    db.session.flush()
+
+
+def reveal_all(forum: Forum, challenge: Challenge) -> None:
+    """The whole ranking at once: the staging ends."""
+    _check_staging(forum, challenge)
+    challenge.reveal_shown = None
+    challenge.reveal_every = None
+    challenge.reveal_since = None
+    db.session.flush()
 
 
 # --- the join code as the room sees it ----------------------------------------------------------

@@ -21,8 +21,11 @@ from cite_vote.forums.services import challenge_in_forum, current_join_code
 from cite_vote.htmx import done, is_htmx, render, seen, unchanged
 from cite_vote.links import public_url
 from cite_vote.refusals import NotAllowed, RuleError
-from cite_vote.results.screen.forms import DisplayForm, TimerForm
+from cite_vote.results.screen.forms import DisplayForm, RevealForm, TimerForm
 from cite_vote.results.screen.services import (
+    RANKING_ROWS,
+    REVEAL_EVERY_MAX,
+    REVEAL_EVERY_MIN,
     ROTATE_SECONDS,
     TIMER_MAX_MINUTES,
     ScreenState,
@@ -30,10 +33,16 @@ from cite_vote.results.screen.services import (
     forum_by_screen_token,
     join_qr,
     regenerate_screen_token,
+    reveal_all,
+    reveal_every,
+    reveal_pause,
+    reveal_states,
+    reveal_step,
     revoke_screen_token,
     screen_state,
     show_on_screen,
     shown_challenges,
+    stage_reveal,
     start_timer,
     stop_timer,
     version_token,
@@ -164,6 +173,11 @@ def _control(forum: Forum, *blocks: str, status: int = 200, **forms):
         shown=shown,
         display=display,
         timer=forms.pop("timer", None) or TimerForm(formdata=None),
+        reveal=forms.pop("reveal", None) or RevealForm(formdata=None),
+        reveals=reveal_states(forum, shown, now),
+        ranking_rows=RANKING_ROWS,
+        reveal_min=REVEAL_EVERY_MIN,
+        reveal_max=REVEAL_EVERY_MAX,
         fresh_link=forms.pop("fresh_link", None),
         now=now,
         timer_left=clock(math.ceil(left)),
@@ -234,3 +248,29 @@ def timer_stop(slug: str):
     stop_timer(forum)
     db.session.commit()
     return done(_here(forum)) if not is_htmx() else _control(forum, "timer_panel")
+
+
+@bp.post("/staff/f/<slug>/screen/reveal")
+def reveal(slug: str):
+    """A staged reveal: stage it, one more idea, one every N seconds, pause, or all at once."""
+    forum, _user = staff_forum(slug)
+    form = RevealForm()
+    if not form.validate_on_submit():
+        return _control(forum, "reveal_panel", status=422, reveal=form)
+    challenge = challenge_in_forum(forum, form.challenge.data)
+    now = utcnow()
+    action = form.action.data
+    if action == "stage":
+        stage_reveal(forum, challenge)
+    elif action == "next":
+        reveal_step(forum, challenge, now)
+    elif action == "auto":
+        reveal_every(forum, challenge, form.seconds.data, now)
+    elif action == "pause":
+        reveal_pause(forum, challenge, now)
+    else:
+        reveal_all(forum, challenge)
+    db.session.commit()
+    return (
+        done(_here(forum) + "#screen-reveal") if not is_htmx() else _control(forum, "reveal_panel")
+    )
