@@ -44,6 +44,9 @@ def enter(page, url, code, challenge="Le défi"):
     page.goto(f"{url}/j/{code}")
     page.get_by_role("button", name="Entrer dans le forum").click()
     page.get_by_text(challenge).click()
+    # The forum page has htmx too: wait for the challenge page itself, or a setting made next
+    # (htmx.config.timeout) could land on the page being left.
+    page.wait_for_url(re.compile(r"/f/[^/]+/c/[0-9]+(\?.*)?$"))
     page.wait_for_function("() => window.htmx !== undefined")
 
 
