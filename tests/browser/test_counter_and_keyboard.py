@@ -34,6 +34,7 @@ def enter(page, url):
     page.goto(f"{url}/j/CLAV42")
     page.get_by_role("button", name="Entrer dans le forum").click()
     page.get_by_text("Le défi").click()
+    page.wait_for_url(re.compile(r"/f/[^/]+/c/[0-9]+(\?.*)?$"))
     page.wait_for_function("() => window.htmx !== undefined")
 
 

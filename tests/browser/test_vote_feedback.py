@@ -200,6 +200,7 @@ def comments_saved(live_server, body: str) -> int:
 def open_idea_to_comment(page, live_server):
     enter(page, live_server.url, "BROU42")
     page.get_by_role("link", name="Une idée déjà là").click()
+    page.wait_for_url(re.compile(r"/f/[^/]+/i/[0-9]+(\?.*)?$"))
     page.wait_for_function("() => window.htmx !== undefined")
 
 
