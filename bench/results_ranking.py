@@ -142,22 +142,15 @@ def main() -> None:
         def cahier_pdf():
             from flask import render_template
 
-            from cite_vote.results.charts import bar_segments, category_colours
+            from cite_vote.results.views import cahier_context
 
+            # What the cahier's PDF is made of: the same context as the page (cover, contents,
+            # chapters, the method annex), the challenge's results read again within it.
             html = render_template(
                 "results/cahier.html",
                 pdf=True,
                 inline_css=(ROOT / "static/css/cahier.css").read_text(),
-                forum=forum,
-                results=results,
-                order="dots",
-                scope="all",
-                event_date=utcnow(),
-                generated_at=utcnow(),
-                bar_segments=bar_segments,
-                colours=category_colours(results[0].categories),
-                ranking_rule="",
-                cross_rule="",
+                **cahier_context(forum),
             )
             return pdf_bytes(html)
 
