@@ -91,12 +91,9 @@ class Outcome:
 
 
 @contextmanager
-def refusable(*, keep_loaded: bool = False) -> Iterator[Outcome]:
+def refusable() -> Iterator[Outcome]:
     """Run service calls a rule may refuse: commit once if they went through; if a rule refused,
     roll back (nothing stored half-way) and keep its message and status for the answer.
-
-    ``keep_loaded``: the objects read before stay loaded after the commit, for an answer that
-    shows only what the change cannot have altered (reading them again costs statements).
     """
     outcome = Outcome()
     try:
@@ -105,9 +102,4 @@ def refusable(*, keep_loaded: bool = False) -> Iterator[Outcome]:
         db.session.rollback()
         outcome.error, outcome.status = refused.message, refused.status
     else:
-        session = db.session()
-        session.expire_on_commit = not keep_loaded
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
+        db.session.commit()

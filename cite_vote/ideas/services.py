@@ -6,8 +6,8 @@ import hashlib
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
@@ -104,38 +104,6 @@ def idea_in_forum(forum: Forum, idea_id: int, *, participant: Participant | None
         select(Idea).options(selectinload(Idea.challenge)).where(Idea.id == idea_id)
     )
     return seen_in_forum(forum, idea, participant=participant)
-
-
-def forum_participant_idea(
-    slug: str, token_hash: str | None, idea_id: int
-) -> tuple[Forum | None, Participant | None, Idea | None, int]:
-    """The forum, the participant holding ``token_hash`` in it and the idea, in one statement.
-
-    What ``forum_by_slug``, ``require_participant`` and ``idea_in_forum`` read one after the
-    other, for a vote; the idea's challenge comes with it, and its number of visible comments
-    (``comment_counts``, which the card shows). Each is None when not found: the caller then
-    answers as those functions do (404, the join page, 404 via ``seen_in_forum``).
-    """
-    holder = (Participant.forum_id == Forum.id) & (Participant.token_hash == token_hash)
-    comments = (
-        select(func.count(Comment.id))
-        .where(Comment.idea_id == Idea.id, Comment.status == "visible")
-        .correlate(Idea)
-        .scalar_subquery()
-    )
-    row = db.session.execute(
-        select(Forum, Participant, Idea, comments)
-        .select_from(Forum)
-        .outerjoin(Participant, holder if token_hash else false())
-        .outerjoin(Idea, Idea.id == idea_id)
-        .outerjoin(Idea.challenge)
-        .options(contains_eager(Idea.challenge))
-        .where(Forum.slug == slug)
-    ).first()
-    if row is None:
-        return None, None, None, 0
-    forum, participant, idea, count = row
-    return forum, participant, idea, count or 0
 
 
 def seen_in_forum(forum: Forum, idea: Idea | None, *, participant: Participant | None) -> Idea:

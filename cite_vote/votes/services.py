@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
-from cite_vote.forums.versions import mark_challenge_changed
+from cite_vote.forums.versions import mark_challenge_changed, mark_changed
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
 from cite_vote.timeutil import utcnow
@@ -106,11 +106,13 @@ def move_dots(
     staff_id: int | None = None,
     related_idea_id: int | None = None,
     has_vote: bool | None = None,
+    forum_id: int | None = None,
 ) -> int | None:
     """Add ``delta`` dots to the ballot and the vote, and record it. The ballot must be locked.
 
     Returns the new dots spent, or None when the budget refuses it (nothing is changed then).
-    ``has_vote`` says whether the vote row exists, when the caller read it under the lock.
+    ``has_vote`` says whether the vote row exists, when the caller read it under the lock;
+    ``forum_id`` the idea's forum, when the caller knows it (else it is read at the commit).
     """
     spend, add_to_vote, new_vote, record = _move_statements()
     now = utcnow()
@@ -124,7 +126,10 @@ def move_dots(
     spent = db.session.execute(spend, {**keys, "budget": budget}).scalar_one_or_none()
     if spent is None:
         return None
-    mark_challenge_changed(idea.challenge_id)
+    if forum_id is None:
+        mark_challenge_changed(idea.challenge_id)
+    else:
+        mark_changed(forum_id)
     changed = 0
     if has_vote is not False:
         changed = db.session.execute(add_to_vote, keys).rowcount
@@ -244,6 +249,7 @@ def set_dots(
             assisted=assisted,
             staff_id=staff_id,
             has_vote=current is not None,
+            forum_id=challenge.forum_id,
         )
         if new_spent is None:
             raise RuleError(_l("You have no dots left in this challenge."))

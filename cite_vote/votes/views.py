@@ -10,11 +10,12 @@ from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
 from cite_vote.htmx import done, is_htmx, refusable, render
 from cite_vote.ideas.pages import cards_context, challenge_context, idea_cards, idea_context
-from cite_vote.ideas.services import forum_participant_idea, idea_in_forum, seen_in_forum
+from cite_vote.ideas.services import idea_in_forum, seen_in_forum
 from cite_vote.request_hooks import error_response
 from cite_vote.votes import services
 from cite_vote.votes.chain import receipts_of
 from cite_vote.votes.forms import DotsForm
+from cite_vote.votes.target import vote_target
 
 bp = Blueprint("votes", __name__)
 
@@ -57,23 +58,21 @@ def card(slug: str, idea_id: int):
 
 @bp.post("/f/<slug>/i/<int:idea_id>/dots")
 def set_dots(slug: str, idea_id: int):
-    # The forum, the person and the idea with its challenge in one statement.
+    # The forum, the person and the idea with its challenge in one statement, as plain values
+    # (votes.target): what the rule and the card need, without loading ORM objects.
     token = cookie_token()
-    forum, participant, idea, comments = forum_participant_idea(
-        slug, hash_token(token) if token else None, idea_id
-    )
-    if forum is None:
+    target = vote_target(slug, hash_token(token) if token else None, idea_id)
+    if target is None:
         abort(404)
-    participant = require_participant(forum, participant)
-    idea = seen_in_forum(forum, idea, participant=participant)
+    forum = target.forum
+    participant = require_participant(forum, target.participant)
+    idea = seen_in_forum(forum, target.idea, participant=participant)
     form = DotsForm()
     if not form.validate_on_submit():
         message = next(iter(form.errors.values()))[0]
         return error_response(422, message)
     spent, mine = None, None
-    # The objects read at the start stay loaded: what the card shows of them cannot have been
-    # changed by this vote, and reading them again would cost four statements.
-    with refusable(keep_loaded=True) as outcome:
+    with refusable() as outcome:
         state = services.set_dots(participant, idea, form.dots.data)
         spent, mine = state.spent, {idea.id: state.dots} if state.dots else {}
     error, status = outcome.error, outcome.status
@@ -85,7 +84,7 @@ def set_dots(slug: str, idea_id: int):
             [idea],
             spent=spent,
             mine=mine,
-            counts={idea.id: comments} if comments else {},
+            counts={idea.id: target.comments} if target.comments else {},
         )
         if error is None:
             # The card as the challenge page shows it: often in the cache already.
@@ -102,18 +101,22 @@ def set_dots(slug: str, idea_id: int):
             **context,
         )
     if error:
-        # Without JavaScript the refusal is the whole page again, with the message, as a 409.
+        # Without JavaScript the refusal is the whole page again, with the message, as a 409:
+        # the pages are built from the models, read again for this rare answer.
         flash(error, "error")
+        forum = forum_by_slug(slug)
+        participant = require_participant(forum)
+        idea = idea_in_forum(forum, idea_id, participant=participant)
         if form.back.data == "idea":
             return render(
                 "ideas/idea.html", status=status, **idea_context(forum, idea, participant)
             )
         context = challenge_context(forum, idea.challenge, participant)
         return render("ideas/challenge.html", status=status, **context)
-    target = card_page_url(slug, idea, form.back.data)
+    target_url = card_page_url(slug, idea, form.back.data)
     if form.back.data == "idea":
-        target = f"{target}#idea-{idea.id}"
-    return done(target)
+        target_url = f"{target_url}#idea-{idea.id}"
+    return done(target_url)
 
 
 @bp.get("/f/<slug>/me")
