@@ -82,17 +82,29 @@ def lock_ballot(participant_id: int, challenge_id: int) -> int:
     One upsert: the ballot is created if missing, else written unchanged, which locks its row
     (PostgreSQL's ON CONFLICT DO UPDATE locks it as an UPDATE does).
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = _lock_statement(db.session.get_bind().dialect.name)
     return db.session.execute(
+        statement, {"who": participant_id, "where": challenge_id}
+    ).scalar_one()
+
+
+@functools.cache
+def _lock_statement(dialect: str):
+    """``lock_ballot``'s upsert, built once per dialect (every vote runs it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
         insert(Ballot)
-        .values(participant_id=participant_id, challenge_id=challenge_id, dots_spent=0)
+        .values(
+            participant_id=bindparam("who", type_=Integer),
+            challenge_id=bindparam("where", type_=Integer),
+            dots_spent=0,
+        )
         .on_conflict_do_update(
             index_elements=[Ballot.participant_id, Ballot.challenge_id],
             set_={"dots_spent": Ballot.dots_spent},
         )
         .returning(Ballot.dots_spent)
-    ).scalar_one()
+    )
 
 
 def move_dots(
@@ -229,10 +241,7 @@ def set_dots(
     # Read under the lock: a facilitator may have closed voting or hidden the idea meanwhile;
     # with the dots already on the idea (``dots_on_idea``) in the same statement.
     phase, status, current = db.session.execute(
-        select(Challenge.phase, Idea.status, Vote.dots)
-        .join(Idea, Idea.challenge_id == Challenge.id)
-        .outerjoin(Vote, (Vote.idea_id == Idea.id) & (Vote.participant_id == participant.id))
-        .where(Idea.id == idea.id)
+        _rule_read(), {"who": participant.id, "what": idea.id}
     ).one()
     if phase != "voting":
         raise RuleError(_l("Voting is not open on this challenge."))
@@ -255,6 +264,19 @@ def set_dots(
             raise RuleError(_l("You have no dots left in this challenge."))
         spent = new_spent
     return DotsState(idea_id=idea.id, dots=target, spent=spent, budget=budget, cap=cap)
+
+
+@functools.cache
+def _rule_read():
+    """What ``set_dots`` reads under the lock, built once: the challenge's phase, the idea's
+    status and the dots this person has on it."""
+    who, what = bindparam("who", type_=Integer), bindparam("what", type_=Integer)
+    return (
+        select(Challenge.phase, Idea.status, Vote.dots)
+        .join(Idea, Idea.challenge_id == Challenge.id)
+        .outerjoin(Vote, (Vote.idea_id == Idea.id) & (Vote.participant_id == who))
+        .where(Idea.id == what)
+    )
 
 
 def my_dots(participant: Participant | None, challenge: Challenge) -> dict[int, int]:
