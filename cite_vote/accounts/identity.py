@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Response, abort, current_app, flash, request, url_for
-from sqlalchemy import exists, false, select
+from sqlalchemy import Integer, String, bindparam, exists, select
 
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import hash_token, participant_for_token
@@ -48,13 +50,31 @@ def participant_forum(
     ``challenge_in_forum`` does).
     """
     from cite_vote.extensions import db
-    from cite_vote.votes.models import Notice
 
     token = cookie_token()
-    holder = (
-        (Participant.forum_id == Forum.id) & (Participant.token_hash == hash_token(token))
-        if token
-        else false()
+    row = db.session.execute(
+        _forum_statement(challenge_id is not None),
+        {
+            "slug": slug,
+            "token_hash": hash_token(token) if token else "",
+            "challenge_id": challenge_id,
+        },
+    ).first()
+    if row is None:
+        abort(404)
+    forum, participant, notices = row[:3]
+    participant = require_participant(forum, participant, notices=bool(notices))
+    return forum, participant, row[3] if challenge_id is not None else None
+
+
+@functools.cache
+def _forum_statement(with_challenge: bool):
+    """``participant_forum``'s statement, built once for each shape (every phone page runs it).
+    Without a cookie the token hash is empty, which no participant holds."""
+    from cite_vote.votes.models import Notice
+
+    holder = (Participant.forum_id == Forum.id) & (
+        Participant.token_hash == bindparam("token_hash", type_=String)
     )
     waiting = (
         exists()
@@ -62,19 +82,16 @@ def participant_forum(
         .correlate(Participant)
     )
     wanted = select(Forum, Participant, waiting)
-    if challenge_id is not None:
+    if with_challenge:
         wanted = wanted.add_columns(Challenge)
     wanted = wanted.select_from(Forum).outerjoin(Participant, holder)
-    if challenge_id is not None:
+    if with_challenge:
         wanted = wanted.outerjoin(
-            Challenge, (Challenge.id == challenge_id) & (Challenge.forum_id == Forum.id)
+            Challenge,
+            (Challenge.id == bindparam("challenge_id", type_=Integer))
+            & (Challenge.forum_id == Forum.id),
         )
-    row = db.session.execute(wanted.where(Forum.slug == slug)).first()
-    if row is None:
-        abort(404)
-    forum, participant, notices = row[:3]
-    participant = require_participant(forum, participant, notices=bool(notices))
-    return forum, participant, row[3] if challenge_id is not None else None
+    return wanted.where(Forum.slug == bindparam("slug", type_=String))
 
 
 def show_notices(participant: Participant) -> None:

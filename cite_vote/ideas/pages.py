@@ -11,17 +11,16 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from cite_vote.accounts.models import Participant
-from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import can_comment, can_propose, can_vote, totals_visible
 from cite_vote.ideas.forms import CommentForm, IdeaForm
 from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import (
+    card_ideas,
     comment_counts,
     own_pending_ideas,
     personal_order,
     visible_comments,
-    visible_ideas,
 )
 from cite_vote.rendered import RenderedCache
 from cite_vote.results.services import rank_ideas
@@ -116,10 +115,10 @@ def challenge_context(forum, challenge, participant, form=None, notice=None):
         ranked = {r.idea.id: r for r in rank_ideas(challenge)}
         ideas = [r.idea for r in ranked.values()]
     else:
-        ideas = list(db.session.scalars(visible_ideas(challenge)))
+        ideas = card_ideas(challenge.id)
         if challenge.phase == "voting":
             ideas = personal_order(ideas, participant)
-    pending = list(db.session.scalars(own_pending_ideas(challenge, participant)))
+    pending = own_pending_ideas(challenge, participant)
     receipt = receipt_of(participant.id, challenge.id) if challenge.phase == "closed" else None
     context = {
         "receipts": {challenge.id: receipt} if receipt else {},
@@ -127,7 +126,8 @@ def challenge_context(forum, challenge, participant, form=None, notice=None):
         "ideas": ideas,
         "pending": pending,
         "ranked": ranked,
-        "form": form or IdeaForm(formdata=None),
+        # The form to propose, made only where it shows (WTForms costs on every page).
+        "form": form or (IdeaForm(formdata=None) if can_propose(challenge) else None),
         "proposing": can_propose(challenge),
         "notice": notice,
         "back": "challenge",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from dataclasses import dataclass
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
@@ -118,33 +120,92 @@ def seen_in_forum(forum: Forum, idea: Idea | None, *, participant: Participant |
     return idea
 
 
-def visible_ideas(challenge: Challenge) -> Select[tuple[Idea]]:
+@dataclass(frozen=True, slots=True)
+class AuthorName:
+    display_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardIdea:
+    """What an idea's card shows of it (``templates/ideas/_idea.html``), as plain values: the
+    challenge page lists thirty of them, and loading them as ORM objects with their authors
+    cost more than rendering the page (``bench/profile.py``)."""
+
+    id: int
+    title: str
+    description: str | None
+    author_category: str | None
+    show_author_name: bool
+    author: AuthorName | None
+
+
+def card_ideas(challenge_id: int) -> list[CardIdea]:
+    """The challenge's visible ideas, newest first, for their cards."""
+    return [
+        CardIdea(
+            row.id,
+            row.title,
+            row.description,
+            row.author_category,
+            bool(row.show_author_name),
+            AuthorName(row.author_name) if row.author_id is not None else None,
+        )
+        for row in db.session.execute(_card_ideas_statement(), {"challenge_id": challenge_id})
+    ]
+
+
+@functools.cache
+def _card_ideas_statement():
+    author = aliased(Participant)
     return (
-        select(Idea)
-        .options(selectinload(Idea.author))
-        .where(Idea.challenge_id == challenge.id, Idea.status == "visible")
+        select(
+            Idea.id,
+            Idea.title,
+            Idea.description,
+            Idea.author_category,
+            Idea.show_author_name,
+            Idea.author_id,
+            author.display_name.label("author_name"),
+        )
+        .outerjoin(author, author.id == Idea.author_id)
+        .where(
+            Idea.challenge_id == bindparam("challenge_id", type_=Integer),
+            Idea.status == "visible",
+        )
         .order_by(Idea.created_at.desc(), Idea.id.desc())
     )
 
 
-def own_pending_ideas(challenge: Challenge, participant: Participant) -> Select[tuple[Idea]]:
+def own_pending_ideas(challenge: Challenge, participant: Participant) -> list[Idea]:
     """With pre-moderation, authors see their own ideas waiting for a facilitator."""
+    return list(
+        db.session.scalars(_own_pending_statement(), {"where": challenge.id, "who": participant.id})
+    )
+
+
+@functools.cache
+def _own_pending_statement():
     return select(Idea).where(
-        Idea.challenge_id == challenge.id,
+        Idea.challenge_id == bindparam("where", type_=Integer),
         Idea.status == "pending",
-        Idea.author_id == participant.id,
+        Idea.author_id == bindparam("who", type_=Integer),
     )
 
 
 def comment_counts(idea_ids: list[int]) -> dict[int, int]:
     if not idea_ids:
         return {}
-    rows = db.session.execute(
+    return dict(db.session.execute(_comment_counts_statement(), {"ids": idea_ids}).all())
+
+
+@functools.cache
+def _comment_counts_statement():
+    """Built once (every challenge page runs it): the IN list is expanded at execution."""
+    return (
         select(Comment.idea_id, func.count())
-        .where(Comment.idea_id.in_(idea_ids), Comment.status == "visible")
+        .where(Comment.idea_id.in_(bindparam("ids", expanding=True)), Comment.status == "visible")
         .group_by(Comment.idea_id)
     )
-    return dict(rows.all())
 
 
 def visible_comments(idea: Idea, participant: Participant | None) -> list[Comment]:

@@ -283,11 +283,7 @@ def my_dots(participant: Participant | None, challenge: Challenge) -> dict[int, 
     if participant is None:
         return {}
     rows = db.session.execute(
-        select(Vote.idea_id, Vote.dots).where(
-            Vote.participant_id == participant.id,
-            Vote.challenge_id == challenge.id,
-            Vote.dots > 0,
-        )
+        _person_statements()[0], {"who": participant.id, "where": challenge.id}
     )
     return dict(rows.all())
 
@@ -295,14 +291,23 @@ def my_dots(participant: Participant | None, challenge: Challenge) -> dict[int, 
 def dots_spent(participant: Participant | None, challenge: Challenge) -> int:
     if participant is None:
         return 0
-    return (
-        db.session.scalar(
-            select(Ballot.dots_spent).where(
-                Ballot.participant_id == participant.id, Ballot.challenge_id == challenge.id
-            )
-        )
-        or 0
+    spent = db.session.execute(
+        _person_statements()[1], {"who": participant.id, "where": challenge.id}
+    ).scalar()
+    return spent or 0
+
+
+@functools.cache
+def _person_statements():
+    """``my_dots`` and ``dots_spent``, built once: every challenge page runs both."""
+    who, where = bindparam("who", type_=Integer), bindparam("where", type_=Integer)
+    mine = select(Vote.idea_id, Vote.dots).where(
+        Vote.participant_id == who, Vote.challenge_id == where, Vote.dots > 0
     )
+    spent = select(Ballot.dots_spent).where(
+        Ballot.participant_id == who, Ballot.challenge_id == where
+    )
+    return mine, spent
 
 
 def spent_by_challenge(participant: Participant | None) -> dict[int, int]:
