@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cite_vote.accounts.identity import (
     cookie_token,
@@ -20,14 +20,12 @@ from cite_vote.forums.models import Forum
 from cite_vote.forums.services import (
     code_admits_newcomers,
     forum_by_join_code,
+    forum_overview,
     joins_per_minute,
     normalise_code,
-    participant_challenges,
 )
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import done, refusable, render
-from cite_vote.ideas.models import Idea
-from cite_vote.votes.services import spent_by_challenge
 
 bp = Blueprint("forums", __name__)
 
@@ -169,19 +167,13 @@ def join_with_ticket(code: str):
 @bp.get("/f/<slug>")
 def forum(slug: str):
     forum, participant, _none = participant_forum(slug)
-    challenges = list(db.session.scalars(participant_challenges(forum)))
-    idea_counts = dict(
-        db.session.execute(
-            select(Idea.challenge_id, func.count())
-            .where(Idea.challenge_id.in_([c.id for c in challenges]), Idea.status == "visible")
-            .group_by(Idea.challenge_id)
-        ).all()
-    )
+    overview = forum_overview(forum, participant.id)
     return render(
         "forums/forum.html",
         forum=forum,
         participant=participant,
-        challenges=challenges,
-        idea_counts=idea_counts,
-        spent=spent_by_challenge(participant),
+        challenges=overview.challenges,
+        idea_counts=overview.idea_counts,
+        spent=overview.spent,
+        any_closed=overview.any_closed,
     )
