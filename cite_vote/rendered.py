@@ -33,6 +33,9 @@ class RenderedCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

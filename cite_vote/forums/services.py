@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, Select, String, bindparam, func, select
 
 from cite_vote.extensions import db
 from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
@@ -44,7 +44,16 @@ def new_join_code() -> str:
 
 def forum_by_slug(slug: str) -> Forum:
     """Load a forum or answer 404."""
-    return db.first_or_404(select(Forum).where(Forum.slug == slug))
+    forum = db.session.scalars(_forum_by_slug_statement(), {"slug": slug}).first()
+    if forum is None:
+        abort(404)
+    return forum
+
+
+@functools.cache
+def _forum_by_slug_statement():
+    """Built once: most pages start with it."""
+    return select(Forum).where(Forum.slug == bindparam("slug", type_=String))
 
 
 def forum_by_join_code(code: str, now: datetime | None = None) -> Forum | None:
