@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, func, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
@@ -156,23 +156,24 @@ def card_ideas(challenge_id: int) -> list[CardIdea]:
 
 @functools.cache
 def _card_ideas_statement():
-    author = aliased(Participant)
+    # Core columns of the tables: no ORM compile step for a statement that loads no object.
+    ideas, author = Idea.__table__.c, Participant.__table__.alias("author")
     return (
         select(
-            Idea.id,
-            Idea.title,
-            Idea.description,
-            Idea.author_category,
-            Idea.show_author_name,
-            Idea.author_id,
-            author.display_name.label("author_name"),
+            ideas.id,
+            ideas.title,
+            ideas.description,
+            ideas.author_category,
+            ideas.show_author_name,
+            ideas.author_id,
+            author.c.display_name.label("author_name"),
         )
-        .outerjoin(author, author.id == Idea.author_id)
+        .outerjoin(author, author.c.id == ideas.author_id)
         .where(
-            Idea.challenge_id == bindparam("challenge_id", type_=Integer),
-            Idea.status == "visible",
+            ideas.challenge_id == bindparam("challenge_id", type_=Integer),
+            ideas.status == "visible",
         )
-        .order_by(Idea.created_at.desc(), Idea.id.desc())
+        .order_by(ideas.created_at.desc(), ideas.id.desc())
     )
 
 
@@ -201,10 +202,11 @@ def comment_counts(idea_ids: list[int]) -> dict[int, int]:
 @functools.cache
 def _comment_counts_statement():
     """Built once (every challenge page runs it): the IN list is expanded at execution."""
+    comments = Comment.__table__.c
     return (
-        select(Comment.idea_id, func.count())
-        .where(Comment.idea_id.in_(bindparam("ids", expanding=True)), Comment.status == "visible")
-        .group_by(Comment.idea_id)
+        select(comments.idea_id, func.count())
+        .where(comments.idea_id.in_(bindparam("ids", expanding=True)), comments.status == "visible")
+        .group_by(comments.idea_id)
     )
 
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, bindparam, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, String, and_, bindparam, func, select
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
@@ -119,46 +118,49 @@ def vote_target(slug: str, token_hash: str | None, idea_id: int) -> VoteTarget |
 
 @functools.cache
 def _statement():
-    """Built once: the forum by slug, with the person and the idea outer-joined to it."""
-    author = aliased(Participant)
-    comments = (
-        select(func.count(Comment.id))
-        .where(Comment.idea_id == Idea.id, Comment.status == "visible")
-        .correlate(Idea)
+    """Built once, on the tables' columns (no ORM compile step for a read that loads no
+    object): the forum by slug, with the person and the idea outer-joined to it."""
+    forums, people, ideas = Forum.__table__, Participant.__table__, Idea.__table__
+    challenges, comments = Challenge.__table__, Comment.__table__
+    author = people.alias("author")
+    visible_comments = (
+        select(func.count(comments.c.id))
+        .where(comments.c.idea_id == ideas.c.id, comments.c.status == "visible")
+        .correlate(ideas)
         .scalar_subquery()
     )
     return (
         select(
-            Forum.id.label("forum_id"),
-            Forum.join_code,
-            Forum.dot_budget,
-            Forum.dot_cap,
-            Forum.show_totals_during_voting,
-            Participant.id.label("participant_id"),
-            Idea.id.label("idea_id"),
-            Idea.status,
-            Idea.author_id,
-            Idea.title,
-            Idea.description,
-            Idea.author_category,
-            Idea.show_author_name,
-            author.display_name.label("author_name"),
-            Challenge.id.label("challenge_id"),
-            Challenge.forum_id.label("challenge_forum_id"),
-            Challenge.phase,
-            Challenge.archived,
-            comments.label("comments"),
+            forums.c.id.label("forum_id"),
+            forums.c.join_code,
+            forums.c.dot_budget,
+            forums.c.dot_cap,
+            forums.c.show_totals_during_voting,
+            people.c.id.label("participant_id"),
+            ideas.c.id.label("idea_id"),
+            ideas.c.status,
+            ideas.c.author_id,
+            ideas.c.title,
+            ideas.c.description,
+            ideas.c.author_category,
+            ideas.c.show_author_name,
+            author.c.display_name.label("author_name"),
+            challenges.c.id.label("challenge_id"),
+            challenges.c.forum_id.label("challenge_forum_id"),
+            challenges.c.phase,
+            challenges.c.archived,
+            visible_comments.label("comments"),
         )
-        .select_from(Forum)
+        .select_from(forums)
         .outerjoin(
-            Participant,
+            people,
             and_(
-                Participant.forum_id == Forum.id,
-                Participant.token_hash == bindparam("token_hash", type_=String),
+                people.c.forum_id == forums.c.id,
+                people.c.token_hash == bindparam("token_hash", type_=String),
             ),
         )
-        .outerjoin(Idea, Idea.id == bindparam("idea_id"))
-        .outerjoin(Challenge, Challenge.id == Idea.challenge_id)
-        .outerjoin(author, author.id == Idea.author_id)
-        .where(Forum.slug == bindparam("slug", type_=String))
+        .outerjoin(ideas, ideas.c.id == bindparam("idea_id", type_=Integer))
+        .outerjoin(challenges, challenges.c.id == ideas.c.challenge_id)
+        .outerjoin(author, author.c.id == ideas.c.author_id)
+        .where(forums.c.slug == bindparam("slug", type_=String))
     )
