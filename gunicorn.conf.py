@@ -9,7 +9,11 @@ gunicorn also reads this file by itself when started from the repository's top f
 ``-c`` (the test suite's real servers do); their command-line flags win over it.
 """
 
+import contextlib
 import os
+import socket
+
+import gunicorn.util
 
 # Loopback by default: put a reverse proxy in front, or `make run HOST=0.0.0.0` in a room.
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
@@ -44,3 +48,44 @@ accesslog = os.environ.get("CITE_VOTE_ACCESS_LOG", "-")
 # servers on one host (the benchmark's app and its bare Flask ceiling, two ports standing for
 # two hosts) would take it from each other. Nothing here uses it.
 control_socket_disable = True
+
+
+# A sync worker closes each connection after its response. gunicorn 27 closes "gracefully":
+# it half-closes, then waits (up to 2 s) for the client to close its side, serving nobody
+# meanwhile. That close comes one round trip later, tens to hundreds of milliseconds on a
+# crowded Wi-Fi, so with two workers a room of slow phones caps the server at a few requests a
+# second (tests/test_deploy_slow_clients.py: the next request waited 2.0 s behind a phone that
+# kept its connection; the event benchmark's workers spent 12 % of their time there). The wait
+# exists so that a client still sending (a body refused before it was read) gets the answer
+# rather than a reset; only then is it kept. When the request was read whole, nothing is left
+# to drain: the connection is closed at once, the FIN following the response.
+def _close_without_waiting(sock, timeout=2.0, max_drain=65536):
+    if _still_sending(sock):
+        _linger_close(sock, timeout=timeout, max_drain=max_drain)
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+    with contextlib.suppress(OSError):
+        sock.close()
+
+
+def _still_sending(sock) -> bool:
+    """Whether the client's bytes wait unread (a peek that never blocks)."""
+    try:
+        sock.setblocking(False)
+        return bool(sock.recv(1, socket.MSG_PEEK))
+    except OSError:  # nothing there (EAGAIN), or the client already reset or closed
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            sock.setblocking(True)
+
+
+def _patch_close() -> None:
+    global _linger_close
+    if gunicorn.util.close_graceful is not _close_without_waiting:
+        _linger_close = gunicorn.util.close_graceful
+        gunicorn.util.close_graceful = _close_without_waiting
+
+
+_patch_close()
