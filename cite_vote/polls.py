@@ -87,16 +87,22 @@ class UnchangedPolls:
             and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
         ):
             try:
-                headers = self.unchanged(environ.get("PATH_INFO", ""), environ)
+                answer = self.answer(environ.get("PATH_INFO", ""), environ)
             except Exception:  # noqa: BLE001  (the full path answers, and logs, whatever it is)
-                headers = None
-            if headers is not None:
-                start_response("204 NO CONTENT", headers)
+                answer = None
+            if answer is not None:
+                start_response(*answer)
                 return []
         return self.wsgi_app(environ, start_response)
 
-    def unchanged(self, path: str, environ) -> list[tuple[str, str]] | None:
-        """The 204's headers when the poll's page is current; None: let Flask answer."""
+    def answer(self, path: str, environ) -> tuple[str, list[tuple[str, str]]] | None:
+        """The status and headers of an empty answer, or None: let Flask answer.
+
+        204 when the poll's page is current. When a phone's challenge moved to another open
+        phase, 200 with ``HX-Refresh`` (the page reloads itself, as the view would say): at
+        the opening of the vote every phone of the room asks within five seconds, and each
+        then loads its page, so the answer that sends it there should cost nothing.
+        """
         if path.endswith("/phase"):
             match = PHASE_POLL.match(path)
             if match is None or int(match[2]) > INT_MAX:
@@ -109,7 +115,21 @@ class UnchangedPolls:
             if not hmac.compare_digest(key, sign(self.secret, "phase", slug, challenge_id)):
                 return None
             row = self._read("phase", (challenge_id, slug))
-            return self.headers if row is not None and row[0] == seen else None
+            if row is None or row[0] == "draft":
+                return None  # gone, archived or back to draft: the view's 404
+            if row[0] == seen:
+                return "204 NO CONTENT", self.headers
+            return "200 OK", [
+                *self.headers,
+                ("HX-Refresh", "true"),
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", "0"),
+            ]
+        headers = self._screen_unchanged(path, environ)
+        return ("204 NO CONTENT", headers) if headers is not None else None
+
+    def _screen_unchanged(self, path: str, environ) -> list[tuple[str, str]] | None:
+        """The 204's headers when the projector's page is current; None: let Flask answer."""
         if path.endswith("/live"):
             match = LINK_POLL.match(path)
             if match is None:
