@@ -48,9 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     request_hooks.init_app(app)
 
-    from cite_vote import template_globals
+    from cite_vote import static_files, template_globals
 
     template_globals.init_app(app)
+    static_files.init_app(app)
 
     from cite_vote.accessibility import bp as accessibility_bp
     from cite_vote.accounts.views import bp as accounts_bp
