@@ -77,6 +77,17 @@ PHASE_WATCH = re.compile(r'id="phase-watch" hx-get="([^"]+)"')
 SCREEN_LIVE = re.compile(r'id="screen-live"[^>]*?hx-get="([^"]+)"', re.S)
 CONTROL_ROOM = re.compile(r'id="room"[^>]*?hx-get="([^"]+)"', re.S)
 IDEA_CARD = re.compile(r'<li id="idea-(\d+)"')
+# What a page loads besides itself: its stylesheet and scripts (templates/base.html).
+SUBRESOURCE = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/[^"]+)"')
+MAX_AGE = re.compile(r"max-age=(\d+)")
+# The pages a phone loads whole (the others are htmx fragments and polls).
+PAGE_KINDS = {
+    "join page",
+    "forum page",
+    "challenge page",
+    "challenge page (opening rush)",
+    "idea page",
+}
 
 # What the issue asks of the event (a row's kind -> p95 target in ms).
 P95_TARGETS = {
@@ -117,6 +128,7 @@ class Event:
         self.loop = asyncio.get_running_loop()
         self.t0 = self.loop.time()
         self.rec = Recorder(self.t0)
+        self.static: dict[int, dict] = {}  # each phone's cache of static files
 
     def now(self) -> float:
         return self.loop.time() - self.t0
@@ -163,7 +175,41 @@ class Event:
         except aiohttp.ClientError as error:
             status = type(error).__name__
         self.rec.add(kind, began, self.loop.time() - began, status)
+        if kind in PAGE_KINDS and status == 200 and cookies is not None:
+            await self.subresources(cookies, body)
         return status, body, answer
+
+    async def subresources(self, cookies: dict, page: str) -> None:
+        """The page's stylesheet and scripts, as a browser's cache asks for them: not at all
+        while its copy is fresh (``max-age``), else again with ``If-None-Match`` (304)."""
+        cache = self.static.setdefault(id(cookies), {})
+        for path in SUBRESOURCE.findall(page):
+            path = html.unescape(path)
+            etag, fresh_until = cache.get(path, (None, 0.0))
+            if self.loop.time() < fresh_until:
+                continue
+            headers = {"If-None-Match": etag} if etag else {}
+            began = self.loop.time()
+            try:
+                async with self.session.get(
+                    self.base + path,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=HTMX_TIMEOUT),
+                ) as response:
+                    await response.read()
+                    status: int | str = response.status
+                    control = response.headers.get("Cache-Control", "")
+                    age = MAX_AGE.search(control)
+                    lifetime = int(age.group(1)) if age and "no-cache" not in control else 0
+                    cache[path] = (
+                        response.headers.get("ETag", etag),
+                        self.loop.time() + lifetime,
+                    )
+            except TimeoutError:
+                status = "timeout"
+            except aiohttp.ClientError as error:
+                status = type(error).__name__
+            self.rec.add("static file", began, self.loop.time() - began, status)
 
     def htmx(self, csrf: str | None, current: str, target: str | None = None) -> dict:
         headers = {"HX-Request": "true", "HX-Current-URL": self.base + current}
@@ -437,6 +483,7 @@ ORDER = [
     "challenge page",
     "phase poll",
     "idea page",
+    "static file",
     "comment",
     "open voting (facilitator)",
     "phase poll (after opening)",
