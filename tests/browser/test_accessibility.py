@@ -20,7 +20,7 @@ from cite_vote.ideas.models import Comment, Idea
 from cite_vote.votes.services import set_dots
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -138,7 +138,8 @@ def staff_room(live_server):
         ]
         ideas.append(Idea(challenge_id=voting.id, title="En attente", status="pending"))
         db.session.add_all(ideas)
-        user = create_staff_user("orga@example.org", "organiser", STAFF_PASSWORD)
+        with quick_password_hashes():
+            user = create_staff_user("orga@example.org", "organiser", STAFF_PASSWORD)
         db.session.flush()
         assign_staff(forum, user)
         generate_tickets(forum, 3)
