@@ -22,6 +22,7 @@ from unittest.mock import patch
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -139,6 +140,28 @@ def scaled(full: int, least: int = 1) -> int:
     return max(least, round(full * slow_scale()))
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once for the run, shared by every test's app.
+
+    Each test makes its own app, and each app's Jinja environment would lex, parse and compile
+    every template it renders again: a third of a page test's time. Jinja checks the source's
+    checksum before using an entry, so an edited template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def make_test_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -150,7 +173,9 @@ def make_test_app(database_url: str, **overrides):
         "SERVER_NAME": "cite.test",
         **overrides,
     }
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
 
 
 @pytest.fixture
