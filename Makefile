@@ -10,7 +10,7 @@ PORT   ?= 8000
 WORKERS ?=
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg setup system-deps install translations db demo browser screenshots lint format i18n bench bench-tools bench-two-hosts clean
+.PHONY: run test test-pg test-slow setup system-deps install translations db demo browser screenshots lint format i18n bench bench-tools bench-two-hosts clean
 
 # Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
 # the machine's address on the room's network.
@@ -20,13 +20,23 @@ run: setup db demo
 	CITE_VOTE_PUBLIC_URL="$$($(BIN)/flask public-url --host $(HOST) --port $(PORT))" \
 	  $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) $(if $(WORKERS),--workers $(WORKERS)) wsgi:app
 
+# The tests marked slow (storms, soaks) run at SLOW_SCALE of their full size here and in CI;
+# `make test-slow` runs them alone at full size, on SQLite then PostgreSQL.
+SLOW_SCALE ?= 0.25
+PG_TEST_URL = $${CITE_VOTE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}
+
 test: setup browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	CITE_VOTE_SLOW_SCALE=$(SLOW_SCALE) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The whole suite against PostgreSQL (a throwaway database is made on the server named here).
 test-pg: setup browser
-	CITE_VOTE_TEST_DATABASE_URL=$${CITE_VOTE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
+	CITE_VOTE_SLOW_SCALE=$(SLOW_SCALE) CITE_VOTE_TEST_DATABASE_URL=$(PG_TEST_URL) \
 	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+test-slow: setup browser
+	CITE_VOTE_SLOW_SCALE=1 $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	CITE_VOTE_SLOW_SCALE=1 CITE_VOTE_TEST_DATABASE_URL=$(PG_TEST_URL) \
+	  $(BIN)/python -m pytest -m "slow and not browser" $(PYTEST_ARGS)
 
 setup: system-deps install translations instance/secret_key
 

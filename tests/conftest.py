@@ -10,14 +10,19 @@ import contextvars
 import os
 import re
 import secrets
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import NamedTuple
+from unittest.mock import patch
 
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -32,6 +37,27 @@ from cite_vote.votes.models import LedgerEntry, Notice
 from cite_vote.votes.services import set_dots
 
 PG_URL = os.environ.get("CITE_VOTE_TEST_DATABASE_URL")
+
+
+def slow_scale() -> float:
+    """The size of the tests marked slow (storms, soaks), as a share of their full size:
+    ``make test`` and CI run them at a quarter, ``make test-slow`` (and a bare pytest) whole."""
+    raw = os.environ.get("CITE_VOTE_SLOW_SCALE") or "1"
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = 0.0
+    if not 0 < scale <= 1:
+        raise pytest.UsageError(
+            f"CITE_VOTE_SLOW_SCALE is a share of the full size, above 0 and at most 1: not {raw!r}"
+        )
+    return scale
+
+
+def pytest_configure(config):
+    slow_scale()  # a bad value stops the run before any test
+
+
 CATEGORIES = ["chercheur·e", "entrepreneur·e", "association", "citoyen·ne"]
 
 
@@ -54,9 +80,86 @@ def postgres_url() -> Iterator[str | None]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file holding the models' empty schema, made once: each test gets a copy."""
+    path = tmp_path_factory.mktemp("schema") / "template.sqlite3"
+    app = make_test_app(f"sqlite:///{path}")
+    with app.app_context():
+        _db.create_all()
+        _db.engine.dispose()
+    return path
+
+
 @pytest.fixture
-def database_url(postgres_url, tmp_path) -> str:
-    return postgres_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+def database_url(postgres_url, tmp_path, sqlite_template) -> str:
+    """The test's database: on SQLite a file of its own, a copy of the empty template."""
+    if postgres_url:
+        return postgres_url
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def empty_schema() -> None:
+    """The models' tables, empty, ids counting from 1 again: what a new database holds.
+
+    Called in the app context of the test's database. Its tables are kept (the SQLite copy of
+    the template, the run's PostgreSQL database): every row is deleted and the id sequences
+    restarted, a few milliseconds where dropping and creating the tables took a third of a
+    second per test on PostgreSQL (and ``TRUNCATE`` a fifth). Tables missing (a test dropped
+    them) are made again.
+    """
+    tables = _db.metadata.sorted_tables
+    engine = _db.engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            listed = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        else:
+            listed = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        present = set(conn.scalars(text(listed)))
+        if present >= {table.name for table in tables}:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(
+                    "SELECT setval(s.oid, 1, false) FROM pg_class s"
+                    " JOIN pg_namespace n ON n.oid = s.relnamespace"
+                    " WHERE s.relkind = 'S' AND n.nspname = current_schema()"
+                )
+            elif "sqlite_sequence" in present:
+                conn.exec_driver_sql("DELETE FROM sqlite_sequence")
+            return
+    _db.drop_all()
+    _db.create_all()
+
+
+def scaled(full: int, least: int = 1) -> int:
+    """``full`` (a slow test's size: rounds, voters) at CITE_VOTE_SLOW_SCALE, never below
+    ``least``."""
+    return max(least, round(full * slow_scale()))
+
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once for the run, shared by every test's app.
+
+    Each test makes its own app, and each app's Jinja environment would lex, parse and compile
+    every template it renders again: a third of a page test's time. Jinja checks the source's
+    checksum before using an entry, so an edited template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def make_test_app(database_url: str, **overrides):
@@ -70,7 +173,9 @@ def make_test_app(database_url: str, **overrides):
         "SERVER_NAME": "cite.test",
         **overrides,
     }
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
 
 
 @pytest.fixture
@@ -99,11 +204,9 @@ def app(database_url, app_config):
     app = make_test_app(database_url, **app_config)
     app.test_client_class = IsolatedClient
     with app.app_context():
-        _db.drop_all()
-        _db.create_all()
+        empty_schema()
         yield app
         _db.session.remove()
-        _db.drop_all()
         _db.engine.dispose()
 
 
@@ -248,17 +351,49 @@ def csrf_token_from(html: str) -> str:
 
 
 STAFF_PASSWORD = "correct horse battery"
+# The hash of the staff accounts the fixtures make: one round, where the app's scrypt takes
+# 0.15 s to make and again to check, at every login. Logging in still checks it for real.
+QUICK_HASH_METHOD = "pbkdf2:sha256:1"
+
+
+@contextmanager
+def quick_password_hashes():
+    """Staff accounts made inside this block get a cheap hash (the fixtures' accounts)."""
+    from werkzeug import security
+
+    from cite_vote.accounts import services
+
+    with patch.object(
+        services,
+        "generate_password_hash",
+        lambda password: security.generate_password_hash(password, method=QUICK_HASH_METHOD),
+    ):
+        yield
 
 
 @pytest.fixture
-def make_staff(db):
-    """A staff account; ``forums`` are assigned to it (an organiser also owns ``owns``)."""
+def make_staff(db, monkeypatch):
+    """A staff account; ``forums`` are assigned to it (an organiser also owns ``owns``).
+
+    Its password hash is the cheap one, and so is the stand-in hash checked for an unknown
+    email, so that an unknown address still costs what a known one does.
+    """
+    from werkzeug import security
+
+    from cite_vote.accounts import services
     from cite_vote.accounts.services import assign_staff, create_staff_user
 
+    monkeypatch.setattr(
+        services,
+        "_DUMMY_HASH",
+        security.generate_password_hash("not-a-real-password", method=QUICK_HASH_METHOD),
+    )
+
     def make(role: str = "organiser", forums=(), owns=(), email: str | None = None):
-        user = create_staff_user(
-            email or f"{role}-{secrets.token_hex(3)}@example.org", role, STAFF_PASSWORD
-        )
+        with quick_password_hashes():
+            user = create_staff_user(
+                email or f"{role}-{secrets.token_hex(3)}@example.org", role, STAFF_PASSWORD
+            )
         for forum in forums:
             assign_staff(forum, user)
         for forum in owns:

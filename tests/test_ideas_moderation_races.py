@@ -5,6 +5,9 @@ dot may sit on a hidden or merged idea, no holding may pass the cap, no ballot t
 no request may answer 500. Two facilitators merging A into B and B into A at the same moment:
 one wins, the other is refused. ``rule_breaches`` (what ``flask verify`` runs) checks each
 storm and must find nothing.
+
+Both storms are marked slow: ``make test`` and CI play a quarter of their rounds (the same forty
+voters and two facilitators racing each round), ``make test-slow`` all of them.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import pytest
 
 from cite_vote.ideas.models import Idea
 from cite_vote.votes.services import rule_breaches
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, scaled
 from tests.server import gunicorn_server, participant_tab, staff_tab
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 VOTERS = 40
-ROUNDS = 30
+ROUNDS = scaled(30, least=6)  # one challenge (two ideas, one hide or merge) per round
+PAIRS = scaled(24, least=6)  # crossed merges, one pair per challenge
 
 
 @pytest.fixture
@@ -97,8 +101,7 @@ def test_hides_and_merges_racing_votes_strand_no_dots(
 def test_crossed_merges_let_exactly_one_win(
     app, db, server, make_forum, make_participant, make_idea, make_staff, cast_dots
 ):
-    pairs = 24
-    forum = make_forum(phase="voting", challenges=pairs, dot_budget=5, dot_cap=3)
+    forum = make_forum(phase="voting", challenges=PAIRS, dot_budget=5, dot_cap=3)
     first, second = (make_staff("facilitator", forums=[forum]) for _ in range(2))
     people = [make_participant(forum) for _ in range(3)]
     ideas = []

@@ -13,7 +13,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge
 from cite_vote.forums.services import add_challenge, create_forum
 from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,8 @@ def room(live_server):
         forum = create_forum(slug="cloture", title="Forum de clôture", join_code="CLOTUR")
         proposing = add_challenge(forum, title="Défi en propositions", phase="proposing")
         voting = add_challenge(forum, title="Défi en vote", phase="voting")
-        user = create_staff_user("animation@example.org", "facilitator", STAFF_PASSWORD)
+        with quick_password_hashes():
+            user = create_staff_user("animation@example.org", "facilitator", STAFF_PASSWORD)
         db.session.flush()
         assign_staff(forum, user)
         db.session.commit()

@@ -17,7 +17,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
 from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,8 @@ def make_room(live_server, phase: str) -> dict:
             idea = Idea(challenge_id=challenge.id, title=title, author_category="citoyen·ne")
             db.session.add(idea)
             ideas.append(idea)
-        user = create_staff_user("animation@example.org", "facilitator", STAFF_PASSWORD)
+        with quick_password_hashes():
+            user = create_staff_user("animation@example.org", "facilitator", STAFF_PASSWORD)
         db.session.flush()
         from cite_vote.accounts.services import assign_staff
 

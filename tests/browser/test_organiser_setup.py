@@ -13,6 +13,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import set_phase
 from tests.browser.helpers import shot
+from tests.conftest import quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,8 @@ A4_SCREEN = {"width": 900, "height": 1200}
 @pytest.fixture
 def organiser(live_server):
     with live_server.app.app_context():
-        create_staff_user(EMAIL, "organiser", PASSWORD)
+        with quick_password_hashes():
+            create_staff_user(EMAIL, "organiser", PASSWORD)
         db.session.commit()
 
 

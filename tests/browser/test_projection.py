@@ -23,6 +23,7 @@ from cite_vote.results.screen.services import regenerate_screen_token, show_on_s
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import shot
+from tests.conftest import quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -233,7 +234,8 @@ def test_staff_create_the_link_and_start_the_countdown_from_their_page(
     from cite_vote.accounts.services import assign_staff, create_staff_user
 
     def facilitator():
-        user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
+        with quick_password_hashes():
+            user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
         assign_staff(db.session.get(Forum, room["forum_id"]), user)
 
     in_app(live_server, facilitator)
@@ -304,7 +306,8 @@ def test_the_facilitator_reveals_the_ranking_step_by_step_on_the_projector(
         forum = db.session.get(Forum, room["forum_id"])
         forum.projection_mode = "blind"
         show_on_screen(forum, db.session.get(Challenge, room["voting_id"]))
-        user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
+        with quick_password_hashes():
+            user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
         assign_staff(forum, user)
 
     in_app(live_server, blind_and_staff)

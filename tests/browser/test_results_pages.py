@@ -16,7 +16,7 @@ from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import LedgerEntry
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +42,8 @@ def closed_forum(live_server):
             dot_cap=3,
             join_code="RES234",
         )
-        organiser = create_staff_user("orga@example.org", "organiser", STAFF_PASSWORD)
+        with quick_password_hashes():
+            organiser = create_staff_user("orga@example.org", "organiser", STAFF_PASSWORD)
         forum.owner_id = organiser.id
         challenge = add_challenge(
             forum,

@@ -24,7 +24,7 @@ from cite_vote.votes.services import set_dots
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import shot
 from tests.browser.test_accessibility import AXE, violations
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,8 @@ ZOOM = ":root { font-size: 34px !important; }"
 def demo(live_server):
     with live_server.app.app_context():
         forum, _ = ensure_demo_forum()
-        user = create_staff_user("orga@example.org", "organiser", STAFF_PASSWORD)
+        with quick_password_hashes():
+            user = create_staff_user("orga@example.org", "organiser", STAFF_PASSWORD)
         db.session.flush()
         assign_staff(forum, user)
         db.session.commit()
