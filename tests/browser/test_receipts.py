@@ -95,6 +95,7 @@ def test_the_receipt_pages_have_no_axe_violation(browser, live_server, voted, la
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make browser`.")
     context = browser.new_context(**PHONE, bypass_csp=True)
+    context.add_init_script(path=str(AXE))  # once, not sent again with each page
     page = context.new_page()
     page.context.add_cookies(
         [{"name": "cite_vote_participant", "value": voted["token"], "url": live_server.url}]

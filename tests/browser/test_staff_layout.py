@@ -220,6 +220,7 @@ def test_new_staff_states_have_no_axe_violation(browser, live_server, demo, size
         ballot = f"/staff/f/{DEMO_SLUG}/assisted/{person.id}"
         close = f"/staff/f/{DEMO_SLUG}?close={voting.id}"
     context = open_context(browser, size, bypass_csp=True)
+    context.add_init_script(path=str(AXE))  # once, not sent again with each page
     page = context.new_page()
     found = {}
     try:
