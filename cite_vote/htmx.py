@@ -37,6 +37,11 @@ def render(
         body = render_blocks(template, list(blocks), **context)
     else:
         body = render_template(template, **context)
+    return page(body, status)
+
+
+def page(body: str, status: int = 200) -> Response:
+    """An answer that is a page or a fragment, rendered by the caller (``render`` or a cache)."""
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, request
+from flask import current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -109,20 +109,79 @@ def idea_cards(context: dict) -> list[Markup]:
     return cards
 
 
+# Rendered challenge pages of this worker, with the person's own parts left as marks: the
+# CSRF token (``CSRF_MARK``) and the cards (``CARDS_MARK``). Keyed by ``page_key``.
+PAGES = RenderedCache(size=256)
+CARDS_MARK = f"cards-{secrets.token_hex(16)}"
+# What the template writes between two cards of ``{% for card in cards %}``.
+CARD_GAP = "\n    \n      "
+
+
+def page_key(context: dict) -> tuple | None:
+    """Everything ``templates/ideas/challenge.html`` (and ``base.html``) shows on a challenge
+    page as loaded (no form sent, no notice), besides the cards and the CSRF token, as a key;
+    None when the page holds something of this person's alone (a flashed message, a receipt),
+    which is rendered whole instead, and while templates reload from disk (development)."""
+    if context["receipts"] or session.get("_flashes") or current_app.jinja_env.auto_reload:
+        return None
+    forum, challenge = context["forum"], context["challenge"]
+    return (
+        forum.id,
+        forum.slug,
+        forum.title,
+        tuple(forum.language_list),
+        forum.dot_budget,
+        forum.dot_cap,
+        challenge.id,
+        challenge.position,
+        challenge.phase,
+        challenge.title,
+        challenge.question,
+        context["voting"],
+        context["proposing"],
+        context["spent"],
+        tuple((idea.id, idea.title) for idea in context["pending"]),
+        bool(context["participant"].display_name),
+        bool(context["cards"]),
+        str(get_locale()),
+        request.script_root,
+        request.path,
+        request.query_string,
+    )
+
+
+def challenge_page(forum: Forum, challenge: Challenge, participant: Participant) -> str:
+    """The challenge page as a phone loads it: its frame rendered once per ``page_key``, then
+    this person's cards and CSRF token put in (a phone's page is mostly everyone's)."""
+    context = challenge_context(forum, challenge, participant)
+    key = page_key(context)
+    if key is None:
+        return render_template("ideas/challenge.html", **context)
+    token = generate_csrf()
+    html = PAGES.get(key)
+    if html is None:
+        marked = [Markup(CARDS_MARK)] if context["cards"] else []
+        html = render_template("ideas/challenge.html", **{**context, "cards": marked})
+        html = html.replace(token, CSRF_MARK)
+        PAGES.put(key, html)
+    return html.replace(CSRF_MARK, token).replace(CARDS_MARK, CARD_GAP.join(context["cards"]))
+
+
 def challenge_context(forum, challenge, participant, form=None, notice=None):
-    ranked = None
+    ranked, counts = None, None
     if challenge.phase == "closed":
         ranked = {r.idea.id: r for r in rank_ideas(challenge)}
         ideas = [r.idea for r in ranked.values()]
     else:
         ideas = card_ideas(challenge.id)
+        counts = {idea.id: idea.comments for idea in ideas}
         if challenge.phase == "voting":
             ideas = personal_order(ideas, participant)
     pending = own_pending_ideas(challenge, participant)
     receipt = receipt_of(participant.id, challenge.id) if challenge.phase == "closed" else None
     context = {
         "receipts": {challenge.id: receipt} if receipt else {},
-        **cards_context(forum, challenge, participant, ideas),
+        **cards_context(forum, challenge, participant, ideas, counts=counts),
         "ideas": ideas,
         "pending": pending,
         "ranked": ranked,

@@ -137,10 +137,12 @@ class CardIdea:
     author_category: str | None
     show_author_name: bool
     author: AuthorName | None
+    comments: int  # visible ones: the count the card shows
 
 
 def card_ideas(challenge_id: int) -> list[CardIdea]:
-    """The challenge's visible ideas, newest first, for their cards."""
+    """The challenge's visible ideas, newest first, for their cards, with their comment counts
+    (``comment_counts``) read in the same statement."""
     return [
         CardIdea(
             row.id,
@@ -149,6 +151,7 @@ def card_ideas(challenge_id: int) -> list[CardIdea]:
             row.author_category,
             bool(row.show_author_name),
             AuthorName(row.author_name) if row.author_id is not None else None,
+            row.comments,
         )
         for row in db.session.execute(_card_ideas_statement(), {"challenge_id": challenge_id})
     ]
@@ -158,6 +161,12 @@ def card_ideas(challenge_id: int) -> list[CardIdea]:
 def _card_ideas_statement():
     # Core columns of the tables: no ORM compile step for a statement that loads no object.
     ideas, author = Idea.__table__.c, Participant.__table__.alias("author")
+    comments = Comment.__table__.c
+    visible_comments = (
+        select(func.count())
+        .where(comments.idea_id == ideas.id, comments.status == "visible")
+        .scalar_subquery()
+    )
     return (
         select(
             ideas.id,
@@ -167,6 +176,7 @@ def _card_ideas_statement():
             ideas.show_author_name,
             ideas.author_id,
             author.c.display_name.label("author_name"),
+            visible_comments.label("comments"),
         )
         .outerjoin(author, author.c.id == ideas.author_id)
         .where(

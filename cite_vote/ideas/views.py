@@ -16,10 +16,10 @@ from cite_vote.forums.services import (
     open_to_participants,
     watched_phase,
 )
-from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render, unchanged
+from cite_vote.htmx import done, done_or_fragment, is_htmx, page, refusable, render, unchanged
 from cite_vote.ideas.forms import CommentForm, IdeaForm
 from cite_vote.ideas.models import TITLE_MAX
-from cite_vote.ideas.pages import challenge_context, idea_context
+from cite_vote.ideas.pages import challenge_context, challenge_page, idea_context
 from cite_vote.ideas.services import (
     add_comment,
     idea_in_forum,
@@ -40,7 +40,7 @@ def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challeng
 @bp.get("/f/<slug>/c/<int:challenge_id>")
 def challenge(slug: str, challenge_id: int):
     forum, challenge, participant = participant_challenge(slug, challenge_id)
-    return render("ideas/challenge.html", **challenge_context(forum, challenge, participant))
+    return page(challenge_page(forum, challenge, participant))
 
 
 @bp.post("/f/<slug>/c/<int:challenge_id>/ideas")
