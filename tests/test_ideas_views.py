@@ -218,6 +218,34 @@ def test_challenge_page_reads_its_ideas_as_plain_values(
     assert "Idea" not in loaded and loaded.count("Participant") <= 1, loaded
 
 
+@pytest.mark.parametrize("phase", ["proposing", "voting"])
+def test_the_phone_s_challenge_page_loads_no_orm_object(client, phone_scene, make_idea, db, phase):
+    """The page every phone reloads when voting opens: the forum, the person and the challenge
+    are read as plain values too (votes.target.challenge_target), as a vote reads them."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Mapper
+
+    forum, challenge, person = phone_scene
+    challenge.phase = phase
+    person.display_name = "Alice"
+    db.session.commit()
+    make_idea(challenge, title="Une idée à soutenir")
+    url = f"/f/{forum.slug}/c/{challenge.id}"
+    db.session.expunge_all()
+    loaded = []
+
+    def on_load(target, _context):
+        loaded.append(type(target).__name__)
+
+    event.listen(Mapper, "load", on_load)
+    try:
+        page = client.get(url)
+    finally:
+        event.remove(Mapper, "load", on_load)
+    assert page.status_code == 200 and "Une idée à soutenir" in page.text
+    assert loaded == []
+
+
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
 def test_a_script_cannot_flood_a_challenge_with_ideas(
     client, phone_scene, db, app_config, make_participant, as_participant, app

@@ -63,12 +63,13 @@ CARDS = RenderedCache(size=1024)
 CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 
 
-def card_key(idea: Idea, context: dict, locale: str) -> tuple:
-    """Everything ``templates/ideas/_idea.html`` shows on the challenge page, as a key."""
-    forum, here = context["forum"], context["mine"].get(idea.id, 0)
+def card_key(idea: Idea, context: dict, shared: tuple) -> tuple:
+    """Everything ``templates/ideas/_idea.html`` shows on the challenge page, as a key: the
+    idea's own part here, the part every card of the page shares (``shared_key``) given."""
     ranked = context.get("ranked")
     rank = ranked.get(idea.id) if ranked else None
     author = idea.author.display_name if idea.show_author_name and idea.author else None
+    show = context["show_totals"]
     return (
         idea.id,
         idea.title,
@@ -76,13 +77,21 @@ def card_key(idea: Idea, context: dict, locale: str) -> tuple:
         idea.author_category,
         author,
         context["comment_counts"].get(idea.id, 0),
-        context["totals"].get(idea.id) if context["show_totals"] else None,
+        context["totals"].get(idea.id) if show else None,
+        context["mine"].get(idea.id, 0),
+        (rank.rank, rank.tied) if rank else None,
+        shared,
+    )
+
+
+def shared_key(context: dict, locale: str) -> tuple:
+    """What every card of a page shows alike (computed once per page, not once per card)."""
+    forum = context["forum"]
+    return (
         context["show_totals"],
         context["voting"],
-        here,
         forum.slug,
         forum.dot_cap,
-        (rank.rank, rank.tied) if rank else None,
         context["back"],
         locale,
         request.script_root,
@@ -97,10 +106,10 @@ def idea_cards(context: dict) -> list[Markup]:
     """
     template = current_app.jinja_env.get_template("ideas/_idea.html")
     token = generate_csrf()
-    locale = str(get_locale())
+    shared = shared_key(context, str(get_locale()))
     cards = []
     for idea in context["ideas"]:
-        key = card_key(idea, context, locale)
+        key = card_key(idea, context, shared)
         html = CARDS.get(key)
         if html is None:
             html = template.render(**context, idea=idea, error=None).replace(token, CSRF_MARK)

@@ -26,6 +26,7 @@ from cite_vote.ideas.services import (
     propose_idea,
 )
 from cite_vote.ideas.similar import similar_ideas
+from cite_vote.votes.target import challenge_target
 
 bp = Blueprint("ideas", __name__)
 
@@ -39,8 +40,19 @@ def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challeng
 
 @bp.get("/f/<slug>/c/<int:challenge_id>")
 def challenge(slug: str, challenge_id: int):
-    forum, challenge, participant = participant_challenge(slug, challenge_id)
-    return page(challenge_page(forum, challenge, participant))
+    # The page every phone reloads when voting opens: what it reads first comes as plain
+    # values (votes.target), as for a vote; a closed challenge's ranking reads the models.
+    token = cookie_token()
+    found = challenge_target(slug, hash_token(token) if token else None, challenge_id)
+    if found is None:
+        abort(404)
+    participant = require_participant(found.forum, found.participant, notices=found.notices)
+    challenge = found.challenge
+    if challenge is None or challenge.archived or not open_to_participants(challenge):
+        abort(404)
+    if challenge.phase == "closed":
+        return page(challenge_page(*participant_challenge(slug, challenge_id)))
+    return page(challenge_page(found.forum, challenge, participant))
 
 
 @bp.post("/f/<slug>/c/<int:challenge_id>/ideas")

@@ -1,7 +1,9 @@
-"""What a vote reads before it writes, in one statement and as plain values.
+"""What a phone's vote reads before it writes, and its challenge page before it renders, in one
+statement each and as plain values.
 
 A phone's vote needs the forum (its rule and its slug), the person holding the cookie, the idea
-with its challenge, and what the idea's card shows. Loaded as ORM objects these cost more than
+with its challenge, and what the idea's card shows; its challenge page the forum, the person
+(and whether notices wait for them) and the challenge. Loaded as ORM objects these cost more than
 the vote's writes (identity map, instrumentation, four entities per row: ``bench/profile.py``);
 read as columns into frozen dataclasses they cost one row. The dataclasses carry the attribute
 names of the models, so the rules (``services.set_dots``, ``seen_in_forum``) and the card's
@@ -13,7 +15,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, and_, bindparam, func, select
+from sqlalchemy import Integer, String, and_, bindparam, exists, func, select
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
@@ -29,6 +31,12 @@ class ForumRow:
     dot_budget: int
     dot_cap: int
     show_totals_during_voting: bool
+    title: str
+    languages: str
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +46,9 @@ class ChallengeRow:
     phase: str
     archived: bool
     forum: ForumRow
+    position: int
+    title: str
+    question: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,8 @@ class IdeaRow:
 class ParticipantRow:
     id: int
     forum_id: int
+    display_name: str | None
+    shuffle_seed: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,22 +98,11 @@ def vote_target(slug: str, token_hash: str | None, idea_id: int) -> VoteTarget |
     ).first()
     if row is None:
         return None
-    forum = ForumRow(
-        row.forum_id,
-        slug,
-        row.join_code,
-        row.dot_budget,
-        row.dot_cap,
-        bool(row.show_totals_during_voting),
-    )
-    participant = (
-        ParticipantRow(row.participant_id, forum.id) if row.participant_id is not None else None
-    )
+    forum = _forum_row(row, slug)
+    participant = _participant_row(row, forum)
     idea = None
     if row.idea_id is not None:
-        challenge = ChallengeRow(
-            row.challenge_id, row.challenge_forum_id, row.phase, bool(row.archived), forum
-        )
+        challenge = _challenge_row(row, row.challenge_forum_id, forum)
         idea = IdeaRow(
             row.idea_id,
             row.challenge_id,
@@ -114,6 +116,133 @@ def vote_target(slug: str, token_hash: str | None, idea_id: int) -> VoteTarget |
             challenge,
         )
     return VoteTarget(forum, participant, idea, row.comments or 0)
+
+
+def _forum_row(row, slug: str) -> ForumRow:
+    return ForumRow(
+        row.forum_id,
+        slug,
+        row.join_code,
+        row.dot_budget,
+        row.dot_cap,
+        bool(row.show_totals_during_voting),
+        row.forum_title,
+        row.languages,
+    )
+
+
+def _participant_row(row, forum: ForumRow) -> ParticipantRow | None:
+    if row.participant_id is None:
+        return None
+    return ParticipantRow(row.participant_id, forum.id, row.display_name, row.shuffle_seed)
+
+
+def _challenge_row(row, forum_id: int, forum: ForumRow) -> ChallengeRow:
+    return ChallengeRow(
+        row.challenge_id,
+        forum_id,
+        row.phase,
+        bool(row.archived),
+        forum,
+        row.position,
+        row.challenge_title,
+        row.question,
+    )
+
+
+# The forum's, the person's and the challenge's columns both statements read.
+def _forum_columns(forums) -> tuple:
+    return (
+        forums.c.id.label("forum_id"),
+        forums.c.join_code,
+        forums.c.dot_budget,
+        forums.c.dot_cap,
+        forums.c.show_totals_during_voting,
+        forums.c.title.label("forum_title"),
+        forums.c.languages,
+    )
+
+
+def _person_columns(people) -> tuple:
+    return (people.c.id.label("participant_id"), people.c.display_name, people.c.shuffle_seed)
+
+
+def _challenge_columns(challenges) -> tuple:
+    return (
+        challenges.c.id.label("challenge_id"),
+        challenges.c.phase,
+        challenges.c.archived,
+        challenges.c.position,
+        challenges.c.title.label("challenge_title"),
+        challenges.c.question,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeTarget:
+    """The forum, the person holding the cookie (None without one), whether notices wait for
+    them, and the challenge (None when it is not the forum's)."""
+
+    forum: ForumRow
+    participant: ParticipantRow | None
+    notices: bool
+    challenge: ChallengeRow | None
+
+
+def challenge_target(
+    slug: str, token_hash: str | None, challenge_id: int
+) -> ChallengeTarget | None:
+    """What ``accounts.identity.participant_forum`` reads for a challenge page, as plain values;
+    None for an unknown forum. The caller answers as it does (404, the join page, 404)."""
+    row = db.session.execute(
+        _challenge_statement(),
+        {"slug": slug, "token_hash": token_hash or "", "challenge_id": challenge_id},
+    ).first()
+    if row is None:
+        return None
+    forum = _forum_row(row, slug)
+    participant = _participant_row(row, forum)
+    challenge = _challenge_row(row, forum.id, forum) if row.challenge_id is not None else None
+    return ChallengeTarget(forum, participant, bool(row.notices), challenge)
+
+
+@functools.cache
+def _challenge_statement():
+    """Built once, on the tables' columns: the forum by slug, the person and the challenge
+    outer-joined to it, and whether a notice waits for the person."""
+    from cite_vote.votes.models import Notice
+
+    forums, people, challenges = Forum.__table__, Participant.__table__, Challenge.__table__
+    notices = Notice.__table__
+    waiting = (
+        exists()
+        .where(notices.c.participant_id == people.c.id, notices.c.seen_at.is_(None))
+        .correlate(people)
+    )
+    return (
+        select(
+            *_forum_columns(forums),
+            *_person_columns(people),
+            waiting.label("notices"),
+            *_challenge_columns(challenges),
+        )
+        .select_from(forums)
+        .outerjoin(
+            people,
+            and_(
+                people.c.forum_id == forums.c.id,
+                people.c.token_hash == bindparam("token_hash", type_=String),
+            ),
+        )
+        .outerjoin(
+            challenges,
+            and_(
+                challenges.c.id == bindparam("challenge_id", type_=Integer),
+                challenges.c.forum_id == forums.c.id,
+            ),
+        )
+        .where(forums.c.slug == bindparam("slug", type_=String))
+    )
 
 
 @functools.cache
@@ -131,12 +260,8 @@ def _statement():
     )
     return (
         select(
-            forums.c.id.label("forum_id"),
-            forums.c.join_code,
-            forums.c.dot_budget,
-            forums.c.dot_cap,
-            forums.c.show_totals_during_voting,
-            people.c.id.label("participant_id"),
+            *_forum_columns(forums),
+            *_person_columns(people),
             ideas.c.id.label("idea_id"),
             ideas.c.status,
             ideas.c.author_id,
@@ -145,10 +270,8 @@ def _statement():
             ideas.c.author_category,
             ideas.c.show_author_name,
             author.c.display_name.label("author_name"),
-            challenges.c.id.label("challenge_id"),
+            *_challenge_columns(challenges),
             challenges.c.forum_id.label("challenge_forum_id"),
-            challenges.c.phase,
-            challenges.c.archived,
             visible_comments.label("comments"),
         )
         .select_from(forums)
