@@ -41,8 +41,11 @@ graceful_timeout = 20
 # that keeps connections to us; 5 s covers the phones' 5 s poll if one is used.
 keepalive = 5
 
-# Where a phone's requests went, one line each, on stdout (make run shows it).
-accesslog = os.environ.get("CITE_VOTE_ACCESS_LOG", "-")
+# One line per request is off by default: at the opening a room of 2,000 phones makes 400 a
+# second, too many to read, and writing them took 6 % of the workers' time (py-spy during the
+# event, docs/performance.md). Errors and warnings still go to stderr. CITE_VOTE_ACCESS_LOG=-
+# puts them on stdout, or names a file; nginx in front keeps its own access log.
+accesslog = os.environ.get("CITE_VOTE_ACCESS_LOG") or None
 
 # gunicorn 27's control socket has one default path per user (~/.gunicorn/gunicorn.ctl): two
 # servers on one host (the benchmark's app and its bare Flask ceiling, two ports standing for

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from cite_vote.ideas.models import Comment, Idea
+from cite_vote.votes.services import set_dots
 from tests.conftest import count
 
 
@@ -186,6 +187,34 @@ def test_challenge_page_runs_a_fixed_number_of_statements(
     # Forum, person, waiting notices and challenge in one; the ideas with their authors'
     # names and comment counts; the person's pending ideas; the person's dots and dots spent.
     assert many.count <= 5, "\n".join(many.statements)
+
+
+def test_a_phone_s_page_at_the_opening_reads_twice(
+    client, phone_scene, make_idea, make_comment, count_queries, db
+):
+    """When voting opens every phone reloads the page, holding no dots and no pending idea:
+    the person's dots spent and whether they have ideas waiting come with the first read, and
+    the dots per idea are read only when some are spent (a ballot is the sum of its votes)."""
+    forum, challenge, person = phone_scene
+    challenge.phase = "voting"
+    db.session.commit()
+    ideas = [make_idea(challenge, title=f"Idée {n}") for n in range(3)]
+    make_comment(ideas[0])
+    url = f"/f/{forum.slug}/c/{challenge.id}"
+    with count_queries() as opening:
+        page = client.get(url)
+    assert page.status_code == 200 and 'data-left="5"' in page.text
+    # The forum, the person (with their dots spent and pending ideas) and the challenge; the
+    # ideas with their authors and comment counts.
+    assert opening.count == 2, "\n".join(opening.statements)
+    set_dots(person, ideas[1], 2)
+    make_idea(challenge, author=person, title="Mon idée en attente", status="pending")
+    db.session.commit()
+    with count_queries() as later:
+        page = client.get(url)
+    assert 'data-left="3"' in page.text and "Mon idée en attente" in page.text
+    assert re.search(rf'id="idea-{ideas[1].id}".*?data-dots="2"', page.text, re.S)
+    assert later.count == 4, "\n".join(later.statements)
 
 
 def test_challenge_page_reads_its_ideas_as_plain_values(

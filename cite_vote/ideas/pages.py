@@ -159,10 +159,20 @@ def page_key(context: dict) -> tuple | None:
     )
 
 
-def challenge_page(forum: Forum, challenge: Challenge, participant: Participant) -> str:
+def challenge_page(
+    forum: Forum,
+    challenge: Challenge,
+    participant: Participant,
+    *,
+    spent: int | None = None,
+    pending: bool | None = None,
+) -> str:
     """The challenge page as a phone loads it: its frame rendered once per ``page_key``, then
-    this person's cards and CSRF token put in (a phone's page is mostly everyone's)."""
-    context = challenge_context(forum, challenge, participant)
+    this person's cards and CSRF token put in (a phone's page is mostly everyone's).
+
+    ``spent`` and ``pending`` are the person's dots spent and whether ideas of theirs wait for
+    review, when the caller read them already (``votes.target.challenge_target``)."""
+    context = challenge_context(forum, challenge, participant, spent=spent, pending=pending)
     key = page_key(context)
     if key is None:
         return render_template("ideas/challenge.html", **context)
@@ -176,7 +186,12 @@ def challenge_page(forum: Forum, challenge: Challenge, participant: Participant)
     return html.replace(CSRF_MARK, token).replace(CARDS_MARK, CARD_GAP.join(context["cards"]))
 
 
-def challenge_context(forum, challenge, participant, form=None, notice=None):
+def challenge_context(
+    forum, challenge, participant, form=None, notice=None, *, spent=None, pending=None
+):
+    """What the challenge page shows. ``spent`` and ``pending`` as for ``challenge_page``: with
+    nothing spent, the person holds no dot on any idea (a ballot is the sum of its votes,
+    which ``flask verify`` checks), so their dots per idea are not read."""
     ranked, counts = None, None
     if challenge.phase == "closed":
         ranked = {r.idea.id: r for r in rank_ideas(challenge)}
@@ -186,13 +201,21 @@ def challenge_context(forum, challenge, participant, form=None, notice=None):
         counts = {idea.id: idea.comments for idea in ideas}
         if challenge.phase == "voting":
             ideas = personal_order(ideas, participant)
-    pending = own_pending_ideas(challenge, participant)
+    waiting = own_pending_ideas(challenge, participant) if pending is not False else []
     receipt = receipt_of(participant.id, challenge.id) if challenge.phase == "closed" else None
     context = {
         "receipts": {challenge.id: receipt} if receipt else {},
-        **cards_context(forum, challenge, participant, ideas, counts=counts),
+        **cards_context(
+            forum,
+            challenge,
+            participant,
+            ideas,
+            spent=spent,
+            mine={} if spent == 0 else None,
+            counts=counts,
+        ),
         "ideas": ideas,
-        "pending": pending,
+        "pending": waiting,
         "ranked": ranked,
         # The form to propose, made only where it shows (WTForms costs on every page).
         "form": form or (IdeaForm(formdata=None) if can_propose(challenge) else None),

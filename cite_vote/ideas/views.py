@@ -52,7 +52,11 @@ def challenge(slug: str, challenge_id: int):
         abort(404)
     if challenge.phase == "closed":
         return page(challenge_page(*participant_challenge(slug, challenge_id)))
-    return page(challenge_page(found.forum, challenge, participant))
+    return page(
+        challenge_page(
+            found.forum, challenge, participant, spent=found.spent, pending=found.pending
+        )
+    )
 
 
 @bp.post("/f/<slug>/c/<int:challenge_id>/ideas")

@@ -181,12 +181,16 @@ def _challenge_columns(challenges) -> tuple:
 @dataclass(frozen=True, slots=True)
 class ChallengeTarget:
     """The forum, the person holding the cookie (None without one), whether notices wait for
-    them, and the challenge (None when it is not the forum's)."""
+    them, the challenge (None when it is not the forum's), and what the person's page on it
+    needs to know before reading more: their dots spent there, and whether ideas of theirs
+    wait for review."""
 
     forum: ForumRow
     participant: ParticipantRow | None
     notices: bool
     challenge: ChallengeRow | None
+    spent: int  # the person's dots spent in the challenge
+    pending: bool  # whether the person has ideas waiting for review in it
 
 
 def challenge_target(
@@ -203,21 +207,38 @@ def challenge_target(
     forum = _forum_row(row, slug)
     participant = _participant_row(row, forum)
     challenge = _challenge_row(row, forum.id, forum) if row.challenge_id is not None else None
-    return ChallengeTarget(forum, participant, bool(row.notices), challenge)
+    return ChallengeTarget(
+        forum, participant, bool(row.notices), challenge, row.spent or 0, bool(row.pending)
+    )
 
 
 @functools.cache
 def _challenge_statement():
     """Built once, on the tables' columns: the forum by slug, the person and the challenge
     outer-joined to it, and whether a notice waits for the person."""
-    from cite_vote.votes.models import Notice
+    from cite_vote.votes.models import Ballot, Notice
 
     forums, people, challenges = Forum.__table__, Participant.__table__, Challenge.__table__
-    notices = Notice.__table__
+    notices, ballots, ideas = Notice.__table__, Ballot.__table__, Idea.__table__
     waiting = (
         exists()
         .where(notices.c.participant_id == people.c.id, notices.c.seen_at.is_(None))
         .correlate(people)
+    )
+    spent = (
+        select(ballots.c.dots_spent)
+        .where(ballots.c.participant_id == people.c.id, ballots.c.challenge_id == challenges.c.id)
+        .correlate(people, challenges)
+        .scalar_subquery()
+    )
+    pending = (
+        exists()
+        .where(
+            ideas.c.challenge_id == challenges.c.id,
+            ideas.c.author_id == people.c.id,
+            ideas.c.status == "pending",
+        )
+        .correlate(people, challenges)
     )
     return (
         select(
@@ -225,6 +246,8 @@ def _challenge_statement():
             *_person_columns(people),
             waiting.label("notices"),
             *_challenge_columns(challenges),
+            spent.label("spent"),
+            pending.label("pending"),
         )
         .select_from(forums)
         .outerjoin(
