@@ -1,14 +1,19 @@
 """Each request kind of the room as a share of a bare Flask app, measured with wrk.
 
-    .venv/bin/python bench/ratios.py [--participants 200] [--duration 10] [--connections 20]
-                                     [--threads 2] [--db sqlite|postgres] [--json PATH]
+    .venv/bin/python bench/ratios.py [--participants 200] [--duration 5] [--rounds 3]
+                                     [--connections 20] [--threads 2] [--db sqlite|postgres]
+                                     [--only KIND ...] [--json PATH]
 
 A fresh database is made as a new user makes it (``flask db upgrade``, ``flask demo``), then
 challenge 1 of the demo forum gets 30 ideas and is opened for voting, and ``--participants``
 people join it (the app's ``join_forum``) and place a few dots. Two gunicorns start with the
 same settings (``gunicorn.conf.py``, the file ``make run`` uses): cite-vote, and a five-line
 Flask "hello" app (``bench/hello.py``), the ceiling. ``wrk`` (Debian package) then loads each
-kind in turn, the ceiling first and last; every figure is a share of the ceiling's mean.
+kind in turn, each run right after a run of the ceiling, for ``--rounds`` rounds: a kind's share
+is its rate over the rate of the ceiling run just before it, and the table gives the median
+round (with the lowest and highest shares). On a shared machine whose speed drifts by a third
+within a minute, a share of the neighbouring run holds still where a share of one ceiling
+measured minutes apart does not.
 
 Cookies and CSRF tokens are taken in-process (the Flask test client, same secret key) and
 handed to wrk's Lua script as a table of participants (bench/wrk/requests.lua).
@@ -20,6 +25,7 @@ import argparse
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -183,7 +189,10 @@ def ledger_entries(database_url: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=200)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of each kind, each after a ceiling run"
+    )
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -221,57 +230,89 @@ def main() -> int:
             data = tmp / "data.lua"
             rows = {}
             kinds = [k for k in KINDS if not args.only or k[0] in args.only]
-            write_lua_data(data, people, info, paths, staff_cookie)
-            rows["ceiling"] = [wrk(bare, "hello", data, args)]
-            before = ledger_entries(database.url)
-            for kind, _label, _target in kinds:
-                if kind == "projector":
-                    # The version the screen holds now (the votes above changed it).
-                    _status, screen = get(f"{app.base}/s/{info['screen_token']}")
-                    live = re.search(r'hx-get="([^"]*/live\?v=[^"]+)"', screen).group(1)
-                    paths["projector"] = live.replace("&amp;", "&")
-                write_lua_data(data, people, info, paths, staff_cookie)
-                rows[kind] = [wrk(app, kind, data, args)]
-                if kind == "vote":
-                    written = ledger_entries(database.url) - before
-                    rows[kind][0]["ledger_entries"] = written
-            rows["ceiling"].append(wrk(bare, "hello", data, args))
+            rows = {"ceiling": [], **{kind: [] for kind, _label, _target in kinds}}
+            for _round in range(args.rounds):
+                for kind, _label, _target in kinds:
+                    if kind == "projector":
+                        # The version the screen holds now (the votes above changed it).
+                        _status, screen = get(f"{app.base}/s/{info['screen_token']}")
+                        live = re.search(r'hx-get="([^"]*/live\?v=[^"]+)"', screen).group(1)
+                        paths["projector"] = live.replace("&amp;", "&")
+                    write_lua_data(data, people, info, paths, staff_cookie)
+                    ceiling = wrk(bare, "hello", data, args)
+                    rows["ceiling"].append(ceiling)
+                    before = ledger_entries(database.url) if kind == "vote" else 0
+                    row = wrk(app, kind, data, args)
+                    row["share"] = row["per_second"] / ceiling["per_second"]
+                    row["cpu_share"] = ceiling["cpu_ms"] / row["cpu_ms"]
+                    if kind == "vote":
+                        row["ledger_entries"] = ledger_entries(database.url) - before
+                    rows[kind].append(row)
             workers = len(app.workers())
     finally:
         database.drop()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    ceiling = sum(r["per_second"] for r in rows["ceiling"]) / len(rows["ceiling"])
+    ceilings = sorted(r["per_second"] for r in rows["ceiling"])
+    ceiling = statistics.median(ceilings)
     print(
         f"\nbefore: {machine_before}; after: {machine()}; {args.db}; "
         f"gunicorn.conf.py ({workers} workers) "
         f"{' '.join(args.gunicorn)}; wrk -t{args.threads} -c{args.connections} "
-        f"-d{args.duration}s; {args.participants} participants"
+        f"-d{args.duration}s; {args.rounds} rounds; {args.participants} participants"
     )
-    first, last = (round(r["per_second"]) for r in rows["ceiling"])
-    print(f"Ceiling, bare Flask: {ceiling:,.0f} req/s (first run {first:,}, last run {last:,})\n")
-    cpu_ceiling = sum(r["cpu_ms"] for r in rows["ceiling"]) / len(rows["ceiling"])
     print(
-        "| request | req/s | share of bare Flask | target | p50 ms | p95 ms | p99 ms | errors "
-        "| server CPU ms/req | share by CPU |"
+        f"Ceiling, bare Flask: median {ceiling:,.0f} req/s over {len(ceilings)} runs "
+        f"(lowest {ceilings[0]:,.0f}, highest {ceilings[-1]:,.0f}); each kind's share is of the "
+        "ceiling run just before it, median round shown\n"
+    )
+    print(
+        "| request | req/s | share of bare Flask (lowest–highest) | target | p50 ms | p95 ms "
+        "| p99 ms | errors | server CPU ms/req | share by CPU |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     report = {"ceiling": ceiling, "workers": workers, "args": vars(args) | {"json": None}}
     table = []
-    for kind, label, target in [("ceiling", "bare Flask hello (ceiling)", None), *kinds]:
-        row = rows[kind][0] if kind != "ceiling" else rows[kind][-1]
-        share = row["per_second"] / ceiling
-        errors = f"{row['status']} non-2xx/3xx, {row['socket_errors']} socket"
-        if "ledger_entries" in row:
-            errors += f" ({row['ledger_entries']:,} ledger entries written)"
+    cpu_ceiling = statistics.median(r["cpu_ms"] for r in rows["ceiling"])
+    hello = min(rows["ceiling"], key=lambda r: abs(r["per_second"] - ceiling))
+    print(
+        f"| bare Flask hello (ceiling) | {ceiling:,.0f} | 100 % | | {hello['p50'] / 1000:.1f} "
+        f"| {hello['p95'] / 1000:.1f} | {hello['p99'] / 1000:.1f} | "
+        f"{sum(r['status'] + r['socket_errors'] for r in rows['ceiling'])} | "
+        f"{cpu_ceiling:.2f} | 100 % |"
+    )
+    table.append({"kind": "ceiling", "label": "bare Flask hello (ceiling)", "share": 1.0, **hello})
+    for kind, label, target in kinds:
+        runs = sorted(rows[kind], key=lambda r: r["share"])
+        row = runs[len(runs) // 2]
+        share = row["share"]
+        status = sum(r["status"] for r in runs)
+        errors = f"{status} non-2xx/3xx, {sum(r['socket_errors'] for r in runs)} socket"
+        if kind == "vote":
+            errors += f" ({sum(r['ledger_entries'] for r in runs):,} ledger entries written)"
         mark = "" if target is None else (" ✓" if share >= target else " ✗")
+        cpu_share = statistics.median(r["cpu_share"] for r in runs)
+        cpu_ms = statistics.median(r["cpu_ms"] for r in runs)
         print(
-            f"| {label} | {row['per_second']:,.0f} | {share:.1%}{mark} | "
+            f"| {label} | {row['per_second']:,.0f} | {share:.1%}{mark} "
+            f"({runs[0]['share']:.1%}–{runs[-1]['share']:.1%}) | "
             f"{'' if target is None else f'≥ {target:.0%}'} | {row['p50'] / 1000:.1f} | "
             f"{row['p95'] / 1000:.1f} | {row['p99'] / 1000:.1f} | {errors} | "
-            f"{row['cpu_ms']:.2f} | {cpu_ceiling / row['cpu_ms']:.1%} |"
+            f"{cpu_ms:.2f} | {cpu_share:.1%} |"
         )
-        table.append({"kind": kind, "label": label, "target": target, "share": share, **row})
+        table.append(
+            {
+                "kind": kind,
+                "label": label,
+                "target": target,
+                "share": share,
+                "lowest": runs[0]["share"],
+                "highest": runs[-1]["share"],
+                "cpu_ms": cpu_ms,
+                "cpu_share": cpu_share,
+                **{k: v for k, v in row.items() if k not in ("share", "cpu_ms", "cpu_share")},
+            }
+        )
     report["rows"] = table
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
