@@ -7,8 +7,16 @@ change makes a new key, and the old entry just ages out of the bounded cache.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+from flask import current_app, session
+from flask_wtf.csrf import generate_csrf
+
+# Stands for the person's CSRF token in cached HTML (unguessable: no text shown can hold it).
+CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 
 
 class RenderedCache:
@@ -39,3 +47,36 @@ class RenderedCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def mark(name: str) -> str:
+    """A stand-in for one person's text in a frame (``framed``): unguessable, so that no text
+    shown on the page can hold it, and safe in HTML as it is."""
+    return f"{name}-{secrets.token_hex(16)}"
+
+
+def frames_allowed() -> bool:
+    """Whether a page may come from a frame: not while a flashed message waits for this person
+    (the frame would keep it, or lose it), nor while templates reload from disk (development)."""
+    return not session.get("_flashes") and not current_app.jinja_env.auto_reload
+
+
+def framed(
+    cache: RenderedCache,
+    key: tuple,
+    render: Callable[[], str],
+    fills: Iterable[tuple[str, str]] = (),
+) -> str:
+    """A page that is mostly everyone's: its frame rendered once per ``key`` (everything the
+    frame shows), then this person's parts put in. ``render`` renders the frame with a mark
+    (``mark``) where each of the person's texts goes, and ``fills`` gives each mark its text,
+    escaped; the person's CSRF token is put back in too."""
+    token = generate_csrf()
+    html = cache.get(key)
+    if html is None:
+        html = render().replace(token, CSRF_MARK)
+        cache.put(key, html)
+    html = html.replace(CSRF_MARK, token)
+    for where, text in fills:
+        html = html.replace(where, text)
+    return html

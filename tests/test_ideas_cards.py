@@ -7,7 +7,7 @@ import pytest
 from cite_vote.forums.services import set_phase
 from cite_vote.ideas import pages
 from cite_vote.ideas.moderation import edit_idea
-from cite_vote.rendered import RenderedCache
+from cite_vote.rendered import CSRF_MARK, RenderedCache
 from cite_vote.votes.services import set_dots
 from tests.conftest import csrf_token_from
 
@@ -64,7 +64,7 @@ def test_another_person_gets_the_cached_cards_with_their_own_token(
     token = csrf_token_from(page)
     assert f'"X-CSRFToken": "{token}"' in page
     assert set(re.findall(r'name="csrf_token" value="([^"]+)"', page)) == {token}
-    assert pages.CSRF_MARK not in page
+    assert CSRF_MARK not in page
     vote = other.post(
         f"/f/salle/i/{ideas[0].id}/dots", data={"csrf_token": token, "dots": 1, "back": "challenge"}
     )
@@ -161,4 +161,4 @@ def test_a_vote_answers_the_cached_card_with_the_voter_s_token(
     assert set(re.findall(r'name="csrf_token" value="([^"]+)"', answer.text)) == {
         re.search(r'name="csrf_token" value="([^"]+)"', answer.text).group(1)
     }
-    assert token not in answer.text and pages.CSRF_MARK not in answer.text
+    assert token not in answer.text and CSRF_MARK not in answer.text

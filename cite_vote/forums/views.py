@@ -17,6 +17,7 @@ from cite_vote.accounts.services import join_forum, new_token
 from cite_vote.extensions import db, limiter
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.models import Forum
+from cite_vote.forums.pages import forum_page
 from cite_vote.forums.services import (
     code_admits_newcomers,
     forum_by_join_code,
@@ -25,7 +26,7 @@ from cite_vote.forums.services import (
     normalise_code,
 )
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
-from cite_vote.htmx import done, refusable, render
+from cite_vote.htmx import done, page, refusable, render
 
 bp = Blueprint("forums", __name__)
 
@@ -167,13 +168,4 @@ def join_with_ticket(code: str):
 @bp.get("/f/<slug>")
 def forum(slug: str):
     forum, participant, _none = participant_forum(slug)
-    overview = forum_overview(forum, participant.id)
-    return render(
-        "forums/forum.html",
-        forum=forum,
-        participant=participant,
-        challenges=overview.challenges,
-        idea_counts=overview.idea_counts,
-        spent=overview.spent,
-        any_closed=overview.any_closed,
-    )
+    return page(forum_page(forum, participant, forum_overview(forum, participant.id)))

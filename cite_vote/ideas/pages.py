@@ -3,9 +3,7 @@ of votes (a vote re-renders the card it changed): a fixed number of queries per 
 
 from __future__ import annotations
 
-import secrets
-
-from flask import current_app, render_template, request, session
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -22,7 +20,7 @@ from cite_vote.ideas.services import (
     personal_order,
     visible_comments,
 )
-from cite_vote.rendered import RenderedCache
+from cite_vote.rendered import CSRF_MARK, RenderedCache, framed, frames_allowed, mark
 from cite_vote.results.services import rank_ideas
 from cite_vote.votes.chain import receipt_of
 from cite_vote.votes.services import dots_spent, idea_totals, my_dots
@@ -59,8 +57,6 @@ def cards_context(
 
 # Rendered idea cards of this worker (keyed by everything a card shows: ``card_key``).
 CARDS = RenderedCache(size=1024)
-# Stands for the person's CSRF token in a cached card (unguessable: no idea text can hold it).
-CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 
 
 def card_key(idea: Idea, context: dict, shared: tuple) -> tuple:
@@ -119,9 +115,9 @@ def idea_cards(context: dict) -> list[Markup]:
 
 
 # Rendered challenge pages of this worker, with the person's own parts left as marks: the
-# CSRF token (``CSRF_MARK``) and the cards (``CARDS_MARK``). Keyed by ``page_key``.
+# CSRF token and the cards (``CARDS_MARK``). Keyed by ``page_key``.
 PAGES = RenderedCache(size=256)
-CARDS_MARK = f"cards-{secrets.token_hex(16)}"
+CARDS_MARK = mark("cards")
 # What the template writes between two cards of ``{% for card in cards %}``.
 CARD_GAP = "\n    \n      "
 
@@ -131,7 +127,7 @@ def page_key(context: dict) -> tuple | None:
     page as loaded (no form sent, no notice), besides the cards and the CSRF token, as a key;
     None when the page holds something of this person's alone (a flashed message, a receipt),
     which is rendered whole instead, and while templates reload from disk (development)."""
-    if context["receipts"] or session.get("_flashes") or current_app.jinja_env.auto_reload:
+    if context["receipts"] or not frames_allowed():
         return None
     forum, challenge = context["forum"], context["challenge"]
     return (
@@ -176,14 +172,13 @@ def challenge_page(
     key = page_key(context)
     if key is None:
         return render_template("ideas/challenge.html", **context)
-    token = generate_csrf()
-    html = PAGES.get(key)
-    if html is None:
-        marked = [Markup(CARDS_MARK)] if context["cards"] else []
-        html = render_template("ideas/challenge.html", **{**context, "cards": marked})
-        html = html.replace(token, CSRF_MARK)
-        PAGES.put(key, html)
-    return html.replace(CSRF_MARK, token).replace(CARDS_MARK, CARD_GAP.join(context["cards"]))
+    marked = [Markup(CARDS_MARK)] if context["cards"] else []
+    return framed(
+        PAGES,
+        key,
+        lambda: render_template("ideas/challenge.html", **{**context, "cards": marked}),
+        [(CARDS_MARK, CARD_GAP.join(context["cards"]))],
+    )
 
 
 def challenge_context(
