@@ -55,3 +55,70 @@ def test_the_view_options_are_part_of_the_key(facilitator, results):
     shortlist = without_token(facilitator.get(results + "?scope=shortlist"))
     assert whole != shortlist
     assert without_token(facilitator.get(results)) == whole
+
+
+# The whole page around the rankings is rendered once too (views.PAGES): after each change the
+# page served must equal the page rendered with both caches emptied.
+
+
+def same_page(client, url: str) -> str:
+    served = client.get(url)
+    assert served.status_code == 200
+    views.PAGES.clear()
+    views.RANKINGS.clear()
+    fresh = client.get(url)
+    assert without_token(served) == without_token(fresh)
+    return served.text
+
+
+def test_the_second_load_renders_no_page(facilitator, results, monkeypatch):
+    rendered = []
+    put = views.PAGES.put
+    monkeypatch.setattr(
+        views.PAGES, "put", lambda key, html: (rendered.append(key), put(key, html))
+    )
+    views.PAGES.clear()
+    facilitator.get(results)
+    same = facilitator.get(results)
+    assert same.status_code == 200 and len(rendered) == 1
+
+
+@pytest.mark.parametrize(
+    "change, shown",
+    [
+        (lambda forum: setattr(forum, "title", "Forum renommé"), "Forum renommé"),
+        (lambda forum: setattr(forum, "shortlist_size", 7), "7 premières"),
+        (lambda forum: setattr(forum, "languages", "fr"), None),
+        (lambda forum: setattr(forum.challenges[0], "title", "Défi renommé"), "Défi renommé"),
+    ],
+)
+def test_a_change_of_the_forum_shows_at_the_next_load(
+    facilitator, results, scene, db, change, shown
+):
+    before = facilitator.get(results).text
+    change(scene["forum"])
+    db.session.commit()
+    page = same_page(facilitator, results)
+    assert page != before
+    if shown:
+        assert shown in page
+
+
+def test_each_role_sees_its_own_panels(client, app, results, scene, staff_login):
+    staff_login(client, scene["facilitator"])
+    facilitator = same_page(client, results)
+    organiser = app.test_client()
+    staff_login(organiser, scene["organiser"])
+    page = same_page(organiser, results)
+    assert 'id="downloads"' in page
+    assert 'id="downloads"' not in facilitator
+    assert 'id="downloads"' not in client.get(results).text
+
+
+def test_the_address_and_a_flashed_message(facilitator, results):
+    facilitator.get(results)
+    assert "order=cross" in same_page(facilitator, results + "?order=cross")
+    with facilitator.session_transaction() as session:
+        session["_flashes"] = [("info", "Un message")]
+    assert "Un message" in facilitator.get(results).text
+    assert "Un message" not in facilitator.get(results).text

@@ -10,13 +10,14 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_file
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from cite_vote.extensions import db
+from cite_vote.forums.manage import staff_role
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     active_challenges,
@@ -25,9 +26,9 @@ from cite_vote.forums.services import (
     open_to_participants,
 )
 from cite_vote.forums.versions import forum_version
-from cite_vote.htmx import render
+from cite_vote.htmx import page, render
 from cite_vote.refusals import NotAllowed
-from cite_vote.rendered import RenderedCache
+from cite_vote.rendered import RenderedCache, framed, frames_allowed
 from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
@@ -115,14 +116,16 @@ def no_store(response):
 # The rankings of the results page, keyed by the forum's version: the same for every viewer
 # who may see the same challenges, rendered again after any change to what they show.
 RANKINGS = RenderedCache(size=64)
+# Whole results pages: the rankings' key and what the page shows around them (``page_key``).
+PAGES = RenderedCache(size=64)
 
 
-def rankings(forum: Forum, viewer: Viewer, order: str, scope: str) -> Markup:
+def rankings_key(
+    forum: Forum, viewer: Viewer, challenges: list[Challenge], order: str, scope: str
+) -> tuple:
     """Staff see each challenge's order bias beside its ranking: a key of its own."""
-    challenges = visible_challenges(forum, viewer)
-    staff = viewer.staff is not None
-    key = (
-        staff,
+    return (
+        viewer.staff is not None,
         db.engine.url,  # one process may serve several databases (the tests do)
         forum.id,
         forum_version(forum.id),
@@ -132,10 +135,15 @@ def rankings(forum: Forum, viewer: Viewer, order: str, scope: str) -> Markup:
         str(get_locale()),
         request.script_root,
     )
+
+
+def rankings(
+    forum: Forum, viewer: Viewer, challenges: list[Challenge], order: str, scope: str, key: tuple
+) -> Markup:
     html = RANKINGS.get(key)
     if html is None:
         results = challenge_results(forum, challenges)
-        if staff:
+        if viewer.staff is not None:
             add_order_bias(results)
         context = {
             "forum": forum,
@@ -149,22 +157,43 @@ def rankings(forum: Forum, viewer: Viewer, order: str, scope: str) -> Markup:
     return Markup(html)
 
 
+def page_key(forum: Forum, viewer: Viewer, rankings: tuple) -> tuple:
+    """Everything ``templates/results/results.html`` shows: the rankings (their key holds the
+    forum's version, which any change to the forum moves), and around them the viewer's
+    panels and navigation, the forum's name and languages, the address asked for."""
+    return (
+        *rankings,
+        viewer.is_organiser,
+        staff_role(),
+        forum.slug,
+        forum.title,
+        forum.shortlist_size,
+        tuple(forum.language_list),
+        request.path,
+        request.query_string,
+    )
+
+
 @bp.get("/f/<slug>/results")
 def forum_results(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum)
     order, scope = view_options()
-    sections = rankings(forum, viewer, order, scope)
-    return no_store(
-        render(
+    challenges = visible_challenges(forum, viewer)
+    key = rankings_key(forum, viewer, challenges, order, scope)
+
+    def whole() -> str:
+        return render_template(
             "results/results.html",
             forum=forum,
             viewer=viewer,
-            sections=sections,
+            sections=rankings(forum, viewer, challenges, order, scope, key),
             order=order,
             scope=scope,
         )
-    )
+
+    body = framed(PAGES, page_key(forum, viewer, key), whole) if frames_allowed() else whole()
+    return no_store(page(body))
 
 
 @bp.get("/f/<slug>/results/c/<int:challenge_id>")
