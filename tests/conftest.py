@@ -342,6 +342,53 @@ def as_participant(app):
     return login
 
 
+def page_token(html: str) -> str:
+    """The person's CSRF token as a page gives it to htmx (every page has it, forms or not)."""
+    match = re.search(r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def rendered_into(monkeypatch):
+    """``rendered_into(cache)`` empties a ``RenderedCache`` and returns the list of the keys it
+    is given from then on: what was rendered, not taken from it."""
+
+    def watch(cache) -> list:
+        keys = []
+        put = cache.put
+
+        def counting(key, html):
+            keys.append(key)
+            put(key, html)
+
+        monkeypatch.setattr(cache, "put", counting)
+        cache.clear()
+        return keys
+
+    return watch
+
+
+def same_page(client, url: str, *caches) -> str:
+    """The page as served now (from ``caches`` when they hold it) equals the page rendered
+    with them emptied; the person's CSRF token, signed anew each second, is set aside."""
+    served = client.get(url)
+    assert served.status_code == 200
+    for cache in caches:
+        cache.clear()
+    fresh = client.get(url)
+    assert fresh.status_code == 200
+
+    def plain(html: str) -> str:
+        return html.replace(page_token(html), "TOKEN")
+
+    assert plain(served.text) == plain(fresh.text)
+    from cite_vote.rendered import CSRF_MARK
+
+    assert CSRF_MARK not in served.text
+    return served.text
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html

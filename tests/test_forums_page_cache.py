@@ -5,35 +5,19 @@ Each test loads the page (the frame goes to the cache), changes one thing the pa
 compares the page served from the cache with the same page rendered with the cache emptied.
 """
 
-import re
-
 import pytest
 
 from cite_vote.forums import pages
 from cite_vote.forums.services import set_phase
-from cite_vote.rendered import CSRF_MARK
 from cite_vote.votes.services import set_dots
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'"X-CSRFToken": "([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+from tests.conftest import page_token as csrf_token_from
+from tests.conftest import same_page as same_as_fresh
 
 
 @pytest.fixture
-def frames(monkeypatch):
+def frames(rendered_into):
     """The keys of the frames rendered (not taken from the cache)."""
-    rendered = []
-    put = pages.PAGES.put
-
-    def counting(key, html):
-        rendered.append(key)
-        put(key, html)
-
-    monkeypatch.setattr(pages.PAGES, "put", counting)
-    pages.PAGES.clear()
-    return rendered
+    return rendered_into(pages.PAGES)
 
 
 @pytest.fixture
@@ -46,21 +30,9 @@ def room(make_forum, make_participant, make_idea, client, as_participant):
 
 
 def same_page(client, url: str) -> str:
-    """The page as served now equals the page rendered from nothing (the CSRF token, signed
-    anew each second, set aside)."""
-    served = client.get(url)
-    assert served.status_code == 200
-    pages.PAGES.clear()
-    fresh = client.get(url)
-    assert fresh.status_code == 200
-
-    def plain(html: str) -> str:
-        return html.replace(csrf_token_from(html), "TOKEN")
-
-    assert plain(served.text) == plain(fresh.text)
-    for leftover in (CSRF_MARK, pages.NAME_MARK, pages.CATEGORY_MARK):
-        assert leftover not in served.text
-    return served.text
+    page = same_as_fresh(client, url, pages.PAGES)
+    assert pages.NAME_MARK not in page and pages.CATEGORY_MARK not in page
+    return page
 
 
 def test_the_second_load_renders_no_frame(room, client, frames):

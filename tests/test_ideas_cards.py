@@ -13,18 +13,9 @@ from tests.conftest import csrf_token_from
 
 
 @pytest.fixture
-def renders(monkeypatch):
-    """How many cards were rendered (not taken from the cache)."""
-    rendered = []
-    put = pages.CARDS.put
-
-    def counting(key, html):
-        rendered.append(key)
-        put(key, html)
-
-    monkeypatch.setattr(pages.CARDS, "put", counting)
-    pages.CARDS.clear()
-    return rendered
+def renders(rendered_into):
+    """The cards rendered (not taken from the cache)."""
+    return rendered_into(pages.CARDS)
 
 
 @pytest.fixture

@@ -12,28 +12,14 @@ from cite_vote.forums.services import set_phase
 from cite_vote.ideas import pages
 from cite_vote.rendered import CSRF_MARK
 from cite_vote.votes.services import set_dots
-
-
-def csrf_token_from(html: str) -> str:
-    """The person's token, as the page gives it to htmx (every page has it, forms or not)."""
-    match = re.search(r'"X-CSRFToken": "([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+from tests.conftest import page_token as csrf_token_from
+from tests.conftest import same_page as same_as_fresh
 
 
 @pytest.fixture
-def frames(monkeypatch):
+def frames(rendered_into):
     """The keys of the frames rendered (not taken from the cache)."""
-    rendered = []
-    put = pages.PAGES.put
-
-    def counting(key, html):
-        rendered.append(key)
-        put(key, html)
-
-    monkeypatch.setattr(pages.PAGES, "put", counting)
-    pages.PAGES.clear()
-    return rendered
+    return rendered_into(pages.PAGES)
 
 
 @pytest.fixture
@@ -47,20 +33,9 @@ def room(make_forum, make_participant, make_idea, client, as_participant):
 
 
 def same_page(client, url: str) -> str:
-    """The page as served now (from the cache when its key is known) equals the page rendered
-    from nothing; the person's CSRF token, signed anew each second, is set aside."""
-    served = client.get(url)
-    assert served.status_code == 200
-    pages.PAGES.clear()
-    fresh = client.get(url)
-    assert fresh.status_code == 200
-
-    def plain(html: str) -> str:
-        return html.replace(csrf_token_from(html), "TOKEN")
-
-    assert plain(served.text) == plain(fresh.text)
-    assert CSRF_MARK not in served.text and pages.CARDS_MARK not in served.text
-    return served.text
+    page = same_as_fresh(client, url, pages.PAGES)
+    assert pages.CARDS_MARK not in page
+    return page
 
 
 def test_the_second_load_renders_no_frame_and_gets_the_same_page(room, client, frames):

@@ -7,6 +7,7 @@ import pytest
 from cite_vote.ideas.moderation import edit_idea
 from cite_vote.results import views
 from cite_vote.votes.services import set_dots
+from tests.conftest import same_page as same_as_fresh
 
 
 def without_token(page) -> str:
@@ -62,22 +63,11 @@ def test_the_view_options_are_part_of_the_key(facilitator, results):
 
 
 def same_page(client, url: str) -> str:
-    served = client.get(url)
-    assert served.status_code == 200
-    views.PAGES.clear()
-    views.RANKINGS.clear()
-    fresh = client.get(url)
-    assert without_token(served) == without_token(fresh)
-    return served.text
+    return same_as_fresh(client, url, views.PAGES, views.RANKINGS)
 
 
-def test_the_second_load_renders_no_page(facilitator, results, monkeypatch):
-    rendered = []
-    put = views.PAGES.put
-    monkeypatch.setattr(
-        views.PAGES, "put", lambda key, html: (rendered.append(key), put(key, html))
-    )
-    views.PAGES.clear()
+def test_the_second_load_renders_no_page(facilitator, results, rendered_into):
+    rendered = rendered_into(views.PAGES)
     facilitator.get(results)
     same = facilitator.get(results)
     assert same.status_code == 200 and len(rendered) == 1
