@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
 # Stands for the person's CSRF token in cached HTML (unguessable: no text shown can hold it).
@@ -56,9 +56,15 @@ def mark(name: str) -> str:
 
 
 def frames_allowed() -> bool:
-    """Whether a page may come from a frame: not while a flashed message waits for this person
-    (the frame would keep it, or lose it), nor while templates reload from disk (development)."""
-    return not session.get("_flashes") and not current_app.jinja_env.auto_reload
+    """Whether a page may come from a frame: only for a GET (a HEAD runs the same view, but
+    its language links point home, ``request_hooks.language_url``), not while a flashed
+    message waits for this person (the frame would keep it, or lose it), nor while templates
+    reload from disk (development)."""
+    return (
+        request.method == "GET"
+        and not session.get("_flashes")
+        and not current_app.jinja_env.auto_reload
+    )
 
 
 def framed(

@@ -133,3 +133,9 @@ def test_a_flashed_message_is_shown_once_and_never_kept(room, client, frames):
     assert "Bienvenue, Alice" in client.get(url).text
     assert len(frames) == 1
     assert "Bienvenue, Alice" not in client.get(url).text
+
+
+def test_a_head_request_leaves_no_frame(room, client, frames):
+    *_, url = room
+    assert client.head(url).status_code == 200
+    assert f"{url}?lang=en" in client.get(url).text

@@ -179,3 +179,11 @@ def test_each_person_sees_their_own_receipt(
         for who in (client, other)
     ]
     assert all(len(found) == 1 for found in codes) and codes[0] != codes[1]
+
+
+def test_a_head_request_leaves_no_frame(room, client, frames):
+    """HEAD runs the GET view, but the language links of a page answered to HEAD point home
+    (``language_url``): such a page must not become everyone's frame."""
+    *_, url = room
+    assert client.head(url).status_code == 200
+    assert f"{url}?lang=en" in client.get(url).text

@@ -112,3 +112,8 @@ def test_the_address_and_a_flashed_message(facilitator, results):
         session["_flashes"] = [("info", "Un message")]
     assert "Un message" in facilitator.get(results).text
     assert "Un message" not in facilitator.get(results).text
+
+
+def test_a_head_request_leaves_no_page(facilitator, results):
+    assert facilitator.head(results).status_code == 200
+    assert f"{results}?lang=en" in facilitator.get(results).text
