@@ -128,6 +128,9 @@ def rankings_key(
         viewer.staff is not None,
         db.engine.url,  # one process may serve several databases (the tests do)
         forum.id,
+        # With its id, the forum's creation names this forum: a database emptied or restored
+        # under a running server may give another forum the same id and version number.
+        forum.created_at,
         forum_version(forum.id),
         tuple(c.id for c in challenges),
         order,
