@@ -240,8 +240,8 @@ def verify(slug: str) -> None:
     from sqlalchemy import func, select
 
     from cite_vote.forums.models import Challenge, Forum
-    from cite_vote.votes.models import LedgerEntry
     from cite_vote.votes.chain import audit_chain
+    from cite_vote.votes.models import LedgerEntry
     from cite_vote.votes.services import rule_breaches
 
     forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
