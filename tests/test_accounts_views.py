@@ -140,6 +140,56 @@ def test_htmx_login_never_redirects_off_site(htmx_client, make_staff, target):
         assert response.headers["HX-Redirect"] == "/staff/"
 
 
+# Header values must stay valid: a target that is not a plain ASCII path on this site is
+# refused (the home page instead), whatever the browser would make of it.
+NON_PLAIN_NEXT = [
+    "/%EF%BC%8E/x",  # a full-width dot, U+FF0E
+    "/caf%C3%A9",  # non-ASCII
+    "/%E2%80%AE/x",  # a right-to-left override
+    "/x%7F",  # DEL
+    "/x%C2%85y",  # a C1 control (next line)
+]
+
+
+@pytest.mark.parametrize("target", NON_PLAIN_NEXT)
+def test_plain_login_with_a_non_ascii_next_goes_home(client, make_staff, target):
+    user = make_staff()
+    response = client.post(
+        f"/staff/login?next={target}", data={"email": user.email, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code == 303
+    assert response.location in ("/staff/", "http://cite.test/staff/")
+
+
+@pytest.mark.parametrize("target", NON_PLAIN_NEXT)
+def test_htmx_login_with_a_non_ascii_next_goes_home(htmx_client, make_staff, target):
+    user = make_staff()
+    response = htmx_client.post(
+        f"/staff/login?next={target}", data={"email": user.email, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/staff/"
+
+
+@pytest.mark.parametrize(
+    "url, header",
+    [
+        ("/f/caf\u00e9/results", "/f/caf%C3%A9/results"),
+        ("/f/x/\uff0e/y?q=\u00e9t\u00e9#top", "/f/x/%EF%BC%8E/y?q=%C3%A9t%C3%A9#top"),
+        ("/f/x\r\nSet-Cookie: a=b", "/f/x%0D%0ASet-Cookie:%20a=b"),
+        ("/staff/f/mon-forum/team?a=1&b=%2F", "/staff/f/mon-forum/team?a=1&b=%2F"),
+    ],
+)
+def test_the_htmx_redirect_header_is_always_a_valid_header(app, url, header):
+    """Whatever a caller hands it, ``done`` percent-encodes what a header cannot carry."""
+    from cite_vote.htmx import done
+
+    with app.test_request_context("/", headers={"HX-Request": "true"}):
+        response = done(url)
+    assert response.headers["HX-Redirect"] == header
+    assert response.headers["HX-Redirect"].isascii()
+
+
 def test_login_keeps_a_local_next_with_its_query(client, make_staff, make_forum):
     user = make_staff(owns=[make_forum(slug="mon-forum")])
     response = client.post(

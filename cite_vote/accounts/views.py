@@ -27,13 +27,16 @@ def safe_next(target: str | None) -> str:
 
     Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
     or ``/<tab>/evil.example`` lead off the site although they look like paths: a target with
-    a backslash, a space or a control character is refused outright, whatever follows.
+    a backslash, a space or a control character is refused outright, whatever follows. So is
+    anything but printable ASCII: a browser may fold a full-width dot (U+FF0E) into a dot, and
+    a header (``HX-Redirect``) cannot carry it. The site's own links are ASCII (``url_for``
+    percent-encodes), so nothing legitimate is lost.
     """
     if (
         target
         and target.startswith("/")
         and not target.startswith("//")
-        and not any(c == "\\" or c.isspace() or not c.isprintable() for c in target)
+        and all("!" <= c <= "~" and c != "\\" for c in target)
     ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
