@@ -455,6 +455,32 @@ def test_a_refused_password_change_with_htmx_is_the_form_alone(client, make_staf
     assert 'id="password-form"' in response.text
 
 
+ROOM = {"environ_base": {"REMOTE_ADDR": "10.0.0.1"}}
+
+
+@throttled
+def test_anonymous_posts_from_the_room_do_not_block_an_organisers_password_change(
+    app, client, make_staff, staff_login, app_config
+):
+    stranger = app.test_client()
+    statuses = [change_password(stranger, current=f"guess {n}", **ROOM).status_code for n in range(12)]
+    assert set(statuses) == {403}  # refused, and counted against nobody
+    staff_login(client, make_staff("organiser"))
+    assert change_password(client, **ROOM).status_code == 303
+
+
+@throttled
+def test_wrong_current_passwords_are_throttled_per_account(
+    app, client, make_staff, staff_login, app_config
+):
+    staff_login(client, make_staff("organiser"))
+    statuses = [change_password(client, current=f"guess {n}", **ROOM).status_code for n in range(11)]
+    assert statuses == [422] * 10 + [429]
+    # Another account from the same address has its own budget.
+    colleague = staff_login(app.test_client(), make_staff("facilitator"))
+    assert change_password(colleague, **ROOM).status_code == 303
+
+
 def test_a_password_change_with_htmx_goes_home(client, make_staff, staff_login):
     staff_login(client, make_staff("facilitator"))
     response = change_password(client, **HTMX)

@@ -97,8 +97,19 @@ def logout():
     return done(url_for("accounts.login"))
 
 
+def _staff_key() -> str:
+    user = current_staff()
+    return f"staff|{user.id if user is not None else '-'}"
+
+
+def _anonymous() -> bool:
+    return current_staff() is None
+
+
+# Counted per account, for logged-in staff only: a stranger's posts (refused 403 without a
+# session) must not spend the budget of an organiser who shares the room's address.
 @bp.route("/password", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", key_func=_staff_key, exempt_when=_anonymous, methods=["POST"])
 def password():
     """Change one's own password: this session stays, every other one of the account ends."""
     user = require_staff()
