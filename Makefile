@@ -10,7 +10,7 @@ PORT   ?= 8000
 WORKERS ?=
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg test-slow setup system-deps install translations db demo browser screenshots lint format i18n bench bench-tools bench-two-hosts clean
+.PHONY: run test test-pg test-slow setup system-deps install translations db demo node browser screenshots lint format i18n bench bench-tools bench-two-hosts clean
 
 # Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
 # the machine's address on the room's network.
@@ -101,7 +101,19 @@ $(AXE):
 	  && tar -xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js \
 	  && mv package/axe.min.js axe-$(AXE_VERSION).min.js && rm -rf package axe-core-$(AXE_VERSION).tgz
 
-browser: $(AXE)
+# Node runs the second, independent recount (tests/second_recount/) and npm fetches axe-core.
+node:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's nodejs and npm for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	else \
+	  echo "The tests need Node.js and npm: sudo apt-get install nodejs npm"; exit 1; \
+	fi
+
+$(AXE): | node
+
+browser: node $(AXE)
 	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -241,6 +241,7 @@ def verify(slug: str) -> None:
 
     from cite_vote.forums.models import Challenge, Forum
     from cite_vote.votes.models import LedgerEntry
+    from cite_vote.votes.chain import audit_chain
     from cite_vote.votes.services import rule_breaches
 
     forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
@@ -260,7 +261,8 @@ def verify(slug: str) -> None:
     failed = 0
     for challenge in challenges:
         entries, dots = ledger.get(challenge.id, (0, 0))
-        problems = rule_breaches([challenge.id])
+        # The time-ordered chain is the staff's audit: checked here, never published.
+        problems = rule_breaches([challenge.id]) + audit_chain(challenge)
         state = "OK" if not problems else f"{len(problems)} DIFFERENCE(S)"
         click.echo(
             f"{challenge.position}. {challenge.title} [{challenge.phase}]: {state} "
@@ -280,9 +282,11 @@ def verify(slug: str) -> None:
 def recount(slug: str) -> None:
     """Recount the closed challenges as an outsider would, from the published log.
 
-    Runs cite_vote/recount.py (the script anyone downloads) on the log built from the database:
-    the hash chain, the ledger replayed against the receipts, the ranking recomputed; then
-    compares that ranking with the results pages. Exit 1 naming each difference.
+    Runs cite_vote/recount.py (the script anyone downloads) on the published log: the seal,
+    the ballots against the rule, the ranking recomputed. Then what only the server can check:
+    each sealed record against the database of today, the staff's ledger chain and its sum
+    against the votes, the sealed ranking against the results pages. Exit 1 naming each
+    difference.
     """
     from sqlalchemy import select
 

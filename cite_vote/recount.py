@@ -3,23 +3,26 @@
 
     python3 recount.py log.json                  # check everything; exit 0 if it all matches
     python3 recount.py log.json --receipt K7QMP-3XPA2   # also print that receipt's dots
-    python3 recount.py log.json --head 1:9f86d0…  # compare a challenge's head with the printed one
+    python3 recount.py log.json --head 1:9f86d081884c   # against the seal printed in the cahier
 
-The log is the forum's ``/f/<slug>/log.json`` (described in docs/results-log.md). For every
-closed challenge in it, this script:
+The log is the forum's ``/f/<slug>/log.json`` (docs/results-log.md gives every field, the
+encoding of the seal and a test vector). For every closed challenge in it, this script checks:
 
-1. checks the hash chain of the ledger: each entry's hash is the SHA-256 of its published
-   fields and of the previous entry's hash, so an entry changed, removed or moved breaks the
-   chain at that place, and the last hash must be the head printed on the results page and in
-   the cahier;
-2. replays the ledger (every change to dots, without who made it) to each idea's final dots;
-3. checks those against the receipts (each voter's final dots, under a random code);
-4. recomputes the ranking with the published rule (total dots, then distinct supporters, then
-   earliest proposed; equal dots and supporters share a rank) and compares it with the
-   published one.
+1. the seal: the SHA-256 of everything that decides the result (the rule, the ideas with their
+   titles and statuses, every ballot, the merges and hides, the ranking with its ties, the
+   turnout) is the published seal, and the one printed in the cahier or on the results page
+   (``--head``);
+2. the ballots: each one within the budget and the cap, on visible ideas only, listed once in
+   the order of their receipt codes, and as many of each kind as the turnout says;
+3. the moves: each merge names an idea merged into the one it says, each hide an idea that
+   was hidden, with whole, non-negative dots;
+4. the ranking, recomputed from the ballots with the published rule (total dots, then distinct
+   supporters, then earliest proposed; ideas equal on dots and supporters share a rank and are
+   marked tied), equals the published one line by line.
 
-It imports nothing from Flask or from cite-vote: the app imports it, to hash and to recount
-with the very same code (``flask --app cite_vote recount <slug>``).
+The log holds no time finer than the closing and no order of voting: nothing in it ties a
+ballot to the moment it was cast. It imports nothing from Flask or from cite-vote: the app
+imports it, to seal and to recount with the very same code (``flask --app cite_vote recount``).
 """
 
 from __future__ import annotations
@@ -27,34 +30,80 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from collections import defaultdict
 
 LOG_FORMAT = "cite-vote/log"
-# The "previous hash" of a challenge's first entry.
+LOG_VERSION = 2
+# The first element of every sealed array: names the format, so a seal of another layout
+# cannot be taken for this one.
+RECORD_FORMAT = "cite-vote/record/2"
+# The seal before a challenge's first closing.
 GENESIS = "0" * 64
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+BALLOT_KINDS = ("phone", "ticket", "assisted")
+MOVE_KINDS = ("merge", "hide")
+# A printed seal is compared by its first characters: at least this many.
+HEAD_PREFIX_MIN = 12
+HEX = re.compile(r"^[0-9a-f]+$")
 
 
-def entry_hash(challenge_id: int, entry: dict, prev: str) -> str:
-    """SHA-256 (hex) of the entry's published fields and the previous entry's hash.
+# --- the seal ------------------------------------------------------------------------------
 
-    The fields, in this order, as a JSON array without spaces: the challenge's id, the entry's
-    sequence number, idea, delta, reason, related idea (or null), time (to the minute, UTC),
-    and the previous hash. Nothing about who placed the dots is hashed: anyone can verify it.
+
+def record_fields(challenge: dict) -> list:
+    """What the seal covers, as one JSON array (docs/results-log.md, "The seal").
+
+    Arrays, not objects, so that no implementation has to agree on the order of keys: every
+    list is taken in the order the log gives it, which the recount also checks is canonical.
     """
-    fields = [
-        challenge_id,
-        entry["seq"],
-        entry["idea"],
-        entry["delta"],
-        entry["reason"],
-        entry.get("related_idea"),
-        entry["at"],
-        prev,
+    seal, rule, turnout = challenge["seal"], challenge["rule"], challenge["turnout"]
+    return [
+        RECORD_FORMAT,
+        seal["prev"],
+        seal["closing"],
+        challenge["id"],
+        challenge["position"],
+        challenge["title"],
+        challenge["closed_at"],
+        rule["budget"],
+        rule["cap"],
+        [
+            [i["idea_id"], i["title"], i["status"], i["merged_into"], i["proposed_at"]]
+            for i in challenge["ideas"]
+        ],
+        [
+            [b["receipt"], b["kind"], [[h["idea"], h["dots"]] for h in b["dots"]]]
+            for b in challenge["ballots"]
+        ],
+        [
+            [m["kind"], m["idea"], m["into"], m["dots_moved"], m["dots_refunded"]]
+            for m in challenge["moves"]
+        ],
+        [
+            [r["rank"], r["tied"], r["idea_id"], r["dots"], r["supporters"]]
+            for r in challenge["ranking"]
+        ],
+        [
+            turnout["participants"],
+            turnout["joined_by_phone"],
+            turnout["bound_to_ticket"],
+            turnout["made_by_staff"],
+            turnout["tickets_printed"],
+            [turnout["ballots"][kind] for kind in BALLOT_KINDS],
+        ],
     ]
-    text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical(value) -> bytes:
+    """UTF-8 JSON without spaces, non-ASCII characters as they are."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def record_hash(challenge: dict) -> str:
+    """The seal of a challenge's record: SHA-256, in lowercase hex, of its fields."""
+    return hashlib.sha256(canonical(record_fields(challenge))).hexdigest()
 
 
 def normalise_receipt(code: str) -> str:
@@ -68,68 +117,15 @@ def group_receipt(code: str) -> str:
     return "-".join(code[i : i + 5] for i in range(0, len(code), 5))
 
 
-# --- the chain ---------------------------------------------------------------------------------
+# --- the ranking -----------------------------------------------------------------------------
 
 
-def check_chain(challenge_id: int, entries: list[dict], head: str | None) -> list[str]:
-    """Where the chain breaks, in words; [] when every link and the head hold."""
-    problems = []
-    prev = GENESIS
-    expected_seq = 1
-    line_of = {e.get("seq"): n for n, e in enumerate(entries, start=1)}
-    for position, entry in enumerate(entries, start=1):
-        seq = entry.get("seq")
-        where = f"entry #{seq} (line {position} of the ledger)"
-        if entry.get("prev") != prev:
-            if line_of.get(expected_seq, 0) > position or (
-                isinstance(seq, int) and seq < expected_seq
-            ):
-                later = line_of.get(expected_seq)
-                after = f"entry #{expected_seq} (line {later})" if later else "it"
-                problems.append(f"entries reordered: {where} comes before {after}")
-            elif isinstance(seq, int) and seq > expected_seq:
-                missing = (
-                    f"#{expected_seq}"
-                    if seq == expected_seq + 1
-                    else f"#{expected_seq} to #{seq - 1}"
-                )
-                problems.append(f"entry {missing} removed: {where} does not follow the one before")
-            else:
-                problems.append(f"{where} does not link to the entry before it")
-            return problems
-        if entry_hash(challenge_id, entry, prev) != entry.get("hash"):
-            problems.append(f"{where} changed: its content does not match its hash")
-            return problems
-        if seq != expected_seq:
-            problems.append(f"{where} is numbered {seq}, expected #{expected_seq}")
-            return problems
-        prev = entry["hash"]
-        expected_seq += 1
-    if head is not None and prev != head:
-        problems.append(
-            f"the chain ends at {prev[:16]}… after {len(entries)} entries, "
-            f"not at the published head {head[:16]}…"
-        )
-    return problems
-
-
-# --- replay and ranking ------------------------------------------------------------------------
-
-
-def replay(entries: list[dict]) -> dict[int, int]:
-    """Each idea's final dots: the sum of the ledger's deltas on it."""
-    totals: dict[int, int] = defaultdict(int)
-    for entry in entries:
-        totals[entry["idea"]] += entry["delta"]
-    return dict(totals)
-
-
-def receipt_totals(receipts: list[dict]) -> tuple[dict[int, int], dict[int, int]]:
-    """Per idea: the receipts' dots and the number of receipts that gave it at least one."""
+def receipt_totals(ballots: list[dict]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per idea: the ballots' dots and the number of ballots that gave it at least one."""
     dots: dict[int, int] = defaultdict(int)
     supporters: dict[int, int] = defaultdict(int)
-    for receipt in receipts:
-        for held in receipt["dots"]:
+    for ballot in ballots:
+        for held in ballot["dots"]:
             if held["dots"] > 0:
                 dots[held["idea"]] += held["dots"]
                 supporters[held["idea"]] += 1
@@ -152,7 +148,7 @@ def rank(ideas: list[dict], dots: dict[int, int], supporters: dict[int, int]) ->
         ),
         key=lambda r: (-r["dots"], -r["supporters"], r["proposed_at"], r["idea_id"]),
     )
-    ranked = []
+    ranked: list[dict] = []
     for position, row in enumerate(rows, start=1):
         before = ranked[-1] if ranked else None
         same = before and (before["dots"], before["supporters"]) == (row["dots"], row["supporters"])
@@ -160,22 +156,33 @@ def rank(ideas: list[dict], dots: dict[int, int], supporters: dict[int, int]) ->
     counts: dict[int, int] = defaultdict(int)
     for row in ranked:
         counts[row["rank"]] += 1
+    out = []
     for row in ranked:
-        row["tied"] = counts[row["rank"]] > 1
-        del row["proposed_at"]
-    return ranked
+        out.append(
+            {
+                "rank": row["rank"],
+                "tied": counts[row["rank"]] > 1,
+                "idea_id": row["idea_id"],
+                "dots": row["dots"],
+                "supporters": row["supporters"],
+            }
+        )
+    return out
+
+
+RANK_FIELDS = ("idea_id", "rank", "tied", "dots", "supporters")
 
 
 def compare_rankings(mine: list[dict], published: list[dict]) -> list[str]:
-    """Line by line: the recounted ranking against the published one."""
-    fields = ("idea_id", "rank", "dots", "supporters")
+    """Line by line: the recounted ranking against the published one, ties included."""
     problems = []
     for line, (a, b) in enumerate(zip(mine, published, strict=False), start=1):
-        if tuple(a[f] for f in fields) != tuple(b.get(f) for f in fields):
+        if tuple(a[f] for f in RANK_FIELDS) != tuple(b.get(f) for f in RANK_FIELDS):
             problems.append(
-                f"ranking line {line}: recounted idea {a['idea_id']} rank {a['rank']} "
-                f"({a['dots']} dots, {a['supporters']} supporters), published idea "
-                f"{b.get('idea_id')} rank {b.get('rank')} ({b.get('dots')} dots, "
+                f"ranking line {line}: recounted idea {a['idea_id']} rank {a['rank']}"
+                f"{' (tied)' if a['tied'] else ''} ({a['dots']} dots, {a['supporters']} "
+                f"supporters), published idea {b.get('idea_id')} rank {b.get('rank')}"
+                f"{' (tied)' if b.get('tied') else ''} ({b.get('dots')} dots, "
                 f"{b.get('supporters')} supporters)"
             )
     if len(mine) != len(published):
@@ -183,57 +190,178 @@ def compare_rankings(mine: list[dict], published: list[dict]) -> list[str]:
     return problems
 
 
-# --- one challenge, the whole log ---------------------------------------------------------------
+# --- one challenge ---------------------------------------------------------------------------
 
 
-def check_challenge(challenge: dict, rule: dict) -> tuple[list[dict], list[str]]:
-    """(the recounted ranking, the problems found) for one challenge of the log."""
-    cid = challenge["id"]
-    entries = challenge["ledger"]
-    problems = check_chain(cid, entries, challenge["chain"]["head"])
-    if challenge["chain"].get("entries") != len(entries):
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def check_seal(challenge: dict) -> list[str]:
+    seal = challenge["seal"]
+    problems = []
+    if not (_whole(seal.get("closing")) and seal["closing"] >= 1):
+        problems.append(f"the seal's closing number {seal.get('closing')!r} is not 1 or more")
+    prev = seal.get("prev")
+    if not (isinstance(prev, str) and len(prev) == 64 and HEX.match(prev)):
+        problems.append("the seal's previous head is not 64 hexadecimal characters")
+    elif seal.get("closing") == 1 and prev != GENESIS:
+        problems.append("a first closing's seal must follow 64 zeros")
+    recomputed = record_hash(challenge)
+    if recomputed != seal.get("head"):
         problems.append(
-            f"the ledger has {len(entries)} entries, the chain was sealed with "
-            f"{challenge['chain'].get('entries')}"
+            f"the seal does not match the record: the record hashes to {recomputed[:16]}…, "
+            f"the log says {str(seal.get('head'))[:16]}… (something in the rule, the ideas, "
+            "the ballots, the moves, the ranking or the turnout was changed after the seal)"
         )
-    replayed = replay(entries)
-    dots, supporters = receipt_totals(challenge["receipts"])
-    for idea_id in sorted(set(replayed) | set(dots)):
-        if replayed.get(idea_id, 0) != dots.get(idea_id, 0):
-            problems.append(
-                f"idea {idea_id}: the ledger adds up to {replayed.get(idea_id, 0)} dots, "
-                f"the receipts hold {dots.get(idea_id, 0)}"
-            )
-    codes = [r["receipt"] for r in challenge["receipts"]]
-    if codes != sorted(codes) or len(set(codes)) != len(codes):
-        problems.append("the receipts are not listed once each, in the order of their codes")
-    for receipt in challenge["receipts"]:
-        held = [h["dots"] for h in receipt["dots"]]
-        if sum(held) > rule["budget"] or any(d > rule["cap"] or d < 0 for d in held):
-            problems.append(f"receipt {receipt['receipt']}: dots outside the budget or the cap")
+    return problems
+
+
+def check_ballots(challenge: dict) -> list[str]:
+    rule, turnout = challenge["rule"], challenge["turnout"]
     status = {i["idea_id"]: i["status"] for i in challenge["ideas"]}
-    for idea_id in sorted(i for i, d in dots.items() if d and status.get(i) != "visible"):
-        problems.append(f"idea {idea_id}: dots held on an idea that is {status.get(idea_id)}")
+    problems = []
+    codes = [b["receipt"] for b in challenge["ballots"]]
+    if codes != sorted(codes) or len(set(codes)) != len(codes):
+        problems.append("the ballots are not listed once each, in the order of their receipts")
+    kinds: dict[str | None, int] = defaultdict(int)
+    for ballot in challenge["ballots"]:
+        code = ballot["receipt"]
+        kinds[ballot["kind"]] += 1
+        if ballot["kind"] not in (*BALLOT_KINDS, None):
+            problems.append(f"ballot {code}: unknown kind {ballot['kind']!r}")
+        held = ballot["dots"]
+        ideas = [h["idea"] for h in held]
+        if ideas != sorted(ideas) or len(set(ideas)) != len(ideas):
+            problems.append(f"ballot {code}: its ideas are not listed once each, in order")
+        if not all(_whole(h["dots"]) and h["dots"] > 0 for h in held):
+            problems.append(f"ballot {code}: dots that are not a whole number above 0")
+            continue
+        if sum(h["dots"] for h in held) > rule["budget"] or any(
+            h["dots"] > rule["cap"] for h in held
+        ):
+            problems.append(f"ballot {code}: dots outside the budget or the cap")
+        for h in held:
+            if status.get(h["idea"]) != "visible":
+                problems.append(
+                    f"ballot {code}: dots on idea {h['idea']}, which is "
+                    f"{status.get(h['idea'], 'not in the list of ideas')}"
+                )
+    counted = turnout["ballots"]
+    if sum(counted.get(k, 0) for k in BALLOT_KINDS) != len(codes):
+        problems.append(
+            f"the turnout counts {sum(counted.get(k, 0) for k in BALLOT_KINDS)} ballots, "
+            f"the log lists {len(codes)}"
+        )
+    if None in kinds and len(kinds) > 1:
+        problems.append("some ballots say their kind and others do not: all or none must")
+    for kind in BALLOT_KINDS:
+        if None not in kinds and kinds.get(kind, 0) != counted.get(kind, 0):
+            problems.append(
+                f"{kinds.get(kind, 0)} ballots are marked {kind}, the turnout says "
+                f"{counted.get(kind, 0)}"
+            )
+    for kind, people in (
+        ("phone", "joined_by_phone"),
+        ("ticket", "bound_to_ticket"),
+        ("assisted", "made_by_staff"),
+    ):
+        if counted.get(kind, 0) > turnout[people]:
+            problems.append(
+                f"{counted.get(kind, 0)} {kind} ballots for {turnout[people]} such participants"
+            )
+    if turnout["bound_to_ticket"] > turnout["tickets_printed"]:
+        problems.append("more participants bound to a ticket than tickets printed")
+    if turnout["participants"] != (
+        turnout["joined_by_phone"] + turnout["bound_to_ticket"] + turnout["made_by_staff"]
+    ):
+        problems.append("the turnout's participants are not the sum of its three kinds")
+    return problems
+
+
+def check_moves(challenge: dict) -> list[str]:
+    ideas = {i["idea_id"]: i for i in challenge["ideas"]}
+    problems = []
+    keys = [(m["kind"], m["idea"]) for m in challenge["moves"]]
+    if keys != sorted(keys) or len(set(keys)) != len(keys):
+        problems.append("the moves are not listed once each, by kind then idea")
+    for move in challenge["moves"]:
+        kind, idea = move["kind"], ideas.get(move["idea"])
+        where = f"{kind} of idea {move['idea']}"
+        if kind not in MOVE_KINDS:
+            problems.append(f"{where}: unknown kind")
+            continue
+        if not (_whole(move["dots_moved"]) and _whole(move["dots_refunded"])):
+            problems.append(f"{where}: dots that are not whole numbers of 0 or more")
+        if idea is None:
+            problems.append(f"{where}: no such idea in the list")
+        elif kind == "merge" and (
+            idea["status"] != "merged" or idea["merged_into"] != move["into"]
+        ):
+            problems.append(f"{where}: the idea is not listed as merged into idea {move['into']}")
+        elif kind == "hide" and (move["into"] is not None or move["dots_moved"] != 0):
+            problems.append(f"{where}: a hide moves no dots to another idea")
+        elif kind == "hide" and idea["status"] not in ("hidden", "visible"):
+            problems.append(f"{where}: the idea is {idea['status']}")
+    return problems
+
+
+def check_challenge(challenge: dict) -> tuple[list[dict], list[str]]:
+    """(the recounted ranking, the problems found) for one challenge of the log."""
+    if challenge.get("seal") is None:
+        return [], ["this challenge has no sealed record (closed before records were sealed)"]
+    problems = check_seal(challenge) + check_ballots(challenge) + check_moves(challenge)
+    ids = [i["idea_id"] for i in challenge["ideas"]]
+    if ids != sorted(ids) or len(set(ids)) != len(ids):
+        problems.append("the ideas are not listed once each, in the order of their numbers")
+    dots, supporters = receipt_totals(challenge["ballots"])
     ranking = rank(challenge["ideas"], dots, supporters)
     problems += compare_rankings(ranking, challenge["ranking"])
     return ranking, problems
+
+
+# --- the whole log ---------------------------------------------------------------------------
+
+
+def parse_heads(items: list[str], log: dict) -> dict[int, str]:
+    """``N:HASH`` pairs from the command line, checked: raises ValueError with the reason."""
+    positions = {c["position"] for c in log.get("challenges", [])}
+    heads: dict[int, str] = {}
+    for item in items:
+        number, colon, value = item.partition(":")
+        value = value.strip().lower()
+        if not colon or not number.strip().isdigit():
+            raise ValueError(f"--head {item!r}: write it N:HASH, N the challenge's number")
+        if int(number) not in positions:
+            known = ", ".join(str(p) for p in sorted(positions)) or "none"
+            raise ValueError(
+                f"--head {item!r}: the log has no closed challenge {int(number)} "
+                f"(its challenges: {known})"
+            )
+        if len(value) < HEAD_PREFIX_MIN or not HEX.match(value) or len(value) > 64:
+            raise ValueError(
+                f"--head {item!r}: give at least the first {HEAD_PREFIX_MIN} hexadecimal "
+                "characters of the printed seal"
+            )
+        heads[int(number)] = value
+    return heads
 
 
 def recount(log: dict, heads: dict[int, str] | None = None) -> tuple[bool, list[str]]:
     """Check every challenge of a log; (all good, the report's lines)."""
     lines = []
     ok = True
-    if log.get("format") != LOG_FORMAT:
-        return False, [f"not a cite-vote log (format {log.get('format')!r})"]
-    rule = log["rule"]
+    if log.get("format") != LOG_FORMAT or log.get("version") != LOG_VERSION:
+        return False, [
+            f"not a cite-vote log of version {LOG_VERSION} "
+            f"(format {log.get('format')!r}, version {log.get('version')!r})"
+        ]
     for challenge in log["challenges"]:
-        _ranking, problems = check_challenge(challenge, rule)
+        _ranking, problems = check_challenge(challenge)
         printed = (heads or {}).get(challenge["position"])
-        if printed and not challenge["chain"]["head"].startswith(printed.lower()):
-            problems.append(
-                f"the log's head {challenge['chain']['head'][:16]}… is not the printed "
-                f"head {printed}"
-            )
+        head = (challenge.get("seal") or {}).get("head") or ""
+        if printed and not head.startswith(printed):
+            problems.append(f"the log's seal {head[:16]}… is not the printed seal {printed}")
         title = f"{challenge['position']}. {challenge['title']}"
         if problems:
             ok = False
@@ -241,9 +369,11 @@ def recount(log: dict, heads: dict[int, str] | None = None) -> tuple[bool, list[
             lines += [f"  - {p}" for p in problems]
         else:
             lines.append(
-                f"{title}: matches ({len(challenge['ledger'])} ledger entries, "
-                f"{len(challenge['receipts'])} receipts, head {challenge['chain']['head']})"
+                f"{title}: matches ({len(challenge['ballots'])} ballots, seal {head}"
+                f"{', checked against the printed seal' if printed else ''})"
             )
+    if not log["challenges"]:
+        lines.append("no closed challenge in this log")
     return ok, lines
 
 
@@ -253,12 +383,12 @@ def receipt_lines(log: dict, code: str) -> list[str]:
     lines = []
     for challenge in log["challenges"]:
         titles = {i["idea_id"]: i.get("title") or "" for i in challenge["ideas"]}
-        for receipt in challenge["receipts"]:
-            if receipt["receipt"] == wanted:
+        for ballot in challenge["ballots"]:
+            if ballot["receipt"] == wanted:
                 lines.append(f"{challenge['position']}. {challenge['title']}: receipt {wanted}")
-                for held in receipt["dots"]:
+                for held in ballot["dots"]:
                     lines.append(f"  {held['dots']} on idea {held['idea']} {titles[held['idea']]}")
-                if not receipt["dots"]:
+                if not ballot["dots"]:
                     lines.append("  no dots")
     return lines or [f"receipt {wanted}: not in this log"]
 
@@ -272,19 +402,24 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="N:HASH",
-        help="the head printed for challenge N (its first characters are enough)",
+        help=f"the seal printed for challenge N (its first {HEAD_PREFIX_MIN} characters or more)",
     )
     args = parser.parse_args(argv)
     try:
         with open(args.log, encoding="utf-8") as handle:
             log = json.load(handle)
-        heads = {}
-        for item in args.head:
-            number, _, value = item.partition(":")
-            heads[int(number)] = value.strip()
-        ok, lines = recount(log, heads)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError) as error:
         print(f"cannot read the log: {error!r}", file=sys.stderr)
+        return 1
+    try:
+        heads = parse_heads(args.head, log)
+    except ValueError as error:
+        parser.error(str(error))  # exit 2: the command was wrong, nothing was recounted
+    try:
+        ok, lines = recount(log, heads)
+    except (KeyError, TypeError, AttributeError) as error:
+        print(f"cannot read the log: a field is missing or of the wrong type ({error!r})")
+        print("RESULT: MISMATCH.")
         return 1
     for line in lines:
         print(line)

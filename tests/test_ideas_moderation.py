@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from cite_vote.accounts.services import create_assisted_participant
 from cite_vote.forums.services import set_phase
 from cite_vote.ideas import moderation
-from cite_vote.ideas.models import NOTE_MAX, Comment, ModerationRecord
+from cite_vote.ideas.models import NOTE_MAX, Comment, Idea, ModerationRecord
 from cite_vote.refusals import RuleError
 from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
 from cite_vote.votes.services import (
@@ -226,6 +226,19 @@ def test_edit_keeps_the_original_wording(moderation_scene, db):
     db.session.commit()
     assert idea.title == "Titre corrigé deux fois" and idea.edited_at is not None
     assert idea.original_title == "Idée 0" and idea.original_description == "Texte d’origine"
+
+
+def test_edit_is_refused_once_the_challenge_is_closed(moderation_scene, db):
+    """The titles were sealed with the results (docs/results-log.md): a closed challenge's
+    ideas keep the wording the log and the cahier's seal hold."""
+    forum, challenge, _, (idea, *_), _ = moderation_scene
+    set_phase(forum, "closed", challenge)
+    db.session.commit()
+    with pytest.raises(RuleError) as refused:
+        moderation.edit_idea(idea, "Titre corrigé après coup", "")
+    assert refused.value.message == moderation.FROZEN
+    db.session.rollback()
+    assert db.session.get(Idea, idea.id).title == "Idée 0"
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,15 @@
-"""The recount anyone can run: cite_vote/recount.py on the published log, and ``flask recount``."""
+"""The recount anyone can run: cite_vote/recount.py on the published log, and ``flask recount``.
+
+Every log a test here recounts is also recounted by a second implementation written from
+docs/results-log.md alone (tests/second_recount/recount.js, Node): both must agree.
+"""
 
 import ast
 import copy
 import json
 import random
+import re
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -25,7 +31,10 @@ from tests import recount_scenes
 
 closed_scene = recount_scenes.closed_scene  # the fixture
 
-SCRIPT = Path(__file__).resolve().parent.parent / "cite_vote" / "recount.py"
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "cite_vote" / "recount.py"
+SECOND = ROOT / "tests" / "second_recount" / "recount.js"
+NODE = shutil.which("node") or shutil.which("nodejs")
 
 
 def log_of(forum: Forum) -> dict:
@@ -33,16 +42,46 @@ def log_of(forum: Forum) -> dict:
 
 
 def run_script(tmp_path, log: dict, *args: str) -> subprocess.CompletedProcess:
-    """As an outsider runs it: python -I -S (no site-packages: no Flask, no cite_vote)."""
+    """As an outsider runs it: python -I -S (no site-packages: no Flask, no cite_vote); and the
+    second implementation on the same file, which must give the same verdict."""
     path = tmp_path / "log.json"
-    path.write_text(json.dumps(log), encoding="utf-8")
-    return subprocess.run(
+    path.write_text(json.dumps(log, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run(
         [sys.executable, "-I", "-S", str(SCRIPT), str(path), *args],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=tmp_path,
     )
+    second = second_recount(path, *args)  # it reads --head and passes over --receipt
+    assert second.returncode == done.returncode, (done.stdout, second.stdout, second.stderr)
+    if done.returncode != 2:
+        heads = [v for k, v in zip(args, args[1:], strict=False) if k == "--head"]
+        agree_with_python(log, json.loads(second.stdout), recount.parse_heads(heads, log))
+    return done
+
+
+def second_recount(path: Path, *args: str) -> subprocess.CompletedProcess:
+    assert NODE, "node is needed for the second recount (make system-deps installs it)"
+    return subprocess.run(
+        [NODE, str(SECOND), str(path), *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def agree_with_python(log: dict, second: dict, heads: dict[int, str]) -> None:
+    """Challenge by challenge: the same verdict, the same seal and the same ranking."""
+    assert [c["position"] for c in second["challenges"]] == [
+        c["position"] for c in log.get("challenges", [])
+    ]
+    for challenge, theirs in zip(log.get("challenges", []), second["challenges"], strict=True):
+        mine, problems = recount.check_challenge(challenge)
+        printed = heads.get(challenge["position"])
+        if printed and not (challenge.get("seal") or {}).get("head", "").startswith(printed):
+            problems.append("not the printed seal")
+        assert theirs["ok"] == (not problems), (problems, theirs["problems"])
+        if challenge.get("seal") is not None:
+            assert theirs["seal"] == recount.record_hash(challenge)
+            assert theirs["ranking"] == mine
 
 
 def test_the_log_of_a_closed_challenge_recounts(closed_scene, tmp_path):
@@ -89,84 +128,137 @@ def test_merges_and_hides_are_listed_with_dots_moved_and_refunded(closed_scene):
     moves = log["challenges"][0]["moves"]
     # doublon held 2 (ana) + 3 (bruno); ana had 3 on tiers-lieu (cap 3): 0 moved, 2 refunded;
     # bruno had 1: 2 moved, 1 refunded. hors-sujet held 2 + 1, all refunded.
-    assert {
-        "kind": "merge",
-        "idea": ideas["doublon"].id,
-        "into": ideas["tiers-lieu"].id,
-        "dots_moved": 2,
-        "dots_refunded": 3,
-    } in moves
-    assert {
-        "kind": "hide",
-        "idea": ideas["hors-sujet"].id,
-        "into": None,
-        "dots_moved": 0,
-        "dots_refunded": 3,
-    } in moves
+    assert moves == [
+        {
+            "kind": "hide",
+            "idea": ideas["hors-sujet"].id,
+            "into": None,
+            "dots_moved": 0,
+            "dots_refunded": 3,
+        },
+        {
+            "kind": "merge",
+            "idea": ideas["doublon"].id,
+            "into": ideas["tiers-lieu"].id,
+            "dots_moved": 2,
+            "dots_refunded": 3,
+        },
+    ]
 
 
-def break_entry(log, how: str) -> dict:
+def tamper(log: dict, how: str) -> dict:
+    """The log with one thing changed after the seal, as a forger would."""
     log = copy.deepcopy(log)
-    ledger = log["challenges"][0]["ledger"]
-    if how == "changed":
-        ledger[4]["delta"] += 1
-    elif how == "removed":
-        del ledger[4]
-    elif how == "reordered":
-        ledger[4], ledger[5] = ledger[5], ledger[4]
-    elif how == "rehashed":  # changed, and every hash after it recomputed: only the head tells
-        ledger[4]["at"] = "2000-01-01T00:00Z"
-        prev = ledger[3]["hash"]
-        for entry in ledger[4:]:
-            entry["prev"] = prev
-            entry["hash"] = prev = recount.entry_hash(log["challenges"][0]["id"], entry, prev)
+    c = log["challenges"][0]
+    if how == "ballot":
+        c["ballots"][0]["dots"][0]["dots"] -= 1
+    elif how == "title":
+        c["ideas"][0]["title"] = "Un autre titre"
+    elif how == "status":
+        hidden = next(i for i in c["ideas"] if i["status"] == "hidden")
+        hidden["status"] = "visible"
+    elif how == "proposed_at":
+        c["ideas"][-1]["proposed_at"] = "2000-01-01T00:00:00.000000Z"
+    elif how == "rule":
+        c["rule"]["cap"] = 5
+    elif how == "tied":
+        c["ranking"][0]["tied"] = not c["ranking"][0]["tied"]
+    elif how == "move":
+        c["moves"][0]["dots_refunded"] += 1
+    elif how == "turnout":
+        c["turnout"]["made_by_staff"] += 3
+    elif how == "ballots reordered":
+        c["ballots"][0], c["ballots"][1] = c["ballots"][1], c["ballots"][0]
+    elif how == "ballot removed":
+        del c["ballots"][0]
+    return log
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "ballot",
+        "title",
+        "status",
+        "proposed_at",
+        "rule",
+        "tied",
+        "move",
+        "turnout",
+        "ballots reordered",
+        "ballot removed",
+    ],
+)
+def test_anything_changed_after_the_seal_fails(closed_scene, tmp_path, how):
+    log = tamper(log_of(closed_scene.forum), how)
+    ok, lines = recount.recount(log)
+    assert not ok and any("the seal does not match the record" in line for line in lines), lines
+    done = run_script(tmp_path, log)
+    assert done.returncode == 1 and "MISMATCH" in done.stdout, done.stdout
+
+
+def reseal(log: dict) -> dict:
+    """A forger who also recomputes the seal: the log agrees with itself."""
+    for challenge in log["challenges"]:
+        challenge["seal"]["head"] = recount.record_hash(challenge)
     return log
 
 
 @pytest.mark.parametrize(
     ("how", "says"),
     [
-        ("changed", "entry #5 (line 5 of the ledger) changed"),
-        ("removed", "entry #5 removed: entry #6 (line 5 of the ledger)"),
-        (
-            "reordered",
-            "entries reordered: entry #6 (line 5 of the ledger) comes before entry #5 (line 6)",
-        ),
-        ("rehashed", "not at the published head"),
+        ("tied", "ranking line 1: recounted idea"),
+        ("status", "which is hidden"),
+        ("ballots reordered", "not listed once each, in the order of their receipts"),
+        ("turnout", "participants are not the sum of its three kinds"),
+        ("ballot", "ranking line"),
     ],
 )
-def test_a_tampered_log_fails_naming_the_place(closed_scene, tmp_path, how, says):
-    log = break_entry(log_of(closed_scene.forum), how)
+def test_a_resealed_log_still_fails_on_what_it_breaks(closed_scene, tmp_path, how, says):
+    """Resealed, a change passes the seal but not the checks of what it changed."""
+    log = log_of(closed_scene.forum)
+    if how == "status":  # a hidden idea shown again while holding dots
+        c = log["challenges"][0]
+        hidden = next(i for i in c["ideas"] if i["status"] == "hidden")
+        c["ballots"][0]["dots"].append({"idea": hidden["idea_id"], "dots": 1})
+        c["ballots"][0]["dots"].sort(key=lambda h: h["idea"])
+        log = reseal(log)
+    else:
+        log = reseal(tamper(log, how))
     ok, lines = recount.recount(log)
     assert not ok and any(says in line for line in lines), lines
-    done = run_script(tmp_path, log)
-    assert done.returncode == 1 and says in done.stdout, done.stdout
-    assert "MISMATCH" in done.stdout
+    assert not any("the seal does not match" in line for line in lines), lines
+    assert run_script(tmp_path, log).returncode == 1
 
 
-def test_a_rehashed_log_fails_against_the_printed_head(closed_scene, tmp_path):
-    """A forger who rewrites the whole chain and its head is caught by the printed head."""
+def test_a_resealed_log_fails_against_the_printed_seal(closed_scene, tmp_path):
+    """A forger who rewrites the record and its seal is caught by the seal in the cahier."""
     good = log_of(closed_scene.forum)
-    printed = good["challenges"][0]["chain"]["head"][:16]
-    forged = break_entry(good, "rehashed")
-    forged["challenges"][0]["chain"]["head"] = forged["challenges"][0]["ledger"][-1]["hash"]
-    assert run_script(tmp_path, forged).returncode == 0  # consistent with itself...
+    printed = good["challenges"][0]["seal"]["head"][:16]
+    forged = reseal(tamper(good, "title"))
+    assert run_script(tmp_path, forged).returncode == 0  # it agrees with itself
     done = run_script(tmp_path, forged, "--head", f"1:{printed}")
-    assert done.returncode == 1 and "is not the printed head" in done.stdout
+    assert done.returncode == 1 and "is not the printed seal" in done.stdout
     assert run_script(tmp_path, good, "--head", f"1:{printed}").returncode == 0
+    assert run_script(tmp_path, good, "--head", f"1:{printed.upper()}").returncode == 0
 
 
-def test_changed_receipts_or_ranking_fail(closed_scene):
-    log = log_of(closed_scene.forum)
-    moved = copy.deepcopy(log)
-    moved["challenges"][0]["receipts"][0]["dots"][0]["dots"] -= 1
-    ok, lines = recount.recount(moved)
-    assert not ok and any("the ledger adds up to" in line for line in lines), lines
-    swapped = copy.deepcopy(log)
-    ranking = swapped["challenges"][0]["ranking"]
-    ranking[0]["idea_id"], ranking[1]["idea_id"] = ranking[1]["idea_id"], ranking[0]["idea_id"]
-    ok, lines = recount.recount(swapped)
-    assert not ok and any(line.startswith("  - ranking line 1") for line in lines), lines
+@pytest.mark.parametrize(
+    ("head", "says"),
+    [
+        ("99:abcdef123456", "no closed challenge 99"),
+        ("7:", "no closed challenge 7"),
+        ("1:", "at least the first 12 hexadecimal characters"),
+        ("1:abcdef", "at least the first 12 hexadecimal characters"),
+        ("1:zzzzzzzzzzzzzzzz", "at least the first 12 hexadecimal characters"),
+        ("abc", "write it N:HASH"),
+    ],
+)
+def test_a_head_that_names_nothing_is_an_error(closed_scene, tmp_path, head, says):
+    """A false --head never gives an all-clear: the command is refused, exit 2."""
+    done = run_script(tmp_path, log_of(closed_scene.forum), "--head", head)
+    assert done.returncode == 2, done.stdout
+    assert says in done.stderr and "match" not in done.stdout
 
 
 def test_the_script_prints_a_receipts_dots(closed_scene, tmp_path, db):
@@ -221,6 +313,73 @@ def test_flask_recount_catches_a_vote_changed_in_the_database(closed_scene, runn
     result = runner.invoke(args=["recount", "recompte"])
     assert result.exit_code == 1
     assert f"idea {closed_scene.ideas['observatoire'].id}: the ledger adds up to" in result.output
+
+
+def test_flask_recount_names_what_changed_in_the_database_after_the_seal(closed_scene, runner, db):
+    """The log publishes the record as sealed; the server's recount compares it with today."""
+    idea = closed_scene.ideas["mentorat"]
+    idea.title = "Un titre changé après la clôture"
+    vote = db.session.scalars(
+        select(Vote).where(Vote.idea_id == closed_scene.ideas["observatoire"].id)
+    ).first()
+    vote.dots -= 1
+    db.session.commit()
+    result = runner.invoke(args=["recount", "recompte"])
+    assert result.exit_code == 1
+    assert f"idea {idea.id}: its title changed since the seal" in result.output
+    assert "its dots in the database differ from the sealed ones" in result.output
+    assert "the results pages disagree with the sealed ranking" in result.output
+
+
+def test_ballots_say_their_kind_once_every_kind_is_large_enough(
+    make_forum, make_participant, make_idea, cast_dots, db, tmp_path
+):
+    """Staff-made (assisted) and ticket ballots are counted apart, and marked one by one only
+    when no kind is small enough to point at a person seen voting with a facilitator."""
+    from cite_vote.accounts.services import create_assisted_participant
+    from cite_vote.forums.tickets import generate_tickets
+    from cite_vote.votes.record import SMALL_GROUP
+
+    forum = make_forum(slug="genres", challenges=1, phase="voting", dot_budget=3, dot_cap=3)
+    challenge = forum.challenges[0]
+    idea = make_idea(challenge, title="Une idée")
+    tickets = generate_tickets(forum, 8)
+    for ticket in tickets[:SMALL_GROUP]:
+        person = make_participant(forum)
+        ticket.participant_id = person.id
+        cast_dots(person, idea, 1)
+    for _ in range(SMALL_GROUP + 1):
+        cast_dots(make_participant(forum), idea, 2)
+    helped = [create_assisted_participant(forum) for _ in range(2)]
+    db.session.commit()
+    for person in helped:
+        cast_dots(person, idea, 3)
+    set_phase(forum, "closed")
+    db.session.commit()
+    record = log_of(forum)["challenges"][0]
+    assert record["turnout"]["ballots"] == {"phone": 6, "ticket": 5, "assisted": 2}
+    assert record["turnout"]["made_by_staff"] == 2 and record["turnout"]["tickets_printed"] == 8
+    assert {b["kind"] for b in record["ballots"]} == {None}  # two assisted: too few to mark
+    assert run_script(tmp_path, log_of(forum)).returncode == 0
+    set_phase(forum, "voting")
+    db.session.commit()
+    helped += [create_assisted_participant(forum) for _ in range(3)]
+    db.session.commit()
+    for person in helped[2:]:
+        cast_dots(person, idea, 3)
+    set_phase(forum, "closed")
+    db.session.commit()
+    log = log_of(forum)
+    record = log["challenges"][0]
+    kinds = [b["kind"] for b in record["ballots"]]
+    assert sorted(kinds) == ["assisted"] * 5 + ["phone"] * 6 + ["ticket"] * 5
+    assert record["seal"]["closing"] == 2
+    assert "assisted" in json.dumps(log)
+    assert run_script(tmp_path, log).returncode == 0
+    marked = copy.deepcopy(log)
+    marked["challenges"][0]["ballots"][0]["kind"] = "phone"
+    ok, lines = recount.recount(reseal(marked))
+    assert not ok, lines
 
 
 def test_the_demo_forum_recounts_once_closed(runner, db):
@@ -327,9 +486,43 @@ def test_a_2000_participant_forum_recounts(make_forum, make_staff, db, tmp_path)
     ok, lines = recount_forum(forum, now=utcnow())
     assert ok, lines
     log = log_of(forum)
-    assert len(log["challenges"][0]["receipts"]) > 1500
+    assert len(log["challenges"][0]["ballots"]) > 1500
     done = run_script(tmp_path, log)
     assert done.returncode == 0, done.stdout[-2000:]
     # One dot moved in the log is enough to fail.
-    log["challenges"][0]["ledger"][1234]["delta"] += 1
+    log["challenges"][0]["ballots"][1234]["dots"][0]["dots"] -= 1
     assert run_script(tmp_path, log).returncode == 1
+
+
+def test_flask_verify_checks_the_staff_s_chain(closed_scene, runner, db):
+    """The time-ordered chain is no longer published: the staff's verify checks it."""
+    assert runner.invoke(args=["verify", "recompte"]).exit_code == 0
+    entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.seq == 4)).one()
+    entry.created_at -= timedelta(hours=1)  # the sum of dots is unchanged, the chain is not
+    db.session.commit()
+    result = runner.invoke(args=["verify", "recompte"])
+    assert result.exit_code == 1
+    assert "entry #4 (line 4 of the ledger) changed" in result.output
+
+
+# --- the spec's test vector ------------------------------------------------------------------
+
+VECTOR = ROOT / "docs" / "log-test-vector.json"
+SPEC = ROOT / "docs" / "results-log.md"
+
+
+def test_the_spec_s_test_vector_recounts_with_the_seals_it_gives(tmp_path):
+    """docs/results-log.md lists the vector's seals and one hashed text: both implementations
+    find exactly those."""
+    log = json.loads(VECTOR.read_text(encoding="utf-8"))
+    spec = SPEC.read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| (\d) \| `([0-9a-f]{64})` \|$", spec, flags=re.M))
+    assert {int(k): v for k, v in table.items()} == {
+        c["position"]: recount.record_hash(c) for c in log["challenges"]
+    }
+    text = recount.canonical(recount.record_fields(log["challenges"][1])).decode("utf-8")
+    assert f"\n{text}\n" in spec
+    done = run_script(tmp_path, log, "--head", f"1:{table['1'][:12]}", "--head", f"2:{table['2']}")
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.count("checked against the printed seal") == 2
+    assert run_script(tmp_path, tamper(log, "title")).returncode == 1

@@ -42,9 +42,9 @@ def test_a_participant_fetches_the_log_of_closed_challenges(
     assert log["format"] == "cite-vote/log"
     assert [c["position"] for c in log["challenges"]] == [1]
     challenge = log["challenges"][0]
-    assert challenge["chain"]["head"] == chain_head(closed_scene.challenge).head
-    assert [r["receipt"] for r in challenge["receipts"]] == sorted(codes.values())
-    assert log["rule"]["budget"] == 5 and log["rule"]["cap"] == 3
+    assert challenge["seal"]["head"] == chain_head(closed_scene.challenge).record_hash
+    assert [r["receipt"] for r in challenge["ballots"]] == sorted(codes.values())
+    assert challenge["rule"] == {"budget": 5, "cap": 3}
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
@@ -77,10 +77,13 @@ def test_a_read_token_fetches_the_log_and_the_csv(client, closed_scene, make_sta
     assert response.headers["Content-Disposition"].startswith("attachment; filename=recompte-log-")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     kinds = {row["record"] for row in rows}
-    assert kinds == {"head", "entry", "receipt", "merge", "hide", "rank"}
-    assert {row["receipt"] for row in rows if row["record"] == "receipt"} == set(codes.values())
-    entries = [row for row in rows if row["record"] == "entry"]
-    assert [int(row["seq"]) for row in entries] == list(range(1, len(entries) + 1))
+    assert kinds == {"seal", "idea", "ballot", "merge", "hide", "rank", "turnout"}
+    assert {row["receipt"] for row in rows if row["record"] == "ballot"} == set(codes.values())
+    # The challenge is named by its number and by the id its seal covers.
+    assert {(row["challenge"], row["challenge_id"]) for row in rows} == {
+        ("1", str(closed_scene.challenge.id))
+    }
+    assert any(row["record"] == "rank" and row["tied"] in ("yes", "no") for row in rows)
 
 
 def test_the_recount_script_is_served(client, closed_scene, as_participant):
@@ -148,27 +151,29 @@ def test_no_public_output_links_a_receipt_to_a_person(
             assert not shown, (where, shown)
     log = json.loads(texts["log.json"])
     challenge = log["challenges"][0]
-    # Entries carry their published fields only, times to the minute.
-    for entry in challenge["ledger"]:
-        assert set(entry) == {
-            "seq",
-            "idea",
-            "delta",
-            "reason",
-            "related_idea",
-            "at",
-            "prev",
-            "hash",
-        }
-        assert MINUTE.match(entry["at"]), entry["at"]
-    # Receipts: a code and dots, no category (a small group would name its one member), in
-    # the order of the codes, not of the participants.
-    for receipt in challenge["receipts"]:
-        assert set(receipt) == {"receipt", "dots"}
-        assert all(set(held) == {"idea", "dots"} for held in receipt["dots"])
-    assert [r["receipt"] for r in challenge["receipts"]] == sorted(codes.values())
+    # The record: what decides the result, no time but the closing's minute, no ledger.
+    assert set(challenge) == {
+        "id",
+        "position",
+        "title",
+        "closed_at",
+        "rule",
+        "seal",
+        "ideas",
+        "ballots",
+        "moves",
+        "ranking",
+        "turnout",
+    }
+    assert MINUTE.match(challenge["closed_at"]), challenge["closed_at"]
+    # Ballots: a code, a kind (or none) and dots, no category (a small group would name its
+    # one member), in the order of the codes, not of the participants.
+    for ballot in challenge["ballots"]:
+        assert set(ballot) == {"receipt", "kind", "dots"}
+        assert all(set(held) == {"idea", "dots"} for held in ballot["dots"])
+    assert [r["receipt"] for r in challenge["ballots"]] == sorted(codes.values())
     flat = texts["log.json"]
-    assert "participant" not in flat and "staff" not in flat and "assisted" not in flat
+    assert "participant_id" not in flat and "staff_id" not in flat and '"at"' not in flat
     for category in {p.category for p in people if p.category}:
         assert category not in flat, category
     # A hidden idea is listed by number and status only.
@@ -287,12 +292,12 @@ def test_my_dots_page_needs_a_participant(client, closed_scene):
 
 def test_the_results_page_and_json_show_the_head(client, closed_scene, as_participant):
     as_participant(client, closed_scene.people["ana"])
-    head = chain_head(closed_scene.challenge).head
+    head = chain_head(closed_scene.challenge).record_hash
     assert head in client.get("/f/recompte/results").text
     assert head in client.get(f"/f/recompte/results/c/{closed_scene.challenge.id}").text
     data = client.get("/f/recompte/results.json").get_json()
     assert data["challenges"][0]["chain"]["head"] == head
-    assert data["challenges"][0]["chain"]["entries"] == chain_head(closed_scene.challenge).entries
+    assert data["challenges"][0]["chain"]["ballots"] == {"phone": 5, "ticket": 0, "assisted": 0}
     page = client.get("/f/recompte/results").text
     assert "/f/recompte/log.json" in page and "/f/recompte/recount.py" in page
 
@@ -323,5 +328,5 @@ def test_the_log_runs_a_fixed_number_of_statements(
     db.session.commit()
     with count_queries() as two:
         log = client.get("/f/recompte/log.json").get_json()
-    assert len(log["challenges"]) == 2 and len(log["challenges"][1]["receipts"]) == 6
+    assert len(log["challenges"]) == 2 and len(log["challenges"][1]["ballots"]) == 6
     assert two.count == one.count, (one.statements, two.statements)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from html import unescape
 
@@ -113,9 +114,20 @@ def test_the_annex_is_in_the_pdf_in_the_same_order_as_in_the_page(organiser, clo
     assert "Propos contraires à la charte" in pdf[starts[1] :]
 
 
-def test_the_chain_head_of_each_closed_challenge_is_printed_in_the_annex(organiser, closed_event):
+def test_the_seal_and_turnout_of_each_closed_challenge_are_printed_in_the_annex(
+    organiser, closed_event
+):
+    """The seal a reader compares with the log, and what they compare with the room: the
+    ballots by kind (assisted ones included) and the participants and tickets."""
     _forum, challenge, *_ = closed_event
     seal = chain_heads([challenge.id])[challenge.id]
-    assert seal.entries > 0
+    turnout = json.loads(seal.record)["turnout"]
+    ballots = sum(turnout["ballots"].values())
+    assert ballots > 0
     annex = text_of(organiser.get("/f/methode/cahier").text).split("Vérifier le décompte")[1]
-    assert f"{seal.entries} entrées, tête de chaîne : {seal.head}" in annex
+    assert f"{ballots} bulletins (par téléphone : {turnout['ballots']['phone']} ;" in annex
+    assert (
+        f"accompagnés, saisis par un·e animateur·rice : {turnout['ballots']['assisted']}" in annex
+    )
+    assert f"participants : {turnout['participants']}, dont" in annex
+    assert f"sceau : {seal.record_hash}" in annex

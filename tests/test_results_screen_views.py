@@ -431,11 +431,11 @@ def test_the_screen_prints_the_chain_head_once_the_ranking_is_revealed(
     reveal(staff, challenge.id, "stage")
     set_phase(forum, "closed", challenge)
     db.session.commit()
-    head = chain_head(challenge).head
+    head = chain_head(challenge).record_hash
     assert head not in client.get(f"/s/{screen_link}").text  # nothing revealed yet
     reveal(staff, challenge.id, "next")
     assert head not in client.get(f"/s/{screen_link}").text  # one row still hidden
     reveal(staff, challenge.id, "next")
     screen = client.get(f"/s/{screen_link}").text
-    assert "Tête de la chaîne du registre" in screen
+    assert "Sceau des résultats" in screen
     assert head in screen

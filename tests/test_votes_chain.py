@@ -5,8 +5,8 @@ import re
 from sqlalchemy import func, select
 
 from cite_vote.forums.services import set_phase
-from cite_vote.recount import GENESIS, entry_hash
-from cite_vote.votes.chain import chain_head, published_entry, receipt_of
+from cite_vote.recount import GENESIS
+from cite_vote.votes.chain import chain_head, chained_entry, entry_hash, receipt_of
 from cite_vote.votes.models import LedgerEntry, LedgerSeal, Receipt
 from tests import recount_scenes
 
@@ -36,7 +36,7 @@ def test_closing_chains_every_entry_in_order_and_keeps_the_head(closed_scene, db
     prev = GENESIS
     for n, entry in enumerate(entries, start=1):
         assert entry.seq == n and entry.prev_hash == prev
-        fields = published_entry(
+        fields = chained_entry(
             n, entry.idea_id, entry.delta, entry.reason, entry.related_idea_id, entry.created_at
         )
         assert entry.entry_hash == entry_hash(closed_scene.challenge.id, fields, prev)

@@ -285,6 +285,7 @@ def edit_idea(idea: Idea, title: str | None, description: str | None) -> Idea:
         raise RuleError(_l("This idea was merged into another one: edit that one instead."))
     if (title, description) == (idea.title, idea.description or ""):
         return idea
+    _hold(idea, lock=False)  # closed: the titles were sealed with the results (results-log.md)
     if idea.original_title is None:
         idea.original_title = idea.title
         idea.original_description = idea.description or ""

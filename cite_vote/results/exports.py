@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -513,11 +514,18 @@ def bias_json(bias) -> dict:
 
 
 def _chain(res: ChallengeResults, heads: dict) -> dict | None:
-    """The head of the ledger's chain at closing (docs/results-log.md); None until closed."""
+    """The seal of the record published in the log (docs/results-log.md), with its ballots by
+    kind; None until closed."""
     seal = heads.get(res.challenge.id) if res.challenge.phase == "closed" else None
-    if seal is None:
+    if seal is None or not seal.record:
         return None
-    return {"entries": seal.entries, "head": seal.head, "sealed_at": iso(seal.sealed_at)}
+    turnout = json.loads(seal.record)["turnout"]
+    return {
+        "head": seal.record_hash,
+        "sealed_at": iso(seal.sealed_at),
+        "ballots": turnout["ballots"],
+        "participants": {k: v for k, v in turnout.items() if k != "ballots"},
+    }
 
 
 # --- PDF ----------------------------------------------------------------------------------

@@ -1,34 +1,35 @@
-"""The published, anonymised log of a forum's closed challenges (docs/results-log.md).
+"""The published log of a forum's closed challenges (docs/results-log.md).
 
-For each closed challenge: the rule, the chained ledger without identity, each receipt's final
-dots (in the order of the receipts' codes), the merges and hides that moved dots, and the
-published ranking. ``cite_vote/recount.py`` checks it with the standard library alone.
+For each closed challenge, the record sealed at its last closing (``votes/record.py``): the
+rule, the ideas, each receipt's final ballot in the order of the receipts' codes, the merges
+and hides added up per idea, the ranking with its ties and the turnout; and its seal.
+``cite_vote/recount.py`` checks it with the standard library alone.
 
-What it never holds: a participant's id, name, category or token, a staff id, the assisted
-flag, a receipt's row number, or a time finer than the minute. Hidden and pending ideas are
-listed by number and status only (a hidden idea's text stays hidden).
+What it never holds: a participant's id, name, category or token, a staff id, a receipt's row
+number, the order in which ballots were cast or any time but the closing's minute. The
+time-ordered ledger stays with the staff (``flask verify``, ``flask recount``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
+import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cite_vote import recount
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import Idea
-from cite_vote.recount import LOG_FORMAT, normalise_receipt
-from cite_vote.results.exports import RANKING_RULE, iso
-from cite_vote.results.services import ChallengeResults, challenge_results
-from cite_vote.votes.chain import chain_heads, group_receipt, published_entry, published_time
-from cite_vote.votes.models import LedgerEntry, Receipt, Vote
+from cite_vote.recount import LOG_FORMAT, LOG_VERSION, normalise_receipt
+from cite_vote.results.exports import RANKING_RULE, iso, safe_cell
+from cite_vote.results.services import challenge_results
+from cite_vote.votes.chain import audit_chain, chain_heads, group_receipt
+from cite_vote.votes.models import LedgerEntry, LedgerSeal, Receipt, Vote
+from cite_vote.votes.record import build_record
 
-LOG_VERSION = 1
 TIE_BREAKS = ["dots desc", "supporters desc", "proposed_at asc", "idea_id asc"]
 
 
@@ -37,166 +38,38 @@ def closed(challenges: list[Challenge]) -> list[Challenge]:
 
 
 def build_log(forum: Forum, challenges: list[Challenge], *, generated_at: datetime) -> dict:
-    """The log of the closed ones among ``challenges``, in a fixed number of queries."""
+    """The log of the closed ones among ``challenges``: their sealed records, in one query."""
     challenges = closed(challenges)
-    ids = [c.id for c in challenges]
-    results = {r.challenge.id: r for r in challenge_results(forum, challenges)}
-    heads = chain_heads(ids)
-    ledger = _ledger(ids)
-    receipts = _receipts(ids)
-    ideas = _ideas(ids)
+    seals = chain_heads([c.id for c in challenges])
     return {
         "format": LOG_FORMAT,
         "version": LOG_VERSION,
         "forum": {"slug": forum.slug, "title": forum.title},
         "generated_at": iso(generated_at),
-        "rule": {
-            "budget": forum.dot_budget,
-            "cap": forum.dot_cap,
-            "order": TIE_BREAKS,
-            "text": str(RANKING_RULE),
-        },
-        "hash": (
-            "sha256 of the JSON array [challenge id, seq, idea, delta, reason, related_idea, "
-            "at, prev] written without spaces; prev of the first entry is 64 zeros"
+        "ranking_rule": {"order": TIE_BREAKS, "text": str(RANKING_RULE)},
+        "seal": (
+            "sha256 of the JSON array of each challenge's record fields, written without "
+            "spaces (docs/results-log.md, 'The seal'); prev is the seal of the closing before, "
+            "64 zeros for the first"
         ),
-        "challenges": [
-            _challenge(c, results[c.id], heads.get(c.id), ledger[c.id], receipts[c.id], ideas[c.id])
-            for c in challenges
-        ],
+        "challenges": [published_record(c, seals.get(c.id)) for c in challenges],
     }
 
 
-def _challenge(challenge, res: ChallengeResults, seal, entries, receipts, ideas) -> dict:
+def published_record(challenge: Challenge, seal: LedgerSeal | None) -> dict:
+    """The record sealed at the challenge's last closing, as it was sealed."""
+    if seal is not None and seal.record:
+        return json.loads(seal.record)
     return {
         "id": challenge.id,
         "position": challenge.position,
         "title": challenge.title,
-        "closed_at": published_time(challenge.phase_changed_at),
-        "chain": {
-            "entries": seal.entries if seal else 0,
-            "head": seal.head if seal else None,
-            "sealed_at": published_time(seal.sealed_at) if seal else None,
-        },
-        "ideas": ideas,
-        "ledger": entries,
-        "receipts": receipts,
-        "moves": moves(entries),
-        "ranking": [
-            {
-                "rank": r.rank,
-                "tied": r.tied,
-                "idea_id": r.idea.id,
-                "dots": r.dots,
-                "supporters": r.supporters,
-            }
-            for r in res.by_dots
-        ],
+        "seal": None,
+        "ideas": [],
+        "ballots": [],
+        "moves": [],
+        "ranking": [],
     }
-
-
-def _ledger(ids: list[int]) -> dict[int, list[dict]]:
-    """The chained entries of each challenge, in chain order (unchained ones are not published)."""
-    out: dict[int, list[dict]] = defaultdict(list)
-    if not ids:
-        return out
-    rows = db.session.execute(
-        select(
-            LedgerEntry.challenge_id,
-            LedgerEntry.seq,
-            LedgerEntry.idea_id,
-            LedgerEntry.delta,
-            LedgerEntry.reason,
-            LedgerEntry.related_idea_id,
-            LedgerEntry.created_at,
-            LedgerEntry.prev_hash,
-            LedgerEntry.entry_hash,
-        )
-        .where(LedgerEntry.challenge_id.in_(ids), LedgerEntry.seq.is_not(None))
-        .order_by(LedgerEntry.challenge_id, LedgerEntry.seq)
-    )
-    for cid, seq, idea, delta, reason, related, at, prev, digest in rows:
-        entry = published_entry(seq, idea, delta, reason, related, at)
-        out[cid].append({**entry, "prev": prev, "hash": digest})
-    return out
-
-
-def _receipts(ids: list[int]) -> dict[int, list[dict]]:
-    """Each receipt's final dots per idea, receipts in the order of their codes."""
-    out: dict[int, list[dict]] = defaultdict(list)
-    if not ids:
-        return out
-    rows = db.session.execute(
-        select(Receipt.challenge_id, Receipt.code, Vote.idea_id, Vote.dots)
-        .outerjoin(
-            Vote,
-            (Vote.participant_id == Receipt.participant_id)
-            & (Vote.challenge_id == Receipt.challenge_id)
-            & (Vote.dots > 0),
-        )
-        .where(Receipt.challenge_id.in_(ids))
-        .order_by(Receipt.challenge_id, Receipt.code, Vote.idea_id)
-    )
-    for cid, code, idea_id, dots in rows:
-        items = out[cid]
-        if not items or items[-1]["receipt"] != code:
-            items.append({"receipt": code, "dots": []})
-        if idea_id is not None:
-            items[-1]["dots"].append({"idea": idea_id, "dots": dots})
-    return out
-
-
-def _ideas(ids: list[int]) -> dict[int, list[dict]]:
-    out: dict[int, list[dict]] = defaultdict(list)
-    if not ids:
-        return out
-    for idea in db.session.scalars(
-        select(Idea).where(Idea.challenge_id.in_(ids)).order_by(Idea.id)
-    ):
-        visible = idea.status in ("visible", "merged")
-        out[idea.challenge_id].append(
-            {
-                "idea_id": idea.id,
-                "title": idea.title if visible else None,
-                "status": idea.status,
-                "merged_into": idea.merged_into_id,
-                # To the microsecond: the tie-break compares it as the ranking does.
-                "proposed_at": idea.created_at.isoformat(timespec="microseconds") + "Z",
-            }
-        )
-    return out
-
-
-def moves(entries: list[dict]) -> list[dict]:
-    """The merges and hides that moved dots, from the ledger: idea A into B, moved, refunded."""
-    merged: dict[tuple[int, int], dict] = {}
-    hidden: dict[int, dict] = {}
-    for e in entries:
-        if e["reason"] == "merge":
-            source, target = (
-                (e["idea"], e["related_idea"]) if e["delta"] < 0 else (e["related_idea"], e["idea"])
-            )
-            move = merged.setdefault(
-                (source, target),
-                {"kind": "merge", "idea": source, "into": target, "taken": 0, "moved": 0},
-            )
-            move["taken" if e["delta"] < 0 else "moved"] += abs(e["delta"])
-        elif e["reason"] == "hide":
-            move = hidden.setdefault(e["idea"], {"kind": "hide", "idea": e["idea"], "taken": 0})
-            move["taken"] += -e["delta"]
-    out = []
-    for move in [*merged.values(), *hidden.values()]:
-        taken = move.pop("taken")
-        moved = move.pop("moved", 0)
-        out.append(
-            {
-                **move,
-                "into": move.get("into"),
-                "dots_moved": moved,
-                "dots_refunded": taken - moved,
-            }
-        )
-    return out
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -204,79 +77,89 @@ def moves(entries: list[dict]) -> list[dict]:
 CSV_COLUMNS = (
     "record",
     "challenge",
-    "seq",
+    "challenge_id",
     "receipt",
+    "kind",
     "idea",
-    "related_idea",
-    "delta",
+    "status",
+    "title",
+    "into",
     "dots",
     "supporters",
     "rank",
-    "reason",
-    "at",
-    "prev",
-    "hash",
+    "tied",
+    "moved",
+    "refunded",
+    "count",
+    "seal",
 )
 
 
 def log_csv(log: dict) -> bytes:
-    """The same log as one table: a ``record`` column says what each row is."""
+    """The log as one table, to read in a spreadsheet (the recount reads the JSON): a
+    ``record`` column says what each row is."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
+
+    def row(**cells):
+        writer.writerow({k: safe_cell(v) for k, v in cells.items()})
+
     for c in log["challenges"]:
-        base = {"challenge": c["position"]}
-        writer.writerow(
-            {**base, "record": "head", "seq": c["chain"]["entries"], "hash": c["chain"]["head"]}
+        base = {"challenge": c["position"], "challenge_id": c["id"]}
+        seal = c["seal"] or {}
+        row(
+            **base,
+            record="seal",
+            title=c["title"],
+            count=seal.get("closing"),
+            seal=seal.get("head"),
         )
-        for e in c["ledger"]:
-            writer.writerow(
-                {
-                    **base,
-                    "record": "entry",
-                    "seq": e["seq"],
-                    "idea": e["idea"],
-                    "related_idea": e["related_idea"],
-                    "delta": e["delta"],
-                    "reason": e["reason"],
-                    "at": e["at"],
-                    "prev": e["prev"],
-                    "hash": e["hash"],
-                }
+        for i in c["ideas"]:
+            row(
+                **base,
+                record="idea",
+                idea=i["idea_id"],
+                status=i["status"],
+                title=i["title"],
+                into=i["merged_into"],
             )
-        for r in c["receipts"]:
-            for held in r["dots"] or [{"idea": "", "dots": 0}]:
-                writer.writerow(
-                    {
-                        **base,
-                        "record": "receipt",
-                        "receipt": r["receipt"],
-                        "idea": held["idea"],
-                        "dots": held["dots"],
-                    }
+        for b in c["ballots"]:
+            for held in b["dots"] or [{"idea": "", "dots": 0}]:
+                row(
+                    **base,
+                    record="ballot",
+                    receipt=b["receipt"],
+                    kind=b["kind"],
+                    idea=held["idea"],
+                    dots=held["dots"],
                 )
         for m in c["moves"]:
-            writer.writerow(
-                {
-                    **base,
-                    "record": m["kind"],
-                    "idea": m["idea"],
-                    "related_idea": m["into"],
-                    "delta": m["dots_moved"],
-                    "dots": m["dots_refunded"],
-                }
+            row(
+                **base,
+                record=m["kind"],
+                idea=m["idea"],
+                into=m["into"],
+                moved=m["dots_moved"],
+                refunded=m["dots_refunded"],
             )
         for r in c["ranking"]:
-            writer.writerow(
-                {
-                    **base,
-                    "record": "rank",
-                    "idea": r["idea_id"],
-                    "rank": r["rank"],
-                    "dots": r["dots"],
-                    "supporters": r["supporters"],
-                }
+            row(
+                **base,
+                record="rank",
+                idea=r["idea_id"],
+                rank=r["rank"],
+                tied="yes" if r["tied"] else "no",
+                dots=r["dots"],
+                supporters=r["supporters"],
             )
+        turnout = c.get("turnout") or {}
+        for what, count in turnout.items():
+            if what == "ballots":
+                for kind, n in count.items():
+                    row(**base, record="turnout", kind=f"ballots_{kind}", count=n)
+            else:
+                row(**base, record="turnout", kind=what, count=count)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -320,26 +203,99 @@ def receipt_holdings(code: str, challenges: list[Challenge]) -> dict | None:
 
 
 def recount_forum(forum: Forum, *, now: datetime) -> tuple[bool, list[str]]:
-    """``recount.py`` on the log built from the database, then its ranking against
-    ``challenge_results`` (what every page and export shows): (all good, the report)."""
+    """``recount.py`` on the published log, then what only the server can check: each sealed
+    record against the database of today, the staff's ledger chain and its sum against the
+    votes, and the ranking against ``challenge_results`` (what every page and export shows).
+    (all good, the report)."""
     from cite_vote.forums.services import active_challenges
 
     challenges = list(db.session.scalars(active_challenges(forum)))
     log = build_log(forum, challenges, generated_at=now)
     ok, lines = recount.recount(log)
+    by_id = {c.id: c for c in challenges}
+    seals = chain_heads(list(by_id))
     shown = {r.challenge.id: r for r in challenge_results(forum, closed(challenges))}
     for entry in log["challenges"]:
-        dots, supporters = recount.receipt_totals(entry["receipts"])
-        mine = recount.rank(entry["ideas"], dots, supporters)
+        challenge = by_id[entry["id"]]
+        problems = audit_chain(challenge) + ledger_against_votes(challenge.id)
+        seal = seals.get(challenge.id)
+        if entry["seal"] is not None and seal is not None:
+            today = build_record(
+                challenge,
+                prev=entry["seal"]["prev"],
+                closing=entry["seal"]["closing"],
+                closed_at=seal.sealed_at,
+            )
+            problems += changed_since_seal(entry, today)
         published = [
-            {"idea_id": r.idea.id, "rank": r.rank, "dots": r.dots, "supporters": r.supporters}
-            for r in shown[entry["id"]].by_dots
+            {
+                "idea_id": r.idea.id,
+                "rank": r.rank,
+                "tied": r.tied,
+                "dots": r.dots,
+                "supporters": r.supporters,
+            }
+            for r in shown[challenge.id].by_dots
         ]
-        problems = recount.compare_rankings(mine, published)
+        disagree = recount.compare_rankings(entry["ranking"], published)
+        if disagree:
+            problems.append("the results pages disagree with the sealed ranking:")
+            problems += [f"  {p}" for p in disagree]
         if problems:
             ok = False
-            lines.append(f"{entry['position']}. {entry['title']}: the results pages disagree")
+            lines.append(f"{entry['position']}. {entry['title']}: the server's data disagree")
             lines += [f"  - {p}" for p in problems]
-    if not log["challenges"]:
-        lines.append("no closed challenge to recount")
     return ok, lines
+
+
+def ledger_against_votes(challenge_id: int) -> list[str]:
+    """The staff's ledger replayed (the sum of its deltas per idea) against the stored votes."""
+    replayed = dict(
+        db.session.execute(
+            select(LedgerEntry.idea_id, func.sum(LedgerEntry.delta))
+            .where(LedgerEntry.challenge_id == challenge_id)
+            .group_by(LedgerEntry.idea_id)
+        ).all()
+    )
+    held = dict(
+        db.session.execute(
+            select(Vote.idea_id, func.sum(Vote.dots))
+            .where(Vote.challenge_id == challenge_id)
+            .group_by(Vote.idea_id)
+        ).all()
+    )
+    return [
+        f"idea {idea}: the ledger adds up to {int(replayed.get(idea) or 0)} dots, "
+        f"the votes hold {int(held.get(idea) or 0)}"
+        for idea in sorted(set(replayed) | set(held))
+        if int(replayed.get(idea) or 0) != int(held.get(idea) or 0)
+    ]
+
+
+def changed_since_seal(sealed: dict, today: dict) -> list[str]:
+    """What in the database differs from the record sealed at the closing, named."""
+    problems = []
+    if sealed["rule"] != today["rule"]:
+        problems.append(
+            f"the rule changed since the seal: {sealed['rule']} then, {today['rule']} now"
+        )
+    if sealed["title"] != today["title"]:
+        problems.append("the challenge's title changed since the seal")
+    then = {i["idea_id"]: i for i in sealed["ideas"]}
+    now = {i["idea_id"]: i for i in today["ideas"]}
+    for idea in sorted(set(then) | set(now)):
+        a, b = then.get(idea), now.get(idea)
+        if a is None or b is None:
+            problems.append(f"idea {idea}: {'added' if a is None else 'removed'} since the seal")
+            continue
+        for field in ("title", "status", "merged_into", "proposed_at"):
+            if a[field] != b[field]:
+                problems.append(f"idea {idea}: its {field} changed since the seal")
+    then_ballots = {b["receipt"]: b["dots"] for b in sealed["ballots"]}
+    now_ballots = {b["receipt"]: b["dots"] for b in today["ballots"]}
+    for code in sorted(set(then_ballots) | set(now_ballots)):
+        if then_ballots.get(code) != now_ballots.get(code):
+            problems.append(f"ballot {code}: its dots in the database differ from the sealed ones")
+    if sealed["moves"] != today["moves"]:
+        problems.append("the merges and hides in the ledger differ from the sealed ones")
+    return problems

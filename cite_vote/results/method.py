@@ -9,6 +9,7 @@ each closed challenge's ledger chain. Everything is read in a fixed number of st
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,8 +65,15 @@ class ChallengeMethod:
     results: ChallengeResults
     phases: list[PhasePeriod] = field(default_factory=list)
     moderation: list[ModerationLine] = field(default_factory=list)
-    # The head of its ledger chain at closing (``.head``, ``.entries``), once chained.
+    # Its last closing's seal (``.record_hash``), once closed.
     seal: Any = None
+
+    @property
+    def turnout(self) -> dict | None:
+        """The sealed record's turnout: participants by kind, tickets, ballots by kind."""
+        if self.seal is None or not self.seal.record:
+            return None
+        return json.loads(self.seal.record)["turnout"]
 
 
 @dataclass

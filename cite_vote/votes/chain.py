@@ -7,9 +7,11 @@ reopening and closing again extends the chain, never rewrites it. Each closing s
 (``LedgerSeal``); the last one is what the results page, the results JSON, the log and the
 cahier print.
 
-The hash covers the entry's published fields only (``cite_vote.recount.entry_hash``), so an
-outsider with the log checks it with the same code; who placed the dots is never hashed nor
-published. Times are published and hashed to the minute.
+This chain is the staff's audit (``flask verify``, ``flask recount``): it is never published,
+since its order and times would tell someone who watched the room who cast which ballot. What
+is published is each closing's sealed record (``votes/record.py``): the final ballots by
+receipt, without time or order. The entry's hash covers its fields without identity, to the
+minute (``entry_hash``).
 
 Receipts: each participant holding dots in the challenge when it closes gets a random code
 (10 characters of an alphabet without look-alikes, in two groups of five: 31^10, about 8e14,
@@ -19,35 +21,53 @@ even their row numbers follow the participants'.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
-from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge
-from cite_vote.recount import GENESIS, RECEIPT_ALPHABET, entry_hash, group_receipt
+from cite_vote.recount import GENESIS, RECEIPT_ALPHABET, group_receipt
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, LedgerSeal, Receipt
+from cite_vote.votes.record import build_record, minute, record_text
 from cite_vote.votes.services import take_write_lock
 
 RECEIPT_LENGTH = 10
 
 
-def published_time(moment: datetime) -> str:
-    """A ledger time as published and hashed: UTC, to the minute."""
-    return moment.strftime("%Y-%m-%dT%H:%MZ")
+def entry_hash(challenge_id: int, entry: dict, prev: str) -> str:
+    """SHA-256 (hex) of an entry's fields and the previous entry's hash.
+
+    The fields, in this order, as a JSON array without spaces: the challenge's id, the entry's
+    sequence number, idea, delta, reason, related idea (or null), time (to the minute, UTC),
+    and the previous hash. Nothing about who placed the dots is hashed.
+    """
+    fields = [
+        challenge_id,
+        entry["seq"],
+        entry["idea"],
+        entry["delta"],
+        entry["reason"],
+        entry.get("related_idea"),
+        entry["at"],
+        prev,
+    ]
+    text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def published_entry(seq: int, idea_id: int, delta: int, reason: str, related, at) -> dict:
-    """An entry's published fields (what is hashed), without its hashes."""
+def chained_entry(seq: int, idea_id: int, delta: int, reason: str, related, at) -> dict:
+    """An entry's hashed fields, without its hashes."""
     return {
         "seq": seq,
         "idea": idea_id,
         "delta": delta,
         "reason": reason,
         "related_idea": related,
-        "at": published_time(at),
+        "at": minute(at),
     }
 
 
@@ -79,13 +99,35 @@ def seal_chain(challenge: Challenge) -> LedgerSeal:
     for entry_id, idea_id, delta, reason, related, at in rows:
         seq += 1
         digest = entry_hash(
-            challenge.id, published_entry(seq, idea_id, delta, reason, related, at), prev
+            challenge.id, chained_entry(seq, idea_id, delta, reason, related, at), prev
         )
         updates.append({"id": entry_id, "seq": seq, "prev_hash": prev, "entry_hash": digest})
         prev = digest
     if updates:
         db.session.execute(update(LedgerEntry), updates)
-    seal = LedgerSeal(challenge_id=challenge.id, entries=seq, head=prev, sealed_at=utcnow())
+    earlier = db.session.execute(
+        select(func.count(LedgerSeal.id), func.max(LedgerSeal.id)).where(
+            LedgerSeal.challenge_id == challenge.id
+        )
+    ).one()
+    last_record = (
+        db.session.scalar(select(LedgerSeal.record_hash).where(LedgerSeal.id == earlier[1]))
+        if earlier[1]
+        else None
+    )
+    now = utcnow()
+    db.session.flush()  # the receipts and the ideas' statuses as they stand at the closing
+    record = build_record(
+        challenge, prev=last_record or GENESIS, closing=earlier[0] + 1, closed_at=now
+    )
+    seal = LedgerSeal(
+        challenge_id=challenge.id,
+        entries=seq,
+        head=prev,
+        sealed_at=now,
+        record=record_text(record),
+        record_hash=record["seal"]["head"],
+    )
     db.session.add(seal)
     return seal
 
@@ -128,7 +170,7 @@ def give_receipts(challenge: Challenge) -> int:
 
 
 def close_ledger(challenge: Challenge) -> LedgerSeal:
-    """What closing a challenge does to its dots: receipts, then the chain sealed.
+    """What closing a challenge does to its dots: receipts, then the chain and the record sealed.
 
     Called by ``change_phase`` in the transaction that closes the challenge, which holds the
     challenge row exclusively on PostgreSQL; on SQLite the database's write lock is taken here.
@@ -156,8 +198,8 @@ def chain_heads(challenge_ids: list[int]) -> dict[int, LedgerSeal]:
 
 
 def chain_head(challenge: Challenge) -> LedgerSeal | None:
-    """The head of the challenge's chain at its last closing (``.head``, ``.entries``,
-    ``.sealed_at``), or None if it never closed. For the results, the log and the cahier."""
+    """The challenge's last seal (``.record_hash`` is what is printed, ``.sealed_at``), or None
+    if it is not closed. For the results, the log and the cahier."""
     if challenge.phase != "closed":
         return None
     return chain_heads([challenge.id]).get(challenge.id)
@@ -180,3 +222,84 @@ def receipts_of(participant_id: int) -> dict[int, str]:
             )
         ).all()
     )
+
+
+# --- the staff's audit of the chain ----------------------------------------------------------
+
+
+def chain_problems(challenge_id: int, entries: list[dict], head: str | None) -> list[str]:
+    """Where the chain breaks, in words; [] when every link and the head hold. ``entries`` are
+    in chain order, each with the fields ``chained_entry`` gives and ``prev`` and ``hash``."""
+    problems = []
+    prev = GENESIS
+    expected_seq = 1
+    line_of = {e.get("seq"): n for n, e in enumerate(entries, start=1)}
+    for position, entry in enumerate(entries, start=1):
+        seq = entry.get("seq")
+        where = f"entry #{seq} (line {position} of the ledger)"
+        if entry.get("prev") != prev:
+            if line_of.get(expected_seq, 0) > position or (
+                isinstance(seq, int) and seq < expected_seq
+            ):
+                later = line_of.get(expected_seq)
+                after = f"entry #{expected_seq} (line {later})" if later else "it"
+                problems.append(f"entries reordered: {where} comes before {after}")
+            elif isinstance(seq, int) and seq > expected_seq:
+                missing = (
+                    f"#{expected_seq}"
+                    if seq == expected_seq + 1
+                    else f"#{expected_seq} to #{seq - 1}"
+                )
+                problems.append(f"entry {missing} removed: {where} does not follow the one before")
+            else:
+                problems.append(f"{where} does not link to the entry before it")
+            return problems
+        if entry_hash(challenge_id, entry, prev) != entry.get("hash"):
+            problems.append(f"{where} changed: its content does not match its hash")
+            return problems
+        if seq != expected_seq:
+            problems.append(f"{where} is numbered {seq}, expected #{expected_seq}")
+            return problems
+        prev = entry["hash"]
+        expected_seq += 1
+    if head is not None and prev != head:
+        problems.append(
+            f"the chain ends at {prev[:16]}… after {len(entries)} entries, "
+            f"not at the sealed head {head[:16]}…"
+        )
+    return problems
+
+
+def stored_chain(challenge_id: int) -> list[dict]:
+    """The challenge's chained entries as stored, in chain order."""
+    rows = db.session.execute(
+        select(
+            LedgerEntry.seq,
+            LedgerEntry.idea_id,
+            LedgerEntry.delta,
+            LedgerEntry.reason,
+            LedgerEntry.related_idea_id,
+            LedgerEntry.created_at,
+            LedgerEntry.prev_hash,
+            LedgerEntry.entry_hash,
+        )
+        .where(LedgerEntry.challenge_id == challenge_id, LedgerEntry.seq.is_not(None))
+        .order_by(LedgerEntry.seq)
+    )
+    return [
+        {**chained_entry(seq, idea, delta, reason, related, at), "prev": prev, "hash": digest}
+        for seq, idea, delta, reason, related, at, prev, digest in rows
+    ]
+
+
+def audit_chain(challenge: Challenge) -> list[str]:
+    """The stored chain checked link by link against the head kept at the last closing."""
+    seal = chain_heads([challenge.id]).get(challenge.id)
+    entries = stored_chain(challenge.id)
+    problems = chain_problems(challenge.id, entries, seal.head if seal else None)
+    if seal is not None and seal.entries != len(entries):
+        problems.append(
+            f"the ledger has {len(entries)} chained entries, the chain was sealed with "
+            f"{seal.entries}"
+        )
+    return problems

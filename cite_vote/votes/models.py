@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cite_vote.extensions import db
@@ -86,7 +86,9 @@ class LedgerEntry(db.Model):
 
 
 class LedgerSeal(db.Model):
-    """The head of a challenge's chain each time it closed: the last one is published."""
+    """Each closing of a challenge: the head of the staff's ledger chain, and the sealed record
+    that the log publishes (``votes/record.py``) with its hash, the seal printed in the cahier.
+    """
 
     __tablename__ = "ledger_seals"
 
@@ -97,6 +99,9 @@ class LedgerSeal(db.Model):
     entries: Mapped[int]
     head: Mapped[str] = mapped_column(String(64))
     sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Null for a closing made before records were sealed (revision 0011).
+    record: Mapped[str | None] = mapped_column(Text)
+    record_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Receipt(db.Model):
