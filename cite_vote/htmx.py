@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask import Response, flash, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_blocks
@@ -55,10 +56,24 @@ def done(url: str) -> Response:
     """
     if request.headers.get("HX-Request") == "true":
         response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
+        response.headers["HX-Redirect"] = header_url(url)
         response.vary.add("HX-Request")
         return response
     return redirect(url, code=303)
+
+
+# What a URL may keep as it is in a header: ASCII's reserved and unreserved characters, and "%"
+# so that what is already percent-encoded is not encoded twice.
+_URL_SAFE = "/?#[]@!$&'()*+,;=:%-._~"
+
+
+def header_url(url: str) -> str:
+    """``url`` as a header can carry it: anything but printable ASCII percent-encoded (UTF-8).
+
+    A server refuses to send a header with a character outside Latin-1 (a 500) and a newline
+    would split it; the redirect the browser follows is the same address, encoded.
+    """
+    return quote(url, safe=_URL_SAFE)
 
 
 def unchanged() -> Response:

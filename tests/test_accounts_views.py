@@ -140,6 +140,56 @@ def test_htmx_login_never_redirects_off_site(htmx_client, make_staff, target):
         assert response.headers["HX-Redirect"] == "/staff/"
 
 
+# Header values must stay valid: a target that is not a plain ASCII path on this site is
+# refused (the home page instead), whatever the browser would make of it.
+NON_PLAIN_NEXT = [
+    "/%EF%BC%8E/x",  # a full-width dot, U+FF0E
+    "/caf%C3%A9",  # non-ASCII
+    "/%E2%80%AE/x",  # a right-to-left override
+    "/x%7F",  # DEL
+    "/x%C2%85y",  # a C1 control (next line)
+]
+
+
+@pytest.mark.parametrize("target", NON_PLAIN_NEXT)
+def test_plain_login_with_a_non_ascii_next_goes_home(client, make_staff, target):
+    user = make_staff()
+    response = client.post(
+        f"/staff/login?next={target}", data={"email": user.email, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code == 303
+    assert response.location in ("/staff/", "http://cite.test/staff/")
+
+
+@pytest.mark.parametrize("target", NON_PLAIN_NEXT)
+def test_htmx_login_with_a_non_ascii_next_goes_home(htmx_client, make_staff, target):
+    user = make_staff()
+    response = htmx_client.post(
+        f"/staff/login?next={target}", data={"email": user.email, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/staff/"
+
+
+@pytest.mark.parametrize(
+    "url, header",
+    [
+        ("/f/caf\u00e9/results", "/f/caf%C3%A9/results"),
+        ("/f/x/\uff0e/y?q=\u00e9t\u00e9#top", "/f/x/%EF%BC%8E/y?q=%C3%A9t%C3%A9#top"),
+        ("/f/x\r\nSet-Cookie: a=b", "/f/x%0D%0ASet-Cookie:%20a=b"),
+        ("/staff/f/mon-forum/team?a=1&b=%2F", "/staff/f/mon-forum/team?a=1&b=%2F"),
+    ],
+)
+def test_the_htmx_redirect_header_is_always_a_valid_header(app, url, header):
+    """Whatever a caller hands it, ``done`` percent-encodes what a header cannot carry."""
+    from cite_vote.htmx import done
+
+    with app.test_request_context("/", headers={"HX-Request": "true"}):
+        response = done(url)
+    assert response.headers["HX-Redirect"] == header
+    assert response.headers["HX-Redirect"].isascii()
+
+
 def test_login_keeps_a_local_next_with_its_query(client, make_staff, make_forum):
     user = make_staff(owns=[make_forum(slug="mon-forum")])
     response = client.post(
@@ -319,6 +369,85 @@ def test_correct_logins_from_one_address_are_not_counted_as_failures(
     assert statuses == [303] * 36
 
 
+# Someone else's wrong guesses must not keep an organiser out of their own account: a browser
+# that has logged in to the account before (a signed "known browser" cookie) has a budget of its
+# own, wherever it is, and is not counted in the account's or the address's wrong guesses. A
+# browser the account does not know still meets every limit above.
+
+
+def known_browser(app, user, address="10.7.7.7"):
+    """A browser that logged in to ``user``'s account once, then logged out."""
+    browser = app.test_client()
+    assert login_from(browser, address, user.email, STAFF_PASSWORD) == 303
+    assert browser.post("/staff/logout").status_code == 303
+    return browser
+
+
+@throttled
+def test_wrong_passwords_from_three_addresses_do_not_lock_the_owner_out(
+    app, client, make_staff, app_config
+):
+    owner = make_staff("organiser")
+    laptop = known_browser(app, owner)
+    for n in range(3):
+        statuses = [
+            login_from(client, f"10.0.{n}.1", owner.email, "wrong guess") for _ in range(12)
+        ]
+        assert statuses[:10] == [422] * 10 and statuses[-1] == 429
+    # The account has had its 30 wrong passwords of the minute: a stranger's browser is refused,
+    # right password or not, from a fourth address...
+    assert login_from(app.test_client(), "10.0.4.1", owner.email, STAFF_PASSWORD) == 429
+    # ...but the owner's laptop logs in, from a fourth address or from one of the attacker's.
+    assert login_from(laptop, "10.0.4.1", owner.email, STAFF_PASSWORD) == 303
+    laptop.post("/staff/logout")
+    assert login_from(laptop, "10.0.0.1", owner.email, STAFF_PASSWORD) == 303
+
+
+@throttled
+def test_a_password_spray_from_the_room_does_not_lock_out_a_known_browser(
+    app, client, make_staff, app_config
+):
+    owner = make_staff("organiser")
+    laptop = known_browser(app, owner, address="10.0.0.1")
+    for n in range(110):
+        login_from(client, "10.0.0.1", f"person{n}@example.org", "Summer2026!")
+    assert login_from(client, "10.0.0.1", owner.email, STAFF_PASSWORD) == 429
+    assert login_from(laptop, "10.0.0.1", owner.email, STAFF_PASSWORD) == 303
+
+
+@throttled
+def test_a_known_browser_guessing_is_still_throttled(app, make_staff, app_config):
+    owner = make_staff("organiser")
+    stolen = known_browser(app, owner)
+    statuses = [login_from(stolen, f"10.1.{n}.1", owner.email, "wrong guess") for n in range(12)]
+    assert statuses[:10] == [422] * 10 and statuses[-1] == 429
+    assert login_from(stolen, "10.2.0.1", owner.email, STAFF_PASSWORD) == 429
+
+
+@throttled
+def test_a_browser_known_to_one_account_is_a_stranger_to_another(app, make_staff, app_config):
+    mine, theirs = make_staff("facilitator"), make_staff("organiser")
+    browser = known_browser(app, mine)
+    statuses = [login_from(browser, f"10.3.{n}.1", theirs.email, "wrong guess") for n in range(32)]
+    assert statuses[:30] == [422] * 30 and statuses[-1] == 429
+
+
+@throttled
+def test_a_forged_known_browser_cookie_counts_for_nothing(app, client, make_staff, app_config):
+    owner = make_staff("organiser")
+    laptop = known_browser(app, owner)
+    cookie = laptop.get_cookie("cite_vote_known", domain="cite.test", path="/staff")
+    assert cookie is not None
+    forged = app.test_client()
+    forged.set_cookie(
+        "cite_vote_known", cookie.value[:-2] + "xx", domain="cite.test", path="/staff"
+    )
+    for n in range(3):
+        for _ in range(10):
+            login_from(client, f"10.0.{n}.1", owner.email, "wrong guess")
+    assert login_from(forged, "10.0.4.1", owner.email, STAFF_PASSWORD) == 429
+
+
 # --- changing one's own password ---------------------------------------------------------------
 
 NEW_PASSWORD = "a new long passphrase"
@@ -403,6 +532,36 @@ def test_a_refused_password_change_with_htmx_is_the_form_alone(client, make_staf
     response = change_password(client, current="not my password", **HTMX)
     assert response.status_code == 422 and "<html" not in response.text
     assert 'id="password-form"' in response.text
+
+
+ROOM = {"environ_base": {"REMOTE_ADDR": "10.0.0.1"}}
+
+
+@throttled
+def test_anonymous_posts_from_the_room_do_not_block_an_organisers_password_change(
+    app, client, make_staff, staff_login, app_config
+):
+    stranger = app.test_client()
+    statuses = [
+        change_password(stranger, current=f"guess {n}", **ROOM).status_code for n in range(12)
+    ]
+    assert set(statuses) == {403}  # refused, and counted against nobody
+    staff_login(client, make_staff("organiser"))
+    assert change_password(client, **ROOM).status_code == 303
+
+
+@throttled
+def test_wrong_current_passwords_are_throttled_per_account(
+    app, client, make_staff, staff_login, app_config
+):
+    staff_login(client, make_staff("organiser"))
+    statuses = [
+        change_password(client, current=f"guess {n}", **ROOM).status_code for n in range(11)
+    ]
+    assert statuses == [422] * 10 + [429]
+    # Another account from the same address has its own budget.
+    colleague = staff_login(app.test_client(), make_staff("facilitator"))
+    assert change_password(colleague, **ROOM).status_code == 303
 
 
 def test_a_password_change_with_htmx_goes_home(client, make_staff, staff_login):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import Response, abort, current_app, g, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
 from cite_vote.accounts.models import ROLES, StaffUser
-from cite_vote.accounts.services import can_access
+from cite_vote.accounts.services import can_access, normalise_email
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import forum_by_slug
@@ -27,6 +30,73 @@ def forget_login() -> None:
     for key in ("staff_id", "staff_since", "staff_version"):
         session.pop(key, None)
     g.pop("staff", None)
+
+
+# --- known browsers: someone else's wrong guesses must not lock the owner out ------------------
+
+KNOWN_COOKIE = "cite_vote_known"
+KNOWN_DAYS = 400
+KNOWN_ACCOUNTS = 8  # a shared laptop remembers this many accounts, the latest ones
+
+
+def _known_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="cite-vote-known-browser")
+
+
+def _known_cookie() -> dict | None:
+    """This browser's signed record of the accounts it has logged in to, if valid."""
+    raw = request.cookies.get(KNOWN_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _known_serializer().loads(raw)
+    except BadSignature:
+        return None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("d"), str)
+        or not isinstance(data.get("a"), list)
+        or not all(isinstance(i, int) for i in data["a"])
+    ):
+        return None
+    return data
+
+
+def known_browser(email: str) -> str | None:
+    """This browser's id if it has logged in to the account of ``email`` before, else None.
+
+    The login limits give such a browser a budget of its own and leave it out of the account's
+    and the address's count of wrong passwords (docs/security.md, "Login throttling"): the
+    cookie proves that this browser once knew the password, which a guesser's does not.
+    """
+    cache = g.setdefault("known_browser", {})
+    if email not in cache:
+        data = _known_cookie()
+        device = None
+        if data is not None:
+            user_id = db.session.scalar(
+                select(StaffUser.id).where(StaffUser.email == normalise_email(email))
+            )
+            if user_id is not None and user_id in data["a"]:
+                device = data["d"]
+        cache[email] = device
+    return cache[email]
+
+
+def remember_browser(response: Response, user: StaffUser) -> Response:
+    """After a successful login: this browser is known to ``user``'s account from now on."""
+    data = _known_cookie() or {"d": secrets.token_urlsafe(16), "a": []}
+    accounts = [i for i in data["a"] if i != user.id] + [user.id]
+    response.set_cookie(
+        KNOWN_COOKIE,
+        _known_serializer().dumps({"d": data["d"], "a": accounts[-KNOWN_ACCOUNTS:]}),
+        max_age=KNOWN_DAYS * 24 * 3600,
+        path=url_for("accounts.login").rsplit("/", 1)[0] or "/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def current_staff() -> StaffUser | None:

@@ -14,7 +14,14 @@ from cite_vote.accounts.services import (
     end_sessions,
     forums_of,
 )
-from cite_vote.accounts.staff import current_staff, forget_login, log_in, require_staff
+from cite_vote.accounts.staff import (
+    current_staff,
+    forget_login,
+    known_browser,
+    log_in,
+    remember_browser,
+    require_staff,
+)
 from cite_vote.extensions import db, limiter
 from cite_vote.htmx import done, render
 from cite_vote.refusals import RuleError
@@ -27,13 +34,16 @@ def safe_next(target: str | None) -> str:
 
     Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
     or ``/<tab>/evil.example`` lead off the site although they look like paths: a target with
-    a backslash, a space or a control character is refused outright, whatever follows.
+    a backslash, a space or a control character is refused outright, whatever follows. So is
+    anything but printable ASCII: a browser may fold a full-width dot (U+FF0E) into a dot, and
+    a header (``HX-Redirect``) cannot carry it. The site's own links are ASCII (``url_for``
+    percent-encodes), so nothing legitimate is lost.
     """
     if (
         target
         and target.startswith("/")
         and not target.startswith("//")
-        and not any(c == "\\" or c.isspace() or not c.isprintable() for c in target)
+        and all("!" <= c <= "~" and c != "\\" for c in target)
     ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
@@ -46,7 +56,13 @@ def _login_email() -> str:
 
 
 def _login_key() -> str:
-    return f"{request.remote_addr}|{_login_email()}"
+    email = _login_email()
+    device = known_browser(email)
+    return f"known|{device}|{email}" if device else f"{request.remote_addr}|{email}"
+
+
+def _known() -> bool:
+    return known_browser(_login_email()) is not None
 
 
 def _account_key() -> str:
@@ -65,10 +81,24 @@ def _failed(response) -> bool:
 # the room out: each address and email pair has its own budget, and the limits on one account
 # (from anywhere) and on one address (across accounts) count wrong passwords only. A hundred
 # wrong guesses at one account from the room cannot stop another account logging in there.
+# A browser that has logged in to the account before (staff.known_browser) has its own budget
+# of 10 a minute and is left out of the other two: no one else's guesses lock the owner out.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", key_func=_login_key, methods=["POST"])
-@limiter.limit("30 per minute", key_func=_account_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit("100 per minute", key_func=_address_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    "30 per minute",
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_known,
+)
+@limiter.limit(
+    "100 per minute",
+    key_func=_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_known,
+)
 def login():
     form = LoginForm()
     error = None
@@ -77,7 +107,7 @@ def login():
         if user is not None:
             db.session.commit()
             log_in(user)
-            return done(safe_next(request.args.get("next")))
+            return remember_browser(done(safe_next(request.args.get("next"))), user)
         error = _("Wrong email or password.")
     status = 422 if form.errors or error else 200
     return render("accounts/login.html", "login_form", form=form, error=error, status=status)
@@ -94,8 +124,19 @@ def logout():
     return done(url_for("accounts.login"))
 
 
+def _staff_key() -> str:
+    user = current_staff()
+    return f"staff|{user.id if user is not None else '-'}"
+
+
+def _anonymous() -> bool:
+    return current_staff() is None
+
+
+# Counted per account, for logged-in staff only: a stranger's posts (refused 403 without a
+# session) must not spend the budget of an organiser who shares the room's address.
 @bp.route("/password", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", key_func=_staff_key, exempt_when=_anonymous, methods=["POST"])
 def password():
     """Change one's own password: this session stays, every other one of the account ends."""
     user = require_staff()

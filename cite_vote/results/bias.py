@@ -1,4 +1,4 @@
-"""Order bias: did the order in which ideas were shown decide the ranking?
+"""Order bias: did the order in which ideas were shown weigh on the votes?
 
 During voting each participant sees the ideas in an order of their own (``ideas.services.
 personal_order``, from their ``shuffle_seed``). That order is recomputed here for every
@@ -18,6 +18,13 @@ read as a signal, not as a proof.
 A position effect decides the ranking only if the top ideas owe their order to it: each idea's
 dots are corrected by what its positions gave it (the mean dots per position, summed over its
 voters' screens, above the average idea), and the top N (the shortlist) must keep its order.
+
+What people read is none of these figures but the size of the effect in percentage points: the
+share of the dots that went to the ideas in the top third of each voter's list, against the
+share that no effect would give. That baseline counts each idea's own dots as often as the idea
+was in the top third of its voters' screens (an idea everyone likes, shown high by chance, is
+no effect). Whether it is a sign that the order weighed is the test above; rho and p appear in
+results.json only.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -70,6 +77,19 @@ class OrderBias:
     # The top N checked, and whether its order survives the correction for position.
     top: int = 0
     order_holds: bool = True
+    # The top of the screen: the first ``screen_top`` positions of each voter's list (a third).
+    # The share of all dots placed there, and the share no position effect would give.
+    screen_top: int = 0
+    top_share: float | None = None
+    top_share_expected: float | None = None
+
+    @property
+    def top_points(self) -> float | None:
+        """The gap in percentage points, as the sentence prints it: the difference of the two
+        shares rounded to one decimal each, so that the three figures read add up."""
+        if self.top_share is None or self.top_share_expected is None:
+            return None
+        return round(round(self.top_share * 100, 1) - round(self.top_share_expected * 100, 1), 1)
 
     @property
     def verdict(self) -> str:
@@ -84,7 +104,8 @@ class OrderBias:
         return LINK_NOT_DECISIVE if self.order_holds else MAY_HAVE_WEIGHED
 
     def sentence(self) -> str:
-        """The plain sentence the results page and the cahier print."""
+        """The plain sentence the results page and the cahier print: the effect in percentage
+        points, then whether there is a sign that the order weighed. No rho, no p."""
         verdict = self.verdict
         if verdict == NOT_ENOUGH:
             return _(
@@ -93,45 +114,77 @@ class OrderBias:
                 voters=self.voters,
                 ideas=self.ideas,
             )
-        within = _(
-            "Spearman ρ = %(rho)s between position on screen and dots, n = %(n)d",
-            rho=_number(self.within.rho),
-            n=self.within.n,
-        )
+        figures = self._figures()
         if verdict == NO_LINK:
-            return _(
-                "No link was found between where an idea appeared on a voter's screen and the "
-                "dots it received (%(within)s): the order in which ideas were shown did not "
-                "decide the ranking.",
-                within=within,
-            )
-        top = self.within.rho < 0  # position 1 is the top: fewer = higher
-        if verdict == LINK_NOT_DECISIVE:
-            return _(
-                "Voters gave somewhat more dots to ideas shown %(where)s their screen "
-                "(%(within)s), but each person saw their own order: once each idea's dots "
-                "are corrected for where it was shown, the top %(top)d keep their order. The "
-                "order did not decide the ranking.",
-                where=_("near the top of") if top else _("near the bottom of"),
-                within=within,
+            sign = _("No sign that the order of display weighed on the votes.")
+        elif verdict == LINK_NOT_DECISIVE:
+            if self.within.rho < 0:  # position 1 is the top: fewer = higher
+                sign = _(
+                    "Voters seem to have given more dots to ideas shown near the top of their "
+                    "screen, but each person saw their own order: once each idea's dots are "
+                    "corrected for where it was shown, the top %(top)d keep their order.",
+                    top=self.top,
+                )
+            else:
+                sign = _(
+                    "Voters seem to have given more dots to ideas shown near the bottom of "
+                    "their screen, but each person saw their own order: once each idea's dots "
+                    "are corrected for where it was shown, the top %(top)d keep their order.",
+                    top=self.top,
+                )
+        elif self.within.rho < 0:
+            sign = _(
+                "Voters seem to have given more dots to ideas shown near the top of their "
+                "screen, and once each idea's dots are corrected for where it was shown, the "
+                "order of the top %(top)d changes: the order of display may have weighed on the "
+                "ranking; read close ranks with care.",
                 top=self.top,
             )
+        else:
+            sign = _(
+                "Voters seem to have given more dots to ideas shown near the bottom of their "
+                "screen, and once each idea's dots are corrected for where it was shown, the "
+                "order of the top %(top)d changes: the order of display may have weighed on the "
+                "ranking; read close ranks with care.",
+                top=self.top,
+            )
+        return f"{figures} {sign}" if figures else sign
+
+    def _figures(self) -> str:
+        """« 40,7 % des points sont allés aux idées affichées en haut de l'écran (…), contre
+        33,3 % si l'ordre n'avait joué aucun rôle : +7,4 points de pourcentage. »"""
+        points = self.top_points
+        if points is None:
+            return ""
         return _(
-            "Voters gave more dots to ideas shown %(where)s their screen (%(within)s), and "
-            "once each idea's dots are corrected for where it was shown, the order of the top "
-            "%(top)d changes: the order may have weighed on the ranking; read close ranks "
-            "with care.",
-            where=_("near the top of") if top else _("near the bottom of"),
-            within=within,
-            top=self.top,
+            "%(share)s of the dots went to the ideas shown at the top of the screen "
+            "(%(where)s), against %(expected)s had the order played no part: %(gap)s.",
+            share=_percent(self.top_share),
+            where=ngettext(
+                "the first idea of each voter's list of %(ideas)d",
+                "the first %(num)d ideas of each voter's list of %(ideas)d",
+                self.screen_top,
+                ideas=self.ideas,
+            ),
+            expected=_percent(self.top_share_expected),
+            gap=ngettext(
+                "%(points)s percentage point",
+                "%(points)s percentage points",
+                int(abs(points)),
+                points=format_decimal(points + 0.0, format="+0.0;-0.0"),  # + 0.0: no "-0,0"
+            ),
         )
 
 
-def _number(value: float | None) -> str:
-    """+0.12 in English, +0,12 in French."""
-    if value is None:
-        return "–"
-    return format_decimal(round(value, 2) + 0.0, format="+0.00;-0.00")  # + 0.0: no "-0,00"
+def _percent(share: float) -> str:
+    """40.7% in English, 40,7 % in French (one decimal)."""
+    return _("%(num)s%%", num=format_decimal(round(share * 100, 1), format="0.0"))
+
+
+def screen_top(ideas: int) -> int:
+    """How many positions make the top of the screen: the first third of the list (rounded),
+    at least one."""
+    return max(1, round(ideas / 3))
 
 
 # --- statistics (pure) ------------------------------------------------------------------------
@@ -214,11 +267,13 @@ def measure(
     position p; an idea's expected dots from its positions alone is the sum of ``effect`` over
     its voters' screens. Its corrected score is its dots minus what its positions gave it above
     the average idea. If the top ``top`` ideas keep their order under the corrected scores, the
-    order did not decide the ranking.
+    top keeps its order whatever the screens showed.
     """
     positions: dict[int, list[int]] = defaultdict(list)
     given: dict[int, list[int]] = defaultdict(list)
     at_position: dict[int, list[int]] = defaultdict(list)
+    head = screen_top(len(ranked_ids))
+    shown_on_top: Counter[int] = Counter()  # idea id -> screens that put it in the top third
     for voter_id, seed in zip(voter_ids, seeds, strict=True):
         shown = sorted(ranked_ids, key=lambda idea_id, s=seed: position_key(s, idea_id))
         for position, idea_id in enumerate(shown, start=1):
@@ -226,11 +281,17 @@ def measure(
             positions[idea_id].append(position)
             given[idea_id].append(d)
             at_position[position].append(d)
+        shown_on_top.update(shown[:head])
     mean = {i: sum(p) / len(p) for i, p in positions.items()}
     effect = {p: sum(d) / len(d) for p, d in at_position.items()}
     expected = {i: sum(effect[p] for p in positions[i]) for i in ranked_ids if i in positions}
     average = sum(expected.values()) / len(expected) if expected else 0.0
     corrected = {i: sum(given[i]) - (expected[i] - average) for i in expected}
+    # The top of the screen: dots placed there, against each idea's dots spread over its
+    # voters' screens as often as it was in the top third (what no position effect gives).
+    total = sum(sum(d) for d in given.values())
+    on_top = sum(sum(at_position.get(p, [])) for p in range(1, head + 1))
+    no_effect = sum(sum(given[i]) * shown_on_top[i] for i in given) / len(voter_ids) if total else 0
     return OrderBias(
         voters=len(voter_ids),
         ideas=len(ranked_ids),
@@ -238,6 +299,9 @@ def measure(
         within=stratified_spearman([(positions[i], given[i]) for i in ranked_ids]),
         top=min(top, len(ranked_ids)),
         order_holds=_order_holds(ranked_ids, given, corrected, top),
+        screen_top=head,
+        top_share=on_top / total if total else None,
+        top_share_expected=no_effect / total if total else None,
     )
 
 

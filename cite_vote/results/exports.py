@@ -481,6 +481,19 @@ def _rounded(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
+# Below this the normal tail no longer fits in a double (erfc underflows to 0): the p-value is
+# given as this bound, never as 0.
+P_FLOOR = 1e-300
+
+
+def p_value(p: float | None) -> float | None:
+    """A p-value with two significant digits (0.047, 3.2e-12), never 0: rounding to a fixed
+    number of decimals printed a strong effect's as 0.0."""
+    if p is None:
+        return None
+    return max(float(f"{p:.2g}"), P_FLOOR)
+
+
 def bias_json(bias) -> dict:
     """The order bias of a challenge (results/bias.py), as docs/results-json.md describes it."""
     return {
@@ -488,9 +501,13 @@ def bias_json(bias) -> dict:
         "ideas": bias.ideas,
         "spearman_rho": _rounded(bias.within.rho),
         "n": bias.within.n,
-        "p_value": _rounded(bias.within.p, 4),
+        "p_value": p_value(bias.within.p),
         "top_checked": bias.top,
         "order_holds": bias.order_holds,
+        "screen_top": bias.screen_top,
+        "top_share": _rounded(bias.top_share, 4),
+        "top_share_expected": _rounded(bias.top_share_expected, 4),
+        "top_points": bias.top_points,
         "verdict": bias.verdict,
         "sentence": bias.sentence(),
     }
