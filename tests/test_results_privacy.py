@@ -269,7 +269,7 @@ def test_the_timeline_a_participant_sees_never_moves_by_one_voter(
     forum, idea, dots = one_a_minute
     as_participant(client, make_participant(forum))
     html = client.get(f"/f/minute/results/c/{forum.challenges[0].id}").text
-    assert 'id="timeline-' in html
+    assert 'id="timeline-' in html and "par au moins 5 personnes" in html
     (line,) = re.findall(r'<polyline points="([^"]+)"', html)
     levels = []
     for pair in line.split():
