@@ -15,7 +15,7 @@ category; two rules keep every figure about ballots an aggregate of at least ``M
   changes of at least ``MIN_VOTERS`` distinct voters, so someone who saw a person vote at 14:31
   sees that person's dots only summed with at least four other people's.
 
-docs/security.md ("Secret ballot") and docs/results-log.md say what this does not cover.
+docs/security.md ("Participants' privacy") and docs/results-log.md say what this does not cover.
 """
 
 from __future__ import annotations
