@@ -234,6 +234,18 @@ def runner(app):
 
 
 @pytest.fixture
+def every_category_shown(monkeypatch):
+    """Shows every category on its own, however few its voters (``privacy.MIN_VOTERS`` = 1).
+
+    For the tests of the breakdown's arithmetic, the cross-group order and the timeline's
+    replay on scenes of a handful of people, where the real threshold would merge every
+    category into "other"; tests/test_results_privacy.py tests the threshold itself."""
+    from cite_vote.results import privacy
+
+    monkeypatch.setattr(privacy, "MIN_VOTERS", 1)
+
+
+@pytest.fixture
 def count_queries(app):
     """Counts the SQL statements run inside the ``with`` block."""
 

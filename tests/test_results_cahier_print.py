@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def printed(make_forum, make_participant, make_idea, make_comment, cast_dots, db):
+def printed(
+    every_category_shown, make_forum, make_participant, make_idea, make_comment, cast_dots, db
+):
     forum = make_forum(
         slug="imprime",
         phase="voting",

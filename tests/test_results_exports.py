@@ -27,8 +27,18 @@ TITLES = [
 
 
 @pytest.fixture
-def event(make_forum, make_participant, make_idea, make_comment, make_staff, cast_dots, db):
-    """Two challenges with ties, several categories, an unsupported idea, a hidden one."""
+def event(
+    every_category_shown,
+    make_forum,
+    make_participant,
+    make_idea,
+    make_comment,
+    make_staff,
+    cast_dots,
+    db,
+):
+    """Two challenges with ties, several categories, an unsupported idea, a hidden one (each
+    category shown on its own, although it has fewer voters than a forum would need)."""
     forum = make_forum(slug="cite-export", challenges=2, phase="voting", dot_budget=9)
     forum.shortlist_size = 2
     first, second = forum.challenges

@@ -330,3 +330,24 @@ def test_the_log_runs_a_fixed_number_of_statements(
         log = client.get("/f/recompte/log.json").get_json()
     assert len(log["challenges"]) == 2 and len(log["challenges"][1]["ballots"]) == 6
     assert two.count == one.count, (one.statements, two.statements)
+
+
+def test_no_public_output_shows_the_dots_of_a_category_of_one(
+    client, closed_scene, as_participant, staff_login, make_staff, db, codes
+):
+    """Each of the five voters is alone in their category: a category's dots would be that
+    person's ballot, so no output shows them apart (they are counted together as "other")."""
+    from tests.test_results_privacy import labels_with_dots
+
+    texts = public_outputs(client, closed_scene, as_participant, staff_login, make_staff, db, codes)
+    alone = {p.category for p in closed_scene.people.values() if p.category}
+    assert len(alone) == 4
+    for where, text in texts.items():
+        if where.startswith("log") or where.startswith("receipt"):
+            continue
+        labels = labels_with_dots(where, text)
+        assert not labels & (alone | {"sans collège", "no category"}), (where, labels)
+    document = json.loads(texts["results.json"])
+    for idea in document["challenges"][0]["ideas"]:
+        assert [set(e) for e in idea["dots_by_category"]] == [{"other", "dots"}]
+        assert idea["dots_by_category"][0]["dots"] == idea["dots"]

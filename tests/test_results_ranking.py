@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+from cite_vote.results.privacy import CategoryGroups
 from cite_vote.results.services import rank_challenge, score_idea
 
 START = datetime(2026, 5, 1, 9, 0)
@@ -10,8 +11,8 @@ START = datetime(2026, 5, 1, 9, 0)
 
 def scored(idea_id, split, *, minute=0, minimum=2):
     idea = SimpleNamespace(id=idea_id, created_at=START + timedelta(minutes=minute))
-    buckets = ["research", "business", None]
-    return score_idea(idea, split, comments=0, buckets=buckets, minimum=minimum)
+    groups = CategoryGroups(alone=("research", "business", None))
+    return score_idea(idea, split, comments=0, groups=groups, minimum=minimum)
 
 
 def test_dots_then_supporters_then_earliest_proposed():

@@ -53,7 +53,9 @@ def test_ideas_equal_on_dots_and_supporters_share_a_rank_and_say_so(ranking_scen
     assert {(r.rank, r.tied) for r in ranked[3:]} == {(4, True)}
 
 
-def test_dots_by_category_with_no_category_as_its_own_bucket(ranking_scene, cast_dots):
+def test_dots_by_category_with_no_category_as_its_own_bucket(
+    every_category_shown, ranking_scene, cast_dots
+):
     forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 2)
     cast_dots(p["res2"], ideas[0], 1)
@@ -67,7 +69,9 @@ def test_dots_by_category_with_no_category_as_its_own_bucket(ranking_scene, cast
     assert top.categories_supporting == 2
 
 
-def test_the_bar_is_as_long_as_the_dots_relative_to_the_leader(ranking_scene, cast_dots):
+def test_the_bar_is_as_long_as_the_dots_relative_to_the_leader(
+    every_category_shown, ranking_scene, cast_dots
+):
     forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 3)
     cast_dots(p["anon"], ideas[0], 1)
@@ -83,7 +87,9 @@ def test_the_bar_is_as_long_as_the_dots_relative_to_the_leader(ranking_scene, ca
     assert bar_segments(res, res.by_dots[-1]) == []
 
 
-def test_cross_group_marker_needs_the_forum_minimum_of_categories(ranking_scene, cast_dots, db):
+def test_cross_group_marker_needs_the_forum_minimum_of_categories(
+    every_category_shown, ranking_scene, cast_dots, db
+):
     forum, challenge, p, ideas = ranking_scene
     for who in ("res1", "ent", "asso"):
         cast_dots(p[who], ideas[0], 1)
@@ -99,7 +105,9 @@ def test_cross_group_marker_needs_the_forum_minimum_of_categories(ranking_scene,
     assert not any(r.cross_group for r in ranking(forum, challenge).by_dots)
 
 
-def test_cross_group_order_puts_the_ideas_of_most_categories_first(ranking_scene, cast_dots):
+def test_cross_group_order_puts_the_ideas_of_most_categories_first(
+    every_category_shown, ranking_scene, cast_dots
+):
     forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 3)
     cast_dots(p["res2"], ideas[0], 3)  # 6 dots from one category
@@ -186,7 +194,9 @@ def test_results_of_a_forum_take_a_fixed_number_of_queries(
     assert queries(small) == queries(large) <= 6
 
 
-def test_timeline_replays_the_ledger_up_to_the_current_totals(ranking_scene, cast_dots):
+def test_timeline_replays_the_ledger_up_to_the_current_totals(
+    every_category_shown, ranking_scene, cast_dots
+):
     forum, challenge, p, ideas = ranking_scene
     cast_dots(p["res1"], ideas[0], 2)
     cast_dots(p["ent"], ideas[1], 1)
@@ -252,7 +262,7 @@ def _breakdown(forum, challenge, idea):
 
 
 def test_closed_results_do_not_move_when_a_voter_changes_category(
-    make_forum, make_participant, make_idea, cast_dots, db
+    every_category_shown, make_forum, make_participant, make_idea, cast_dots, db
 ):
     from cite_vote.accounts.services import join_forum
 
@@ -270,7 +280,7 @@ def test_closed_results_do_not_move_when_a_voter_changes_category(
 
 
 def test_a_corrected_category_counts_while_the_challenge_is_open(
-    make_forum, make_participant, make_idea, cast_dots, db
+    every_category_shown, make_forum, make_participant, make_idea, cast_dots, db
 ):
     from cite_vote.accounts.services import join_forum
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cite_vote.results.privacy import OTHER, Group
 from cite_vote.results.services import ChallengeResults, RankedIdea, Timeline
 
-# Distinguishable, print-safe colours; "no category" is grey.
+# Distinguishable, print-safe colours; "no category" is grey, "other" (merged) dark grey.
 PALETTE = (
     "#1b6ca8",
     "#e08a00",
@@ -20,19 +21,23 @@ PALETTE = (
     "#3f51b5",
 )
 NO_CATEGORY_COLOUR = "#9aa3b2"
+OTHER_COLOUR = "#4a5262"
 LINE_COLOURS = ("#0b6e4f", "#1b6ca8", "#e08a00", "#c0392b", "#7b4fa0", "#00838f", "#b5651d")
 
 
-def category_colours(categories: list[str | None]) -> dict[str | None, str]:
-    named = [c for c in categories if c is not None]
-    colours: dict[str | None, str] = {c: PALETTE[n % len(PALETTE)] for n, c in enumerate(named)}
+def category_colours(categories: list[str | None]) -> dict[Group, str]:
+    """One colour per category of the forum (``ChallengeResults.buckets``): a category keeps its
+    colour in every challenge, whether it is shown on its own there or merged into "other"."""
+    named = [c for c in categories if isinstance(c, str)]
+    colours: dict[Group, str] = {c: PALETTE[n % len(PALETTE)] for n, c in enumerate(named)}
     colours[None] = NO_CATEGORY_COLOUR
+    colours[OTHER] = OTHER_COLOUR
     return colours
 
 
 @dataclass(frozen=True)
 class Segment:
-    category: str | None
+    category: Group
     dots: int
     x: float
     width: float
@@ -43,11 +48,10 @@ def bar_segments(res: ChallengeResults, r: RankedIdea, width: float = 100.0) -> 
     """The idea's dots as a stacked bar: its length relative to the challenge's leader."""
     if not r.dots or not res.max_dots:
         return []
-    colours = category_colours(res.categories)
+    colours = category_colours(res.buckets)
     unit = width / res.max_dots
     x, segments = 0.0, []
-    for category in res.categories:
-        dots = r.by_category.get(category, 0)
+    for category, dots in r.by_category.items():
         if dots:
             segments.append(
                 Segment(category, dots, round(x, 3), round(dots * unit, 3), colours[category])

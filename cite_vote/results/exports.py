@@ -24,6 +24,7 @@ from cite_vote.forums.models import Forum
 from cite_vote.forums.services import PHASE_LABELS
 from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import IDEA_STATUS_LABELS
+from cite_vote.results.privacy import MIN_VOTERS, OTHER, Group, group_label, merged_names
 from cite_vote.results.services import ChallengeResults, RankedIdea
 
 SEPARATORS = {"comma": ",", "semicolon": ";"}
@@ -99,12 +100,38 @@ def safe_cell(value):
     return value
 
 
-def category_column(category: str | None) -> str:
-    return f"dots_{category}" if category is not None else "dots_no_category"
+# The column listing, per challenge, the categories counted in "other".
+OTHER_MEMBERS = "other_categories"
+
+
+def category_column(group: Group) -> tuple[str, Group]:
+    """A column of dots per group; a tuple, so no category's name can be another column's."""
+    return ("dots", group)
 
 
 def forum_categories(results: list[ChallengeResults]) -> list[str | None]:
-    return results[0].categories if results else [None]
+    return results[0].buckets if results else [None]
+
+
+def forum_groups(results: list[ChallengeResults]) -> list[Group]:
+    """The dots columns of a table of these challenges: every category shown on its own in at
+    least one of them, in the forum's order, then "other" if any challenge merged some."""
+    alone = {c for res in results for c in res.groups.alone}
+    merged = any(res.groups.merged for res in results)
+    return [c for c in forum_categories(results) if c in alone] + ([OTHER] if merged else [])
+
+
+def _group_cells(res: ChallengeResults, r: RankedIdea | None, groups: list[Group]) -> dict:
+    """Dots per group; empty for a group this challenge does not show (a category merged into
+    "other" there): a 0 would claim that its voters gave nothing."""
+    shown = set(res.categories)
+    row: dict = {
+        category_column(g): (r.by_category.get(g, 0) if r else 0) if g in shown else ""
+        for g in groups
+    }
+    if OTHER in groups:
+        row[OTHER_MEMBERS] = merged_names(res.groups)
+    return row
 
 
 def _author_name(idea: Idea) -> str:
@@ -113,7 +140,7 @@ def _author_name(idea: Idea) -> str:
     return ""
 
 
-def ranked_row(res: ChallengeResults, r: RankedIdea, categories) -> dict:
+def ranked_row(res: ChallengeResults, r: RankedIdea, groups: list[Group]) -> dict:
     idea = r.idea
     row = {
         "challenge_position": res.challenge.position,
@@ -134,12 +161,10 @@ def ranked_row(res: ChallengeResults, r: RankedIdea, categories) -> dict:
         "merged_into": "",
         "proposed_at": iso(idea.created_at),
     }
-    for c in categories:
-        row[category_column(c)] = r.by_category.get(c, 0)
-    return row
+    return row | _group_cells(res, r, groups)
 
 
-def unranked_row(res: ChallengeResults, idea: Idea, categories) -> dict:
+def unranked_row(res: ChallengeResults, idea: Idea, groups: list[Group]) -> dict:
     row = {
         "challenge_position": res.challenge.position,
         "challenge_title": res.challenge.title,
@@ -159,23 +184,26 @@ def unranked_row(res: ChallengeResults, idea: Idea, categories) -> dict:
         "merged_into": idea.merged_into_id or "",
         "proposed_at": iso(idea.created_at),
     }
-    for c in categories:
-        row[category_column(c)] = 0
-    return row
+    return row | _group_cells(res, None, groups)
 
 
 def table(
     results: list[ChallengeResults], order: str, scope: str
-) -> tuple[list[str], list[dict], list[str | None]]:
-    """Header and rows: the ranked ideas in page order, then (all ideas) the unranked ones."""
-    categories = forum_categories(results)
-    header = [*COLUMNS, *(category_column(c) for c in categories)]
+) -> tuple[list, list[dict], list[Group]]:
+    """Header and rows: the ranked ideas in page order, then (all ideas) the unranked ones.
+
+    Dots by category are by the challenges' groups (results.privacy): a column per category
+    shown on its own somewhere, one for "other", and one naming what "other" holds."""
+    groups = forum_groups(results)
+    header = [*COLUMNS, *(category_column(g) for g in groups)]
+    if OTHER in groups:
+        header.append(OTHER_MEMBERS)
     rows = []
     for res in results:
-        rows += [ranked_row(res, r, categories) for r in res.rows(order, scope)]
+        rows += [ranked_row(res, r, groups) for r in res.rows(order, scope)]
         if scope == "all":
-            rows += [unranked_row(res, idea, categories) for idea in res.unranked]
-    return header, rows, categories
+            rows += [unranked_row(res, idea, groups) for idea in res.unranked]
+    return header, rows, groups
 
 
 def csv_bytes(results: list[ChallengeResults], *, order: str, scope: str, sep: str) -> bytes:
@@ -235,12 +263,15 @@ def _write_table(sheet, header: list[str], labels: list[str], rows: list[list]) 
     sheet.auto_filter.ref = sheet.dimensions
 
 
-def _label(name: str) -> str:
-    if name in HEADINGS:
-        return str(HEADINGS[name])
-    if name == "dots_no_category":
-        return _("Dots: no category")
-    return _("Dots: %(category)s", category=name.removeprefix("dots_"))
+def _label(name) -> str:
+    if isinstance(name, tuple):
+        _dots, group = name
+        if group is None:
+            return _("Dots: no category")
+        return _("Dots: %(category)s", category=group_label(group))
+    if name == OTHER_MEMBERS:
+        return _("Categories in “other”")
+    return str(HEADINGS[name])
 
 
 def xlsx_bytes(
@@ -418,6 +449,7 @@ def results_json(
             "phase": res.challenge.phase,
             "voters": res.voters,
             "total_dots": res.total_dots,
+            "other_categories": list(res.groups.merged),
             "chain": _chain(res, heads or {}),
             "ideas": [
                 {
@@ -433,7 +465,7 @@ def results_json(
                     "categories_supporting": r.categories_supporting,
                     "cross_group": r.cross_group,
                     "dots_by_category": [
-                        {"category": c, "dots": r.by_category.get(c, 0)} for c in categories
+                        _group_json(res, g, r.by_category.get(g, 0)) for g in res.categories
                     ],
                     "author_category": r.idea.author_category,
                     "author_name": _author_name(r.idea) or None,
@@ -472,9 +504,17 @@ def results_json(
         "ranking_rule": str(CROSS_RULE if order == "cross" else RANKING_RULE),
         "shortlist_size": forum.shortlist_size,
         "cross_group_min": max(forum.cross_group_min or 1, 1),
+        "min_group_voters": MIN_VOTERS,
         "categories": categories,
         "challenges": challenges,
     }
+
+
+def _group_json(res: ChallengeResults, group: Group, dots: int) -> dict:
+    """A category shown on its own: ``category``; the merged group: ``other``, its members."""
+    if group is OTHER:
+        return {"other": list(res.groups.merged), "dots": dots}
+    return {"category": group, "dots": dots}
 
 
 def _rounded(value: float | None, digits: int = 3) -> float | None:

@@ -25,6 +25,7 @@ from cite_vote.forums.services import open_to_participants
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.refusals import RuleError
 from cite_vote.results.models import ReadToken
+from cite_vote.results.privacy import CategoryGroups, Group, category_groups, voter_steps
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, Vote
 
@@ -47,9 +48,10 @@ class RankedIdea:
     dots: int
     supporters: int
     comments: int = 0
-    # Dots given by each participant category; the key None is "no category".
-    by_category: dict[str | None, int] = field(default_factory=dict)
-    # Named categories that gave it at least one dot ("no category" is not a group).
+    # Dots given by each group of its challenge (results.privacy): a category shown on its own
+    # (None is "no category") or OTHER, the small categories merged; only groups with dots.
+    by_category: dict[Group, int] = field(default_factory=dict)
+    # Groups of the room that gave it at least one dot (``CategoryGroups.is_room_group``).
     categories_supporting: int = 0
     cross_group: bool = False
     # Its place by dots, whatever order it is listed in.
@@ -61,8 +63,10 @@ class ChallengeResults:
     challenge: Challenge
     by_dots: list[RankedIdea]
     by_cross_group: list[RankedIdea]
-    # Buckets in display order: the forum's categories, any other seen, then None.
-    categories: list[str | None]
+    # Every category in display order: the forum's, any other seen, then None (for colours).
+    buckets: list[str | None]
+    # The groups its dots are shown by: small categories merged (results.privacy).
+    groups: CategoryGroups
     shortlist_size: int
     cross_group_min: int
     # Ideas not in the ranking (pending, hidden, merged), for the organisers' exports.
@@ -71,6 +75,11 @@ class ChallengeResults:
     voters: int = 0
     # The order bias (results.bias.OrderBias), when the caller asked for it (add_order_bias).
     bias: Any = None
+
+    @property
+    def categories(self) -> list[Group]:
+        """The groups shown for this challenge, in display order."""
+        return self.groups.shown
 
     def ordered(self, order: str = "dots") -> list[RankedIdea]:
         return self.by_cross_group if order == "cross" else self.by_dots
@@ -127,7 +136,9 @@ def challenge_results(
 
     Total dots, then distinct supporters, then earliest proposed; ideas equal on dots and
     supporters share a rank. The cross-group order puts first the ideas that the most
-    categories support, then uses the same rule. Loading is ``_load``; the ranking itself is
+    categories support, then uses the same rule. Dots by category are by the groups of
+    ``results.privacy.category_groups`` (small categories merged), so no output built from
+    these results shows a small category's dots. Loading is ``_load``; the ranking itself is
     ``score_idea`` and ``rank_challenge``, pure functions tested without a database.
     """
     if not challenges:
@@ -135,6 +146,7 @@ def challenge_results(
     loaded = _load(forum, challenges, with_comments=with_comments)
     buckets = category_buckets(forum, {c for per in loaded.breakdown.values() for c in per})
     minimum = max(forum.cross_group_min or 1, 1)
+    groups = {c.id: category_groups(loaded.category_voters(c.id), buckets) for c in challenges}
 
     per_challenge: dict[int, list[RankedIdea]] = defaultdict(list)
     unranked: dict[int, list[Idea]] = defaultdict(list)
@@ -147,7 +159,7 @@ def challenge_results(
                 idea,
                 loaded.breakdown.get(idea.id, {}),
                 comments=loaded.counts.get(idea.id, 0),
-                buckets=buckets,
+                groups=groups[idea.challenge_id],
                 minimum=minimum,
             )
         )
@@ -160,7 +172,8 @@ def challenge_results(
                 challenge=challenge,
                 by_dots=by_dots,
                 by_cross_group=by_cross,
-                categories=buckets,
+                buckets=buckets,
+                groups=groups[challenge.id],
                 shortlist_size=forum.shortlist_size,
                 cross_group_min=minimum,
                 unranked=unranked.get(challenge.id, []),
@@ -186,6 +199,19 @@ class _Loaded:
     counts: dict[int, int]
     comments: dict[int, list[Comment]]
     voters: dict[int, int]
+    # Per challenge, per participant category: the participants holding dots there.
+    voters_by_category: dict[int, dict[str | None, int]] = field(default_factory=dict)
+
+    def category_voters(self, challenge_id: int) -> dict[str | None, int]:
+        """Voters per category; never fewer than an idea's supporters of that category (the
+        two counts are separate statements: a vote between them must not leave dots without
+        voters, which would show a category's dots on their own)."""
+        voters = dict(self.voters_by_category.get(challenge_id, {}))
+        for idea in self.ideas:
+            if idea.challenge_id == challenge_id:
+                for category, (_dots, n) in self.breakdown.get(idea.id, {}).items():
+                    voters[category] = max(voters.get(category, 0), n)
+        return voters
 
 
 def _load(forum: Forum, challenges: list[Challenge], *, with_comments: bool) -> _Loaded:
@@ -231,7 +257,16 @@ def _load(forum: Forum, challenges: list[Challenge], *, with_comments: bool) -> 
             .group_by(Ballot.challenge_id)
         ).all()
     )
-    return _Loaded(list(ideas), breakdown, visible_ids, counts, comments, voters)
+    voters_by_category: dict[int, dict[str | None, int]] = defaultdict(dict)
+    for challenge_id, category, n in db.session.execute(
+        select(Vote.challenge_id, Vote.category, func.count(func.distinct(Vote.participant_id)))
+        .where(Vote.challenge_id.in_(ids), Vote.dots > 0)
+        .group_by(Vote.challenge_id, Vote.category)
+    ):
+        voters_by_category[challenge_id][category] = int(n)
+    return _Loaded(
+        list(ideas), breakdown, visible_ids, counts, comments, voters, voters_by_category
+    )
 
 
 def score_idea(
@@ -239,11 +274,16 @@ def score_idea(
     split: dict[str | None, tuple[int, int]],
     *,
     comments: int,
-    buckets: list[str | None],
+    groups: CategoryGroups,
     minimum: int,
 ) -> RankedIdea:
-    """One idea's scores from its (dots, supporters) per category; not ranked yet."""
-    groups = sum(1 for c, (d, _n) in split.items() if c is not None and d > 0)
+    """One idea's scores from its (dots, supporters) per category; not ranked yet.
+
+    Its dots by category and its count of supporting groups are by the challenge's published
+    groups: a small category merged into "other" is neither shown nor counted on its own
+    (counting it would tell whether its one voter supported the idea)."""
+    by_group = groups.fold({c: d for c, (d, _n) in split.items()})
+    supporting = sum(1 for g in by_group if groups.is_room_group(g))
     return RankedIdea(
         idea=idea,
         rank=0,
@@ -251,9 +291,9 @@ def score_idea(
         dots=sum(d for d, _n in split.values()),
         supporters=sum(n for _d, n in split.values()),
         comments=comments,
-        by_category={c: split[c][0] for c in buckets if c in split},
-        categories_supporting=groups,
-        cross_group=groups >= minimum,
+        by_category=by_group,
+        categories_supporting=supporting,
+        cross_group=supporting >= minimum,
     )
 
 
@@ -307,21 +347,31 @@ class Timeline:
 
 
 def ranking_timeline(results: ChallengeResults, top: int | None = None) -> Timeline:
-    """Cumulative dots over time of the top ideas, replayed from the append-only ledger."""
+    """Cumulative dots over time of the top ideas, replayed from the append-only ledger.
+
+    Replayed by steps of at least ``privacy.MIN_VOTERS`` distinct voters (``voter_steps``),
+    not change by change: whoever saw a person vote at 14:31 cannot read that person's dots
+    off the chart. Every viewer, staff included, sees the same steps."""
     leaders = [r for r in results.by_dots if r.dots > 0][: top or results.shortlist_size]
     if not leaders:
         return Timeline(None, None, [])
     entries = db.session.execute(
-        select(LedgerEntry.idea_id, LedgerEntry.created_at, LedgerEntry.delta)
+        select(
+            LedgerEntry.idea_id,
+            LedgerEntry.created_at,
+            LedgerEntry.delta,
+            LedgerEntry.participant_id,
+        )
         .where(LedgerEntry.idea_id.in_([r.idea.id for r in leaders]))
         .order_by(LedgerEntry.created_at, LedgerEntry.id)
     ).all()
     points: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     running: dict[int, int] = defaultdict(int)
-    for idea_id, at, delta in entries:
-        running[idea_id] += delta
-        points[idea_id].append((at, running[idea_id]))
-    times = [at for _i, at, _d in entries]
+    for at, sums in voter_steps(entries):
+        for idea_id, delta in sums.items():
+            running[idea_id] += delta
+            points[idea_id].append((at, running[idea_id]))
+    times = [entry.created_at for entry in entries]
     start, end = (min(times), max(times)) if times else (None, None)
     return Timeline(start, end, [(r, points.get(r.idea.id, [])) for r in leaders])
 

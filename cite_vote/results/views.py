@@ -58,6 +58,7 @@ from cite_vote.results.forms import ReceiptForm
 from cite_vote.results.log import build_log, log_csv, receipt_holdings
 from cite_vote.results.method import method_annex
 from cite_vote.results.models import CahierFile
+from cite_vote.results.privacy import MIN_VOTERS, group_label, merged_names
 from cite_vote.results.services import (
     ORDERS,
     SCOPES,
@@ -101,7 +102,10 @@ def chart_helpers(results) -> dict:
     return {
         "heads": closed_heads(results),
         "bar_segments": bar_segments,
-        "colours": category_colours(results[0].categories if results else [None]),
+        "colours": category_colours(results[0].buckets if results else [None]),
+        "group_label": group_label,
+        "merged_names": merged_names,
+        "min_voters": MIN_VOTERS,
         "ranking_rule": RANKING_RULE,
         "cross_rule": CROSS_RULE,
     }
