@@ -26,9 +26,12 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-# K: no published figure about ballots (a category's dots, a step of the timeline) covers
-# fewer voters than this.
-MIN_VOTERS = 5
+from cite_vote.votes.record import SMALL_GROUP
+
+# K: no published figure about ballots (a category's dots, a step of the timeline, a kind of
+# ballot in the log) covers fewer voters than this. One number for all: the log's ballot kinds
+# (votes/record.py) use it too.
+MIN_VOTERS = SMALL_GROUP
 
 
 class _Other:
