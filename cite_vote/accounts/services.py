@@ -126,6 +126,9 @@ def normalise_email(email: str) -> str:
 
 
 def create_staff_user(email: str, role: str, password: str) -> StaffUser:
+    problem = text_problem(email)  # typed in a terminal, shown on the team pages
+    if problem is not None:
+        raise Invalid(problem)
     email = normalise_email(email)
     if role not in ROLES:
         raise RuleError(_l("Unknown role."))
