@@ -13,6 +13,12 @@ class RuleError(Exception):
         self.message = message
 
 
+class Invalid(RuleError):
+    """What was typed cannot be kept (a control character, say): HTTP 422."""
+
+    status = 422
+
+
 class NotAllowed(RuleError):
     """The person may not do this here (tickets required, staff only, ...): HTTP 403."""
 

@@ -182,6 +182,14 @@ def test_set_password_of_an_unknown_account_is_an_error(runner, db):
     assert result.exit_code == 1 and "nobody@example.org" in result.output
 
 
+def test_create_user_refuses_an_email_with_a_control_character(runner, db):
+    from cite_vote.accounts.models import StaffUser
+
+    result = runner.invoke(args=["create-user", "bea\x01@example.org", "--role", "organiser"])
+    assert result.exit_code == 1 and "U+0001" in result.output
+    assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 0
+
+
 def test_add_to_team_gives_a_new_account_the_forum(runner, db, make_forum):
     from cite_vote.accounts.models import StaffUser
     from cite_vote.accounts.services import can_access

@@ -377,9 +377,11 @@ def test_ballots_say_their_kind_once_every_kind_is_large_enough(
     assert "assisted" in json.dumps(log)
     assert run_script(tmp_path, log).returncode == 0
     marked = copy.deepcopy(log)
-    marked["challenges"][0]["ballots"][0]["kind"] = "phone"
+    helped_ballot = next(b for b in marked["challenges"][0]["ballots"] if b["kind"] == "assisted")
+    helped_ballot["kind"] = "phone"  # an assisted ballot passed off as a phone's
     ok, lines = recount.recount(reseal(marked))
     assert not ok, lines
+    assert any("4 ballots are marked assisted, the turnout says 5" in line for line in lines)
 
 
 def test_the_demo_forum_recounts_once_closed(runner, db):

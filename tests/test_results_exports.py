@@ -281,6 +281,68 @@ def test_each_dangerous_first_character_is_escaped(start):
     assert safe_cell(-3) == -3
 
 
+# The cells an outsider found past the guard: a formula behind a character that shows nothing.
+HIDDEN_FORMULAS = [
+    "\u200b=1+1",
+    '\ufeff=HYPERLINK("http://evil.example","Cliquez")',
+    "\u200c+1+1",
+    "\u2060-1+1",
+    "\u200d@SUM(A1:A2)",
+    " =1+1",
+    "\u00a0=1+1",
+    "\u200b\t=1+1",
+    "\ufeff\r=1+1",
+    "\u200e\u200b=1+1",
+]
+
+
+@pytest.mark.parametrize("cell", HIDDEN_FORMULAS)
+def test_a_formula_behind_invisible_characters_is_escaped(cell):
+    from cite_vote.results.exports import safe_cell
+
+    assert safe_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["\u200bIdée", "Idée\u200b=1", "\u00a0Une idée", "Une idée"])
+def test_text_that_only_contains_invisible_characters_is_left_alone(cell):
+    from cite_vote.results.exports import safe_cell
+
+    assert safe_cell(cell) == cell
+
+
+def test_hidden_formulas_in_titles_are_defused_in_the_csv(organiser, event, db):
+    from cite_vote.ideas.models import Idea
+
+    ideas = db.session.query(Idea).order_by(Idea.id).limit(4).all()
+    for idea, title in zip(ideas, HIDDEN_FORMULAS, strict=False):
+        idea.title = title
+    db.session.commit()
+    rows = csv_rows(organiser.get("/f/cite-export/results.csv"), ",")
+    titles = {r["Titre"] for r in rows}
+    assert {"'" + t for t in HIDDEN_FORMULAS[:4]} <= titles
+
+
+def test_an_idea_titled_with_a_control_character_does_not_break_the_xlsx_even_hidden(
+    organiser, event, db
+):
+    """The outsider's finding: « Une idée\\x01 » made results.xlsx answer 500, hidden or not."""
+    from cite_vote.ideas.models import Idea
+
+    idea = db.session.query(Idea).filter_by(title="Atelier mobile").one()
+    idea.title = "Une idée\x01"
+    db.session.commit()
+    for hidden in (False, True):
+        idea.status = "hidden" if hidden else "visible"
+        db.session.commit()
+        response = organiser.get("/f/cite-export/results.xlsx")
+        assert response.status_code == 200
+        book = load_workbook(io.BytesIO(response.data))
+        titles = [
+            row[5] for sheet in book.worksheets[1:-1] for row in sheet.iter_rows(values_only=True)
+        ]
+        assert "Une idée\ufffd" in titles
+
+
 def test_xlsx_has_a_summary_a_sheet_per_challenge_and_comments(organiser, event):
     response = organiser.get("/f/cite-export/results.xlsx")
     assert response.status_code == 200
@@ -379,3 +441,131 @@ def test_the_pdf_is_an_attachment_with_a_good_name(organiser):
     )
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert "Cahier d’idées" in text or "CAHIER D’IDÉES" in text.upper()
+
+
+# --- text stored with control characters (older data, imports, a database edited by hand) ------
+
+CONTROL = "\x01"
+
+
+@pytest.fixture
+def stored_controls(event, make_participant, make_idea, make_comment, cast_dots, db):
+    """Control characters written straight into the database, past every form: an idea's title
+    and description, a hidden idea, a comment, a shown name, a category, the challenge and
+    forum texts."""
+    from cite_vote.ideas.models import Idea
+
+    first = event.challenges[0]
+    first.title = f"Défi{CONTROL} 1"
+    first.question = f"Comment{CONTROL} ?"
+    first.description = "Texte\x0b du défi\x7f\x85"
+    event.title = f"Forum{CONTROL}"
+    event.description = f"Description{CONTROL}"
+    event.categories = [*event.categories, f"collège{CONTROL}"]
+    db.session.commit()
+    idea = db.session.query(Idea).filter_by(title="Atelier mobile").one()
+    idea.title = f"Une idée{CONTROL}"
+    idea.description = f"Avant{CONTROL}\x1faprès"
+    idea.author.display_name = f"Ana{CONTROL}"
+    idea.author.category = f"collège{CONTROL}"
+    idea.author_category = f"collège{CONTROL}"
+    idea.show_author_name = True
+    hidden = db.session.query(Idea).filter_by(title="Idée masquée").one()
+    hidden.title = f"Idée masquée{CONTROL}"
+    make_comment(idea, body=f"Bravo{CONTROL}", author_category=f"collège{CONTROL}")
+    db.session.commit()
+    return idea
+
+
+DOWNLOADS = [
+    "/f/cite-export/results.csv",
+    "/f/cite-export/results.csv?sep=semicolon&scope=shortlist",
+    "/f/cite-export/results.json",
+    "/f/cite-export/log.json",
+    "/f/cite-export/log.csv",
+    "/f/cite-export/cahier",
+    "/f/cite-export/cahier.pdf",
+    *(
+        f"/f/cite-export/results.xlsx?order={order}&scope={scope}"
+        for order in ("dots", "cross")
+        for scope in ("all", "shortlist")
+    ),
+]
+
+
+@pytest.mark.parametrize("url", DOWNLOADS)
+def test_stored_control_characters_break_no_download(organiser, stored_controls, url):
+    response = organiser.get(url)
+    assert response.status_code == 200, response.text[:500]
+    if ".xlsx" in url:
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        book = load_workbook(io.BytesIO(response.data))
+        assert "1. Défi\ufffd 1" in book.sheetnames
+        rows = [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+        texts = [c for row in rows for c in row if isinstance(c, str)]
+        assert "Défi\ufffd 1" in texts and "Comment\ufffd ?" in texts
+        assert not [t for t in texts if ILLEGAL_CHARACTERS_RE.search(t) or "\x7f" in t]
+    if "results.csv" in url:
+        assert "Une idée\ufffd".encode() in response.data and CONTROL.encode() not in response.data
+    if url.endswith("cahier.pdf"):
+        assert response.data.startswith(b"%PDF")
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+        assert "Une idée" in text
+
+
+def test_the_xlsx_of_all_ideas_keeps_a_hidden_idea_with_a_control_character(
+    organiser, stored_controls
+):
+    book = load_workbook(io.BytesIO(organiser.get("/f/cite-export/results.xlsx").data))
+    titles = [
+        row[5] for sheet in book.worksheets[1:-1] for row in sheet.iter_rows(values_only=True)
+    ]
+    assert "Idée masquée\ufffd" in titles
+    comments = [row[6] for row in book.worksheets[-1].iter_rows(values_only=True)]
+    assert "Bravo\ufffd" in comments
+    assert book.properties.title == "Forum\ufffd"
+
+
+def test_the_json_keeps_stored_text_as_it_is(organiser, stored_controls):
+    data = organiser.get("/f/cite-export/results.json").get_json()
+    titles = [i["title"] for c in data["challenges"] for i in c["ideas"]]
+    assert f"Une idée{CONTROL}" in titles  # escaped as \u0001: any JSON reader takes it
+
+
+def test_stored_control_characters_break_no_page(
+    client, event, stored_controls, make_staff, staff_login, as_participant, app, db
+):
+    """Every page the app serves (its URL map), as the idea's author and as the organiser."""
+    forum, challenge, idea = event, event.challenges[0], stored_controls
+    from cite_vote.accounts.services import create_assisted_participant, hash_token
+
+    staff_login(client, make_staff("organiser", owns=[forum]))
+    author = idea.author
+    author.token = "the-author-s-phone"
+    author.token_hash = hash_token(author.token)
+    db.session.commit()
+    as_participant(client, author)
+    assisted = create_assisted_participant(forum)
+    assisted.display_name = f"M. Diallo{CONTROL}"
+    db.session.commit()
+    values = {
+        "slug": forum.slug,
+        "challenge_id": challenge.id,
+        "idea_id": idea.id,
+        "participant_id": assisted.id,
+        "code": forum.join_code,
+    }
+    seen = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        if not set(rule.arguments) <= set(values):
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            url = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), url)
+        response = client.get(url)
+        assert response.status_code < 500, (url, response.text[:500])
+        seen += 1
+    assert seen >= 30

@@ -13,7 +13,8 @@ from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.versions import mark_changed
-from cite_vote.refusals import NotAllowed, RuleError
+from cite_vote.refusals import Invalid, NotAllowed, RuleError
+from cite_vote.text import text_problem
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Vote
 
@@ -39,6 +40,9 @@ def participant_for_token(forum: Forum, token: str | None) -> Participant | None
 
 
 def clean_profile(forum: Forum, display_name: str | None, category: str | None):
+    problem = text_problem(display_name)  # as typed, before trimming cuts a character away
+    if problem is not None:
+        raise Invalid(problem)
     name = (display_name or "").strip() or None
     if name and len(name) > NAME_MAX:
         raise RuleError(_l("The name is too long."))
@@ -122,6 +126,9 @@ def normalise_email(email: str) -> str:
 
 
 def create_staff_user(email: str, role: str, password: str) -> StaffUser:
+    problem = text_problem(email)  # typed in a terminal, shown on the team pages
+    if problem is not None:
+        raise Invalid(problem)
     email = normalise_email(email)
     if role not in ROLES:
         raise RuleError(_l("Unknown role."))

@@ -40,6 +40,7 @@ from cite_vote.forums.setup import (
 )
 from cite_vote.forums.tickets import TICKETS_PER_BATCH
 from cite_vote.request_hooks import LANGUAGE_NAMES
+from cite_vote.text import text_problem
 
 WHOLE_NUMBER = _l("Type a whole number.")
 
@@ -193,6 +194,10 @@ class ForumForm(Form):
 
     def validate_categories(self, field) -> None:
         lines = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
+        for line in lines:  # each category is a text of one line (no tab either)
+            problem = text_problem(line)
+            if problem is not None:
+                raise StopValidation(problem)  # said once: not again by the field's own check
         if any(len(line) > CATEGORY_MAX for line in lines):
             raise ValidationError(_l("A category is at most 80 characters."))
         if len(set(lines)) > CATEGORIES_MAX:

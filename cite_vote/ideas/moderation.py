@@ -27,7 +27,8 @@ from cite_vote.ideas.models import (
     Idea,
     ModerationRecord,
 )
-from cite_vote.refusals import RuleError
+from cite_vote.refusals import Invalid, RuleError
+from cite_vote.text import text_problem
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Vote
 from cite_vote.votes.services import DotsReturned, hold_challenge, merge_dots, refund_idea
@@ -55,15 +56,20 @@ def check_reason(reason: str | None, note: str | None) -> tuple[str, str]:
 
     "Other" must say what: a reader of the cahier has to learn why the idea left the running.
     """
-    note = (note or "").strip()
     if reason not in HIDE_REASONS:
         raise ReasonMissing(_l("Say why this idea is hidden: choose a reason."))
+    note = check_note(note)
     if reason == "other" and not note:
         raise ReasonMissing(_l("With the reason “Other”, write the reason in a few words."))
-    return reason, check_note(note)
+    return reason, note
 
 
 def check_note(note: str | None) -> str:
+    """The note as typed, checked before trimming (a trailing control character is refused,
+    not silently cut off)."""
+    problem = text_problem(note)
+    if problem is not None:
+        raise Invalid(problem)
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise ReasonMissing(_l("The note is too long (%(max)d characters at most).", max=NOTE_MAX))

@@ -26,9 +26,11 @@ from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import IDEA_STATUS_LABELS
 from cite_vote.results.privacy import MIN_VOTERS, OTHER, Group, group_label, merged_names
 from cite_vote.results.services import ChallengeResults, RankedIdea
+from cite_vote.text import is_invisible, replace_controls
 
 SEPARATORS = {"comma": ",", "semicolon": ";"}
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection), also after
+# characters that show nothing (a zero-width space, a byte order mark, spaces: it may skip them).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = (
@@ -93,9 +95,21 @@ def iso(moment: datetime | None) -> str:
     return moment.replace(microsecond=0).isoformat() + "Z" if moment else ""
 
 
+def looks_like_formula(text: str) -> bool:
+    """Starts with a formula character, maybe behind characters that show nothing."""
+    for char in text:
+        if char in FORMULA_START:
+            return True
+        if not is_invisible(char):
+            return False
+    return False
+
+
 def safe_cell(value):
-    """Text a spreadsheet will show as text: a leading quote defuses a would-be formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Text a spreadsheet will show as text: a leading quote defuses a would-be formula, and a
+    control character stored before input refused them shows as U+FFFD."""
+    value = replace_controls(value)
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 
@@ -222,7 +236,7 @@ def csv_bytes(results: list[ChallengeResults], *, order: str, scope: str, sep: s
 
 def _sheet_title(title: str, taken: set[str]) -> str:
     """A unique sheet name within Excel's rules (31 characters, no []:*?/\\ or quote)."""
-    base = re.sub(r"[\[\]:*?/\\']", " ", title).strip()[:31] or "-"
+    base = re.sub(r"[\[\]:*?/\\']", " ", replace_controls(title)).strip()[:31] or "-"
     name, n = base, 2
     while name.lower() in taken:
         suffix = f" ({n})"
@@ -236,10 +250,13 @@ def _text(value):
 
 
 def _write_table(sheet, header: list[str], labels: list[str], rows: list[list]) -> None:
-    """Headers in bold, frozen, widths from the content; text cells stay text, never formulas."""
+    """Headers in bold, frozen, widths from the content; text cells stay text, never formulas,
+    and hold no control character (openpyxl refuses them: U+FFFD in their place)."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    labels = [replace_controls(label) for label in labels]
+    rows = [[replace_controls(value) for value in values] for values in rows]
     sheet.append(labels)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -297,7 +314,7 @@ def xlsx_bytes(
         _challenge_sheet(sheet, res, order=order, scope=scope)
     comments = workbook.create_sheet(_sheet_title(_("Comments"), taken))
     _comments_sheet(comments, results, order=order, scope=scope)
-    workbook.properties.title = forum.title
+    workbook.properties.title = replace_controls(forum.title)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -378,7 +395,7 @@ def _summary_sheet(
             else _("All ideas"),
         ),
     ):
-        sheet.append([label, value])
+        sheet.append([label, replace_controls(value)])
         sheet.cell(row=sheet.max_row, column=2).data_type = "s"
 
 
@@ -603,4 +620,5 @@ def pdf_bytes(html: str) -> bytes:
             return super().fetch(url, headers)
 
     fetcher = Fetcher(allowed_protocols=["data", "file"])
+    html = replace_controls(html)  # stored before input refused them: they garble the text
     return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant=PDF_VARIANT)
