@@ -36,7 +36,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # Writing limits: no person proposes ten ideas a minute, but a script could. Joining is limited
 # per address and forum by the forum's expected size (forums.services.joins_per_minute), since
-# a whole room may reach us through one NAT address.
+# a whole room may reach us through one NAT address; wrong join codes per address
+# (forums.services.WRONG_CODES_PER_MINUTE).
 PROPOSE_LIMIT = "10 per minute"
 COMMENT_LIMIT = "20 per minute"
 

@@ -6,8 +6,8 @@ polled URL what it shows, signed with the app's secret key; this WSGI layer, in 
 Flask's request machinery, checks the signature, reads the one number or word that says
 whether the page is still current through a raw connection of the engine's pool, and answers
 204 (htmx swaps nothing). Anything else (no signature, a forged one, a change, an error of any
-kind) goes on to Flask, whose views answer exactly as before: the join redirect, the 404, the
-reload, the new live block or the 503.
+kind) goes on to Flask, whose views answer exactly as before: the redirect to the forum's door
+(never the join code), the 404, the reload, the new live block or the 503.
 
 The signature stands for the checks the full path makes (a participant of the forum, the holder
 of the screen link): a valid one was put in a page that the full path served to them, and it

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 from flask import Flask, flash, get_flashed_messages, make_response, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -133,6 +134,8 @@ def init_app(app: Flask) -> None:
         if error.code and 300 <= error.code < 400 or error.response is not None:
             return error.get_response()
         status = error.code or 500
+        if isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            return error_response(status, error.description)  # the limit says what it stops
         return error_response(status, MESSAGES.get(status, MESSAGES[400]))
 
     @app.errorhandler(OperationalError)

@@ -83,11 +83,12 @@ def test_ticket_forum_refuses_the_open_join(client, make_forum, db):
     assert db.session.scalar(select(func.count()).select_from(Participant)) == 0
 
 
-def test_forum_page_sends_strangers_to_the_join_page(client, make_forum):
+def test_forum_page_sends_strangers_to_the_door_never_to_the_code(client, make_forum):
     forum = make_forum()
     response = client.get(f"/f/{forum.slug}")
     assert response.status_code == 303
-    assert response.location.endswith(f"/j/{forum.join_code}")
+    assert response.location == f"/f/{forum.slug}/join"
+    assert forum.join_code not in response.location + response.text
 
 
 def test_forum_page_lists_open_challenges_with_phase_and_counts(

@@ -330,7 +330,8 @@ def test_phase_watch_tells_outsiders_nothing(
         f"/f/salle/c/{scene['challenge'].id}/phase", query_string={"seen": seen}
     )
     assert response.status_code == 200 and "HX-Refresh" not in response.headers
-    assert response.headers["HX-Redirect"] == f"/j/{scene['forum'].join_code}"
+    assert response.headers["HX-Redirect"] == "/f/salle/join"
+    assert response.text == ""
 
 
 def test_phase_watch_of_a_draft_challenge_is_404_for_a_participant(

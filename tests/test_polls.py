@@ -113,13 +113,16 @@ def test_a_key_of_another_challenge_does_not_open_this_one(phone, htmx_client, s
 
 
 def test_a_valid_key_without_a_participant_still_says_only_unchanged(phone, app, scene, db):
-    """The key was served to a participant; a copied URL tells nothing else, and a stranger
-    without it gets the join redirect as before."""
+    """The key was served to a participant; a copied URL tells nothing else (never the code),
+    and a stranger without it is sent to the forum's door, which asks for the code."""
     stranger = app.test_client()
     stranger.environ_base["HTTP_HX_REQUEST"] = "true"
-    assert stranger.get(phone).status_code == 204
+    unchanged = stranger.get(phone)
+    assert unchanged.status_code == 204 and unchanged.text == ""
+    assert not any(scene["forum"].join_code in v for v in unchanged.headers.values())
     response = stranger.get(phone.split("&k=")[0])
-    assert response.headers["HX-Redirect"] == f"/j/{scene['forum'].join_code}"
+    assert response.headers["HX-Redirect"] == "/f/salle/join"
+    assert scene["forum"].join_code not in response.text
 
 
 def test_an_archived_challenge_is_404_through_the_full_path(phone, htmx_client, scene, db):

@@ -83,11 +83,12 @@ def test_a_vote_for_an_idea_of_another_forum_is_404(htmx_client, booth, make_for
     assert vote(htmx_client, forum, other.id, 1, csrf).status_code == 404
 
 
-def test_a_vote_without_the_cookie_goes_to_the_join_page(app, htmx_client, booth):
+def test_a_vote_without_the_cookie_goes_to_the_door(app, htmx_client, booth):
     forum, ideas, csrf = booth
     htmx_client.delete_cookie(app.config["PARTICIPANT_COOKIE_NAME"], domain="cite.test")
     response = vote(htmx_client, forum, ideas[0], 1, csrf)
-    assert response.headers["HX-Redirect"] == f"/j/{forum.join_code}"
+    assert response.headers["HX-Redirect"] == f"/f/{forum.slug}/join"
+    assert forum.join_code not in response.text
 
 
 def test_a_vote_in_an_unknown_forum_is_404(htmx_client, booth):
@@ -149,12 +150,13 @@ def test_card_of_a_draft_challenge_is_not_found(
     assert htmx_client.get(f"/f/carte/i/{idea.id}/card").status_code == 404
 
 
-def test_card_without_a_participant_cookie_sends_to_the_join_page(client, make_forum, make_idea):
+def test_card_without_a_participant_cookie_sends_to_the_door(client, make_forum, make_idea):
     forum = make_forum(slug="carte", phase="voting")
     idea = make_idea(forum.challenges[0])
     response = client.get(f"/f/carte/i/{idea.id}/card")
-    assert response.status_code in (302, 303)
-    assert f"/j/{forum.join_code}" in response.location
+    assert response.status_code == 303
+    assert response.location == "/f/carte/join"
+    assert forum.join_code not in response.text
 
 
 def test_the_vote_s_card_counts_the_visible_comments_only(htmx_client, booth, make_comment, db):

@@ -24,16 +24,19 @@ def current_participant(forum: Forum) -> Participant | None:
 def require_participant(
     forum: Forum, participant: Participant | None = None, *, notices: bool = True
 ) -> Participant:
-    """The participant on this phone, or off to the forum's join page.
+    """The participant on this phone, or off to the forum's door, which asks for the code.
 
+    The door, never the join page: the address of a forum is in every link and often easy to
+    guess, the code is what the room gives (the door leads on by itself only where the
+    organiser opened the link, ``forums.services.open_link_code``).
     A cookie can be lost mid-vote: an htmx request then gets HX-Redirect (the whole page goes
-    to the join form) rather than a 303 that htmx would follow and swap into the idea card.
+    to the door) rather than a 303 that htmx would follow and swap into the idea card.
     ``participant`` is the one the caller already found for the cookie, if any; ``notices``
     False when the caller knows none is waiting.
     """
     participant = participant or current_participant(forum)
     if participant is None:
-        abort(done(url_for("forums.join", code=forum.join_code)))
+        abort(done(url_for("forums.door", slug=forum.slug)))
     if notices and request.method == "GET" and not is_htmx():
         show_notices(participant)
     return participant
@@ -45,7 +48,7 @@ def participant_forum(
     """``forum_by_slug``, ``require_participant`` (with whether notices wait for them) and
     the challenge asked for, in one statement: every page of a phone starts with these.
 
-    The same answers: 404 for an unknown forum, the join page without a participant; the
+    The same answers: 404 for an unknown forum, the door without a participant; the
     challenge is None when it is not the forum's (the caller answers 404, as
     ``challenge_in_forum`` does).
     """

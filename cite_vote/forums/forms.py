@@ -161,6 +161,15 @@ class ForumForm(Form):
     join_code_rotates = BooleanField(
         _l("The join code changes every 5 minutes on the screen (only the room can join)")
     )
+    open_link = BooleanField(
+        _l("Anyone with the forum’s link may join (no code asked)"),
+        description=_l(
+            "Off, a person who opens a link to the forum is asked for the code shown in the room. "
+            "On, anyone who sees one link (a message, a photo, an address easy to guess) can "
+            "join and vote from anywhere, without ever being in the room. With tickets "
+            "required, the link still asks for a ticket."
+        ),
+    )
     projection_mode = SelectField(
         _l("Projection during the vote"),
         choices=[
@@ -222,6 +231,7 @@ class ForumForm(Form):
             "premoderation": self.premoderation.data,
             "tickets_required": self.tickets_required.data,
             "join_code_rotates": self.join_code_rotates.data,
+            "open_link": self.open_link.data,
             "projection_mode": self.projection_mode.data,
             "shortlist_size": self.shortlist_size.data,
             "cross_group_min": self.cross_group_min.data,

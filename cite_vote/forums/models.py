@@ -32,6 +32,9 @@ class Forum(db.Model):
     tickets_required: Mapped[bool] = mapped_column(default=False)
     # Newcomers join with a code that changes every few minutes on the screen, not the fixed one.
     join_code_rotates: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # "Anyone with the link may join": the forum's address leads a stranger on to the join page
+    # (with the code of now). Off, the address asks for the code the room gives.
+    open_link: Mapped[bool] = mapped_column(default=False, server_default=false())
     results_public_early: Mapped[bool] = mapped_column(default=False)
     shortlist_size: Mapped[int] = mapped_column(default=5)
     cross_group_min: Mapped[int] = mapped_column(default=3)

@@ -110,6 +110,18 @@ def code_admits_newcomers(forum: Forum, code: str) -> bool:
     return not forum.join_code_rotates or normalise_code(code) != forum.join_code
 
 
+def open_link_code(forum: Forum, now: datetime | None = None) -> str | None:
+    """The code a stranger opening the forum's address is sent on with, or None: the door asks
+    for the code the room gives (the screen, a ticket).
+
+    Only when the organiser chose "anyone with the link may join" and joining needs no ticket.
+    With rotation on, the code of now: the fixed code, which newcomers are refused, never.
+    """
+    if not forum.open_link or forum.tickets_required:
+        return None
+    return current_join_code(forum, now)
+
+
 def challenge_in_forum(forum: Forum, challenge_id: int) -> Challenge:
     """A challenge of this forum, or 404: an id from another forum is as unknown as no id."""
     challenge = db.session.get(Challenge, challenge_id)
@@ -152,7 +164,7 @@ def watched_phase(slug: str, challenge_id: int, token_hash: str | None) -> str |
     For the challenge page's phase poll: one Core statement on a connection of its own, with
     the conditions of ``forum_by_slug`` + ``require_participant`` + ``challenge_in_forum`` +
     "not a draft". None means "not that simple": the caller takes the full path, which answers
-    the redirect to the join page or the 404.
+    the redirect to the forum's door or the 404.
     """
     if not token_hash:
         return None
@@ -384,6 +396,13 @@ def change_phase(
 
 # However small the forum, a table of people behind one address can join at once.
 JOINS_PER_MINUTE_FLOOR = 60
+
+# Codes that lead nowhere, typed or opened from one address within a minute (``/j/<code>``, the
+# home page's form, a forum's door), all counted together. A room mistypes a few; a script
+# trying codes gets one a second where it got dozens. Past it, every code from that address is
+# refused for the rest of the minute, the right one too, or the refusals would tell which
+# guess was right.
+WRONG_CODES_PER_MINUTE = JOINS_PER_MINUTE_FLOOR
 
 
 def joins_per_minute(forum: Forum | None) -> int:

@@ -53,6 +53,7 @@ EDITABLE_SETTINGS = (
     "premoderation",
     "tickets_required",
     "join_code_rotates",
+    "open_link",
     "projection_mode",
     "shortlist_size",
     "cross_group_min",

@@ -19,11 +19,14 @@ from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.models import Forum
 from cite_vote.forums.pages import forum_page
 from cite_vote.forums.services import (
+    WRONG_CODES_PER_MINUTE,
     code_admits_newcomers,
     forum_by_join_code,
+    forum_by_slug,
     forum_overview,
     joins_per_minute,
     normalise_code,
+    open_link_code,
 )
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import done, page, refusable, render
@@ -41,22 +44,6 @@ def healthz():
 @bp.get("/")
 def home():
     return render("forums/home.html", form=JoinCodeForm())
-
-
-@bp.post("/")
-def find():
-    form = JoinCodeForm()
-    if form.validate_on_submit():
-        forum = forum_by_join_code(form.code.data)
-        if forum is not None:
-            # The code as typed: with rotation it is the one on the screen, not the fixed one.
-            return done(url_for(".join", code=normalise_code(form.code.data)))
-        # A printed ticket's code looks typeable: it leads to the ticket's page (same rules).
-        ticket = ticket_by_code(form.code.data)
-        if ticket is not None:
-            return done(url_for(".join_with_ticket", code=ticket.code))
-        form.code.errors.append(_("No forum has this code. Check it and try again."))
-    return render("forums/home.html", "join_form", form=form, status=422)
 
 
 def _joining_forum() -> Forum | None:
@@ -81,11 +68,85 @@ def _already_joined() -> bool:
     return forum is not None and current_participant(forum) is not None
 
 
+def _wrong_code(_response) -> bool:
+    return bool(g.get("wrong_code"))
+
+
+def _too_many_wrong_codes() -> str:
+    return _("Too many wrong codes from this connection. Wait a minute, then type the code again.")
+
+
+def _wrong_codes(methods: list[str] | None = None):
+    """Every way of trying a code counts on one counter per address: only codes that lead
+    nowhere are counted (a room joining with the right code is not), but once past the figure
+    every code is refused, the right one too (``WRONG_CODES_PER_MINUTE``)."""
+    return limiter.shared_limit(
+        f"{WRONG_CODES_PER_MINUTE} per minute",
+        scope="wrong-codes",
+        key_func=get_remote_address,
+        deduct_when=_wrong_code,
+        exempt_when=_already_joined,
+        error_message=_too_many_wrong_codes,
+        methods=methods,
+    )
+
+
+def _typed_code_leads(form: JoinCodeForm) -> str | None:
+    """Where the code typed in ``form`` leads, or None: the form then says what is wrong, and a
+    code that leads nowhere counts as a wrong code."""
+    if not form.validate_on_submit():
+        return None
+    if forum_by_join_code(form.code.data) is not None:
+        # The code as typed: with rotation it is the one on the screen, not the fixed one.
+        return url_for(".join", code=normalise_code(form.code.data))
+    # A printed ticket's code looks typeable: it leads to the ticket's page (same rules).
+    ticket = ticket_by_code(form.code.data)
+    if ticket is not None:
+        return url_for(".join_with_ticket", code=ticket.code)
+    g.wrong_code = True
+    form.code.errors.append(_("No forum has this code. Check it and try again."))
+    return None
+
+
+@bp.post("/")
+@_wrong_codes()
+def find():
+    form = JoinCodeForm()
+    leads = _typed_code_leads(form)
+    if leads is not None:
+        return done(leads)
+    return render("forums/home.html", "join_form", form=form, status=422)
+
+
+@bp.route("/f/<slug>/join", methods=["GET", "POST"])
+@_wrong_codes(methods=["POST"])
+def door(slug: str):
+    """Where every address of a forum sends a person who is not in it: it asks for the code.
+
+    The address is in every link and often easy to guess; the code is what the room gives.
+    Only where the organiser opened the link does the door lead on to the join page by itself.
+    """
+    forum = forum_by_slug(slug)
+    if current_participant(forum) is not None:
+        return done(url_for(".forum", slug=forum.slug))
+    if request.method == "GET" and (code := open_link_code(forum)) is not None:
+        return done(url_for(".join", code=code))
+    form = JoinCodeForm()
+    leads = _typed_code_leads(form)
+    if leads is not None:
+        return done(leads)
+    if request.method == "GET":
+        return render("forums/door.html", forum=forum, form=form)  # an address: the full page
+    return render("forums/door.html", "door_form", forum=forum, form=form, status=422)
+
+
 @bp.route("/j/<code>", methods=["GET", "POST"])
 @limiter.limit(_join_limit, key_func=_join_key, exempt_when=_already_joined, methods=["POST"])
+@_wrong_codes()
 def join(code: str):
     forum = _joining_forum()
     if forum is None:
+        g.wrong_code = True
         abort(404)
     participant = current_participant(forum)
     if participant is not None and request.method == "GET" and "edit" not in request.args:

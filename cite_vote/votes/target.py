@@ -92,7 +92,7 @@ class VoteTarget:
 def vote_target(slug: str, token_hash: str | None, idea_id: int) -> VoteTarget | None:
     """The forum called ``slug``, the participant holding ``token_hash`` in it and the idea, or
     None for an unknown forum. The caller answers as ``forum_by_slug``, ``require_participant``
-    and ``seen_in_forum`` do (404, the join page, 404)."""
+    and ``seen_in_forum`` do (404, the door, 404)."""
     row = db.session.execute(
         _statement(), {"slug": slug, "token_hash": token_hash or "", "idea_id": idea_id}
     ).first()
@@ -197,7 +197,7 @@ def challenge_target(
     slug: str, token_hash: str | None, challenge_id: int
 ) -> ChallengeTarget | None:
     """What ``accounts.identity.participant_forum`` reads for a challenge page, as plain values;
-    None for an unknown forum. The caller answers as it does (404, the join page, 404)."""
+    None for an unknown forum. The caller answers as it does (404, the door, 404)."""
     row = db.session.execute(
         _challenge_statement(),
         {"slug": slug, "token_hash": token_hash or "", "challenge_id": challenge_id},

@@ -99,7 +99,12 @@ def test_participant_pages_have_no_axe_violation(axe_page, size, live_server, ro
 
     page.goto(f"{url}/?lang={lang}")
     check("home")
-    page.goto(f"{url}/j/AXE123")
+    page.goto(f"{url}/f/axe")  # a link to the forum: its door asks for the code
+    page.wait_for_url(f"{url}/f/axe/join")
+    check("door")
+    page.locator("#door-form #code").fill("axe 123")
+    page.locator("#door-form [type=submit]").click()
+    page.wait_for_url(f"{url}/j/AXE123")
     check("join")
     page.locator("#profile-form [type=submit]").click()
     page.wait_for_url(f"{url}/f/axe")
