@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from cite_vote.paths import ROOT
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -54,7 +54,7 @@ def init_migrations(app) -> None:
         return
     from flask_migrate import Migrate
 
-    from cite_vote import ROOT
+    from cite_vote.paths import ROOT
 
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
 
