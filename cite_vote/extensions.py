@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -15,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from cite_vote import ratelimits  # noqa: F401  (registers the sqlite:/// counters storage)
+from cite_vote.tokens import hash_token
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,11 +63,7 @@ def participant_key() -> str:
     from flask import current_app
 
     token = request.cookies.get(current_app.config["PARTICIPANT_COOKIE_NAME"])
-    return (
-        f"participant:{hashlib.sha256(token.encode()).hexdigest()}"
-        if token
-        else (f"address:{get_remote_address()}")
-    )
+    return f"participant:{hash_token(token)}" if token else (f"address:{get_remote_address()}")
 
 
 @event.listens_for(Engine, "connect")

@@ -17,7 +17,6 @@ swaps a 200 (an empty live block).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from datetime import UTC, datetime
@@ -25,44 +24,17 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, current_app
 
+from cite_vote.results.screen.version import screen_version
+from cite_vote.tokens import hash_token, sign
+
 PHASE_POLL = re.compile(r"/f/([A-Za-z0-9_.-]{1,60})/c/([0-9]{1,10})/phase\Z")
 LINK_POLL = re.compile(r"/s/([A-Za-z0-9_-]{1,100})/live\Z")
 INT_MAX = 2**31 - 1
 
 
-def sign(secret: str | bytes, *parts) -> str:
-    """A short HMAC of ``parts``: only the server can make it, any worker can check it."""
-    key = secret.encode() if isinstance(secret, str) else secret
-    message = "\x1f".join("" if part is None else str(part) for part in parts).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:20]
-
-
 def phase_poll_key(slug: str, challenge_id: int) -> str:
     """Signs the phase poll of a challenge page served to a participant of its forum."""
     return sign(current_app.config["SECRET_KEY"], "phase", slug, challenge_id)
-
-
-def screen_version(
-    secret: str | bytes,
-    forum_id: int,
-    version: int,
-    screen_rotate: bool,
-    code_rotates: bool,
-    now: datetime,
-    reveal: tuple = (),
-) -> str:
-    """The screen's version token: the forum's version, and the clock where the screen follows
-    it (the rotation's turn, the rotating join code's window, the steps of a timed reveal:
-    ``(challenge id, ideas revealed)`` pairs, computed by the view only: a screen under a timed
-    reveal holds a token this layer never computes, so its polls always reach the view)."""
-    from cite_vote.forums.services import join_window
-    from cite_vote.results.screen.services import ROTATE_SECONDS, seconds_since_epoch
-
-    turn = seconds_since_epoch(now) // ROTATE_SECONDS if screen_rotate else None
-    window = join_window(now) if code_rotates else None
-    if reveal:
-        return sign(secret, "screen", forum_id, version, turn, window, reveal)
-    return sign(secret, "screen", forum_id, version, turn, window)
 
 
 class UnchangedPolls:
@@ -137,8 +109,6 @@ class UnchangedPolls:
             shown = self._args(environ).get("v")
             if not shown:
                 return None
-            from cite_vote.accounts.services import hash_token
-
             row = self._read("screen", (hash_token(match[1]),))
             if row is None:
                 return None

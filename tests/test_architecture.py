@@ -73,3 +73,49 @@ def test_tests_and_scripts_take_only_the_app_factory_from_the_root():
         if (names := [n for n in root_imports(path) if not n.endswith(" create_app")])
     }
     assert found == {}
+
+
+def calls_to(path: Path, dotted: str) -> list[int]:
+    """The lines of ``path`` where ``dotted`` (``module.function``) is called or passed on."""
+    module, name = dotted.rsplit(".", 1)
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == name
+            and isinstance(node.value, ast.Name)
+            and node.value.id == module
+        ):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == module:
+            lines += [node.lineno for alias in node.names if alias.name == name]
+    return lines
+
+
+# SHA-256 over something other than a token: each is its own rule, with its own home.
+OTHER_SHA256 = {
+    # The public seal: the recount script is published to voters and runs with Python's
+    # standard library alone, so it imports nothing from cite_vote (tests/test_recount.py).
+    "cite_vote/recount.py",
+    # The staff ledger's hash chain (entry_hash): its format is documented and checked by
+    # `flask verify`, and must not change if the way tokens are stored ever does.
+    "cite_vote/votes/chain.py",
+    # A participant's order of the ideas (position_key), which the bias report recomputes.
+    "cite_vote/ideas/services.py",
+    # Fingerprints of content: the cahier's pages, the static files' cache-busting versions.
+    "cite_vote/results/cahier.py",
+    "cite_vote/static_files.py",
+}
+
+
+def test_tokens_are_hashed_in_one_place():
+    """A token's stored form is ``tokens.hash_token``; no module hashes one by hand (the rate
+    limits' key did, in extensions.py). SHA-256 is used elsewhere only for the other rules
+    listed in OTHER_SHA256, each still using it (so the list cannot go stale)."""
+    found = {
+        str(path.relative_to(ROOT))
+        for path in python_files(PACKAGE)
+        if calls_to(path, "hashlib.sha256")
+    }
+    assert found - OTHER_SHA256 == {"cite_vote/tokens.py"}
+    assert found >= OTHER_SHA256

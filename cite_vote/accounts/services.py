@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -16,17 +15,10 @@ from cite_vote.forums.versions import mark_changed
 from cite_vote.refusals import Invalid, NotAllowed, RuleError
 from cite_vote.text import text_problem
 from cite_vote.timeutil import utcnow
+from cite_vote.tokens import hash_token
 from cite_vote.votes.models import Vote
 
 NAME_MAX = 80
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 def participant_for_token(forum: Forum, token: str | None) -> Participant | None:
