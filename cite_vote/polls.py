@@ -24,12 +24,13 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, current_app
 
+from cite_vote.forms import ID_MAX
+from cite_vote.responses import SECURITY_HEADERS
 from cite_vote.results.screen.version import screen_version
 from cite_vote.tokens import hash_token, sign
 
 PHASE_POLL = re.compile(r"/f/([A-Za-z0-9_.-]{1,60})/c/([0-9]{1,10})/phase\Z")
 LINK_POLL = re.compile(r"/s/([A-Za-z0-9_-]{1,100})/live\Z")
-INT_MAX = 2**31 - 1
 
 
 def phase_poll_key(slug: str, challenge_id: int) -> str:
@@ -47,8 +48,6 @@ class UnchangedPolls:
         self._sql: dict[str, str] = {}
         secret = app.config["SECRET_KEY"]
         self.secret = secret.encode() if isinstance(secret, str) else secret
-        from cite_vote.request_hooks import SECURITY_HEADERS
-
         self.headers = [("Vary", "HX-Request, Cookie"), *SECURITY_HEADERS.items()]
 
     def __call__(self, environ, start_response):
@@ -77,7 +76,7 @@ class UnchangedPolls:
         """
         if path.endswith("/phase"):
             match = PHASE_POLL.match(path)
-            if match is None or int(match[2]) > INT_MAX:
+            if match is None or int(match[2]) > ID_MAX:
                 return None
             args = self._args(environ)
             seen, key = args.get("seen"), args.get("k")

@@ -7,6 +7,7 @@ checks hold what a contract on imports cannot say.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from cite_vote.paths import ROOT
@@ -119,3 +120,15 @@ def test_tokens_are_hashed_in_one_place():
     }
     assert found - OTHER_SHA256 == {"cite_vote/tokens.py"}
     assert found >= OTHER_SHA256
+
+
+def test_the_largest_id_is_written_once():
+    """``forms.ID_MAX``: the address converter, the forms' id fields, the tickets' range and
+    the poll before Flask all read it (it was written out in six places)."""
+    found = {
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in python_files(PACKAGE)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"2\s*\*\*\s*31", line)
+    }
+    assert len(found) == 1 and found.pop().startswith("cite_vote/forms.py:")

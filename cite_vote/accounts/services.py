@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
 from cite_vote.extensions import db
+from cite_vote.forms import ID_MAX
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.versions import mark_changed
 from cite_vote.refusals import Invalid, NotAllowed, RuleError
@@ -63,7 +64,7 @@ def new_participant(
         display_name=name,
         category=category,
         assisted=assisted,
-        shuffle_seed=secrets.randbelow(2**31),
+        shuffle_seed=secrets.randbelow(ID_MAX + 1),  # 0 to ID_MAX: an INTEGER column
     )
     db.session.add(participant)
     db.session.flush()
