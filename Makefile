@@ -10,7 +10,7 @@ PORT   ?= 8000
 WORKERS ?=
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg test-slow setup system-deps install translations db demo node browser screenshots lint format i18n bench bench-tools bench-two-hosts clean
+.PHONY: run test test-pg test-slow setup system-deps install translations db demo node browser screenshots lint lint-imports-target format i18n bench bench-tools bench-two-hosts clean
 
 # Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
 # the machine's address on the room's network.
@@ -134,6 +134,17 @@ screenshots: setup browser
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# How far the imports are from issue 18's target layers (tests/architecture.toml): the report,
+# then the count of broken contracts and of the import chains that break them. It never fails the
+# build: the contract joins `lint` once every contract is kept.
+lint-imports-target: install
+	@report=$$(mktemp); \
+	$(BIN)/lint-imports --no-cache --no-logo tests/architecture.toml > $$report 2>&1; \
+	cat $$report; \
+	echo "Broken contracts: $$(grep -Eo '[0-9]+ broken' $$report | grep -Eo '[0-9]+' || echo '?')" \
+	  "($$(grep -c '^-' $$report) illegal import chains)"; \
+	rm -f $$report
 
 format:
 	$(BIN)/ruff format .

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from cite_vote.paths import ROOT
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -35,8 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from cite_vote import models  # noqa: F401  (registers every table)
-    from cite_vote.extensions import babel, csrf, db, init_migrations, limiter, select_locale
+    from cite_vote.extensions import babel, csrf, db, init_migrations, limiter
     from cite_vote.forums import versions  # noqa: F401  (the forum version follows every change)
+    from cite_vote.i18n import select_locale
 
     db.init_app(app)
     init_migrations(app)

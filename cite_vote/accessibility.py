@@ -15,8 +15,8 @@ from pathlib import Path
 from flask import Blueprint, current_app
 from markupsafe import Markup, escape
 
-from cite_vote import ROOT
 from cite_vote.htmx import render
+from cite_vote.paths import ROOT
 
 STATEMENT = ROOT / "docs" / "accessibility.md"
 CONTACT_SLOT = re.compile(r"<span data-contact>.*?</span>", re.S)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from flask import request, session
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -15,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from cite_vote import ratelimits  # noqa: F401  (registers the sqlite:/// counters storage)
+from cite_vote.tokens import hash_token
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,7 +53,7 @@ def init_migrations(app) -> None:
         return
     from flask_migrate import Migrate
 
-    from cite_vote import ROOT
+    from cite_vote.paths import ROOT
 
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
 
@@ -64,11 +63,7 @@ def participant_key() -> str:
     from flask import current_app
 
     token = request.cookies.get(current_app.config["PARTICIPANT_COOKIE_NAME"])
-    return (
-        f"participant:{hashlib.sha256(token.encode()).hexdigest()}"
-        if token
-        else (f"address:{get_remote_address()}")
-    )
+    return f"participant:{hash_token(token)}" if token else (f"address:{get_remote_address()}")
 
 
 @event.listens_for(Engine, "connect")
@@ -85,20 +80,3 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def select_locale() -> str:
-    """An explicit choice (``?lang=``, remembered in the session) wins; French otherwise."""
-    from flask import current_app, has_request_context
-
-    if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
-    asked = request.args.get("lang")
-    if asked in languages:
-        session["lang"] = asked
-        return asked
-    chosen = session.get("lang")
-    if chosen in languages:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]

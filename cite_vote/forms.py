@@ -11,11 +11,15 @@ from babel import support
 from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.i18n import messages_path
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from cite_vote.text import text_problem
+
+# The largest id an INTEGER column holds, on SQLite and PostgreSQL alike: an id past it is an
+# unknown row (404, or the form's message), never a query the database chokes on (500).
+ID_MAX = 2**31 - 1
 
 _catalogues: dict[str, support.Translations] = {}
 
@@ -83,3 +87,17 @@ class Form(FlaskForm):
                 multiline = isinstance(field, TextAreaField)
                 extra.setdefault(name, []).append(PlainText(multiline=multiline))
         return super().validate(extra)
+
+
+def id_field(
+    label=None, *, required: str | None = None, unknown: str | None = None
+) -> IntegerField:
+    """A field naming a row by its id: a whole number from 1 to ``ID_MAX``.
+
+    ``required`` is the message when it is missing (without it the field is optional);
+    ``unknown`` the one for a number no row can have (WTForms' own message without it).
+    """
+    presence = InputRequired(required) if required is not None else Optional()
+    return IntegerField(
+        label, validators=[presence, NumberRange(min=1, max=ID_MAX, message=unknown)]
+    )

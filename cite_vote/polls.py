@@ -17,7 +17,6 @@ swaps a 200 (an empty live block).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from datetime import UTC, datetime
@@ -25,44 +24,18 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, current_app
 
+from cite_vote.forms import ID_MAX
+from cite_vote.responses import SECURITY_HEADERS
+from cite_vote.results.screen.version import screen_version
+from cite_vote.tokens import hash_token, sign
+
 PHASE_POLL = re.compile(r"/f/([A-Za-z0-9_.-]{1,60})/c/([0-9]{1,10})/phase\Z")
 LINK_POLL = re.compile(r"/s/([A-Za-z0-9_-]{1,100})/live\Z")
-INT_MAX = 2**31 - 1
-
-
-def sign(secret: str | bytes, *parts) -> str:
-    """A short HMAC of ``parts``: only the server can make it, any worker can check it."""
-    key = secret.encode() if isinstance(secret, str) else secret
-    message = "\x1f".join("" if part is None else str(part) for part in parts).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:20]
 
 
 def phase_poll_key(slug: str, challenge_id: int) -> str:
     """Signs the phase poll of a challenge page served to a participant of its forum."""
     return sign(current_app.config["SECRET_KEY"], "phase", slug, challenge_id)
-
-
-def screen_version(
-    secret: str | bytes,
-    forum_id: int,
-    version: int,
-    screen_rotate: bool,
-    code_rotates: bool,
-    now: datetime,
-    reveal: tuple = (),
-) -> str:
-    """The screen's version token: the forum's version, and the clock where the screen follows
-    it (the rotation's turn, the rotating join code's window, the steps of a timed reveal:
-    ``(challenge id, ideas revealed)`` pairs, computed by the view only: a screen under a timed
-    reveal holds a token this layer never computes, so its polls always reach the view)."""
-    from cite_vote.forums.services import join_window
-    from cite_vote.results.screen.services import ROTATE_SECONDS, seconds_since_epoch
-
-    turn = seconds_since_epoch(now) // ROTATE_SECONDS if screen_rotate else None
-    window = join_window(now) if code_rotates else None
-    if reveal:
-        return sign(secret, "screen", forum_id, version, turn, window, reveal)
-    return sign(secret, "screen", forum_id, version, turn, window)
 
 
 class UnchangedPolls:
@@ -75,8 +48,6 @@ class UnchangedPolls:
         self._sql: dict[str, str] = {}
         secret = app.config["SECRET_KEY"]
         self.secret = secret.encode() if isinstance(secret, str) else secret
-        from cite_vote.request_hooks import SECURITY_HEADERS
-
         self.headers = [("Vary", "HX-Request, Cookie"), *SECURITY_HEADERS.items()]
 
     def __call__(self, environ, start_response):
@@ -105,7 +76,7 @@ class UnchangedPolls:
         """
         if path.endswith("/phase"):
             match = PHASE_POLL.match(path)
-            if match is None or int(match[2]) > INT_MAX:
+            if match is None or int(match[2]) > ID_MAX:
                 return None
             args = self._args(environ)
             seen, key = args.get("seen"), args.get("k")
@@ -137,8 +108,6 @@ class UnchangedPolls:
             shown = self._args(environ).get("v")
             if not shown:
                 return None
-            from cite_vote.accounts.services import hash_token
-
             row = self._read("screen", (hash_token(match[1]),))
             if row is None:
                 return None

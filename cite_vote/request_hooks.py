@@ -5,22 +5,23 @@ from __future__ import annotations
 import contextlib
 from urllib.parse import quote, urlencode
 
-from flask import Flask, flash, get_flashed_messages, make_response, request, url_for
+from flask import Flask, flash, get_flashed_messages, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from cite_vote.forms import ID_MAX
 from cite_vote.forums.services import PHASE_LABELS
-from cite_vote.htmx import is_htmx, render
+from cite_vote.i18n import LANGUAGE_NAMES
 from cite_vote.ideas.services import IDEA_STATUS_LABELS
 from cite_vote.links import public_url
 from cite_vote.refusals import RuleError
+from cite_vote.responses import error_response, with_security_headers
 
 MESSAGES = {
     400: _l("The request could not be understood. Reload the page and try again."),
@@ -38,9 +39,6 @@ MESSAGES = {
 # Seconds a client is asked to wait when the database is busy or away (a 503).
 RETRY_AFTER = 5
 
-# Each language is named in itself, so these are not translated.
-LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
-
 ROLE_LABELS = {"organiser": _l("Organiser"), "facilitator": _l("Facilitator")}
 
 HTTPS_MESSAGE = _l(
@@ -48,29 +46,7 @@ HTTPS_MESSAGE = _l(
     "forms cannot work over plain http."
 )
 
-# On every answer, the 204s of unchanged polls (cite_vote.polls) included.
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-    ),
-}
-
 CSRF_MESSAGE = _l("This form has expired or came from elsewhere. Reload the page and try again.")
-
-
-def error_response(status: int, message):
-    """The error page, or for htmx only the message, swapped into the page's message area."""
-    if not is_htmx():
-        return render("errors/error.html", status=status, message=message, status_code=status)
-    body = render_block("base.html", "messages", messages=[("error", message)])
-    response = make_response(body, status)
-    response.headers["HX-Retarget"] = "#messages"
-    response.headers["HX-Reswap"] = "outerHTML"
-    response.vary.add("HX-Request")
-    return response
 
 
 def discard_session() -> None:
@@ -110,7 +86,7 @@ class BoundedInt(IntegerConverter):
     """
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
 
 
@@ -190,12 +166,7 @@ def init_app(app: Flask) -> None:
             "public_url": public_url,
         }
 
-    @app.after_request
-    def headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        response.vary.add("Cookie")
-        return response
+    app.after_request(with_security_headers)
 
     app.jinja_env.globals["flashed"] = lambda: get_flashed_messages(with_categories=True)
     app.jinja_env.globals["flash"] = flash

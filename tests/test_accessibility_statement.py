@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from cite_vote import ROOT
 from cite_vote.config import from_environment
 from cite_vote.forums.tickets import generate_tickets
+from cite_vote.paths import ROOT
 
 STATEMENT = ROOT / "docs" / "accessibility.md"
 LINK = 'href="/accessibilite"'

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.accounts.services import hash_token, join_forum
+from cite_vote.accounts.services import join_forum
 from cite_vote.forums.services import (
     JOIN_CODE_ALPHABET,
     forum_by_join_code,
@@ -11,6 +11,7 @@ from cite_vote.forums.services import (
     set_phase,
 )
 from cite_vote.refusals import NotAllowed, RuleError
+from cite_vote.tokens import hash_token
 
 
 def test_join_codes_avoid_ambiguous_characters(app):

@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.accounts.services import hash_token
+from cite_vote.tokens import hash_token
 
 
 def test_home_asks_for_the_code_in_french(client):

@@ -538,7 +538,8 @@ def test_stored_control_characters_break_no_page(
 ):
     """Every page the app serves (its URL map), as the idea's author and as the organiser."""
     forum, challenge, idea = event, event.challenges[0], stored_controls
-    from cite_vote.accounts.services import create_assisted_participant, hash_token
+    from cite_vote.accounts.services import create_assisted_participant
+    from cite_vote.tokens import hash_token
 
     staff_login(client, make_staff("organiser", owns=[forum]))
     author = idea.author

@@ -14,7 +14,6 @@ from cite_vote.results.screen.services import (
     LATEST,
     RANKING,
     RESULTS,
-    ROTATE_SECONDS,
     WAITING,
     forum_by_screen_token,
     regenerate_screen_token,
@@ -25,6 +24,7 @@ from cite_vote.results.screen.services import (
     stop_timer,
     version_token,
 )
+from cite_vote.results.screen.version import ROTATE_SECONDS
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.services import set_dots
 

@@ -8,9 +8,10 @@ from flask import Response, abort, current_app, flash, request, url_for
 from sqlalchemy import Integer, String, bindparam, exists, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.accounts.services import hash_token, participant_for_token
+from cite_vote.accounts.services import participant_for_token
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.htmx import done, is_htmx
+from cite_vote.tokens import hash_token
 
 
 def cookie_token() -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -11,22 +10,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
 from cite_vote.extensions import db
+from cite_vote.forms import ID_MAX
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.versions import mark_changed
 from cite_vote.refusals import Invalid, NotAllowed, RuleError
 from cite_vote.text import text_problem
 from cite_vote.timeutil import utcnow
+from cite_vote.tokens import hash_token
 from cite_vote.votes.models import Vote
 
 NAME_MAX = 80
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 def participant_for_token(forum: Forum, token: str | None) -> Participant | None:
@@ -71,7 +64,7 @@ def new_participant(
         display_name=name,
         category=category,
         assisted=assisted,
-        shuffle_seed=secrets.randbelow(2**31),
+        shuffle_seed=secrets.randbelow(ID_MAX + 1),  # 0 to ID_MAX: an INTEGER column
     )
     db.session.add(participant)
     db.session.flush()

@@ -19,7 +19,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     StopValidation,
@@ -28,7 +27,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cite_vote.accounts.services import NAME_MAX
-from cite_vote.forms import Form
+from cite_vote.forms import Form, id_field
 from cite_vote.forums.models import PHASES
 from cite_vote.forums.setup import (
     BUDGET_MAX,
@@ -39,7 +38,7 @@ from cite_vote.forums.setup import (
     SLUG_PATTERN,
 )
 from cite_vote.forums.tickets import TICKETS_PER_BATCH
-from cite_vote.request_hooks import LANGUAGE_NAMES
+from cite_vote.i18n import LANGUAGE_NAMES
 from cite_vote.text import text_problem
 
 WHOLE_NUMBER = _l("Type a whole number.")
@@ -75,7 +74,7 @@ class PhaseForm(Form):
     """Move one challenge (or all of them) to a phase; ``confirm`` after a warning."""
 
     phase = SelectField(choices=[SelectChoice(p, p) for p in PHASES], validate_choice=True)
-    challenge = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    challenge = id_field()
     confirm = BooleanField()
 
 

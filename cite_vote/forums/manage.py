@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from cite_vote.accounts.staff import current_staff, require_staff, staff_forum
 from cite_vote.extensions import db
+from cite_vote.forms import ID_MAX
 from cite_vote.forums.forms import (
     ChallengeForm,
     ForumForm,
@@ -358,13 +359,10 @@ def remove_from_team(slug: str, user_id: int):
 # --- tickets -----------------------------------------------------------------------------------
 
 
-ID_MAX = 2**31 - 1  # the largest id an INTEGER column holds, on SQLite and PostgreSQL alike
-
-
 def ticket_range() -> tuple[int | None, int | None]:
     """The optional ``first`` and ``last`` ticket ids of the query string.
 
-    Absent or empty means no bound; anything but a whole number from 1 to 2**31-1 is a 400
+    Absent or empty means no bound; anything but a whole number from 1 to ID_MAX is a 400
     (a hand-edited address), never a query the database would choke on.
     """
     bounds = []

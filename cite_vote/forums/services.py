@@ -15,7 +15,7 @@ from sqlalchemy import Integer, Select, String, bindparam, func, select
 from cite_vote.extensions import db
 from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
 from cite_vote.refusals import RuleError
-from cite_vote.timeutil import utcnow
+from cite_vote.timeutil import seconds_since_epoch, utcnow
 from cite_vote.votes.chain import close_ledger
 
 # No O/0, I/1/L: a code read aloud or off a screen at the back of the room must not be misread.
@@ -79,7 +79,7 @@ JOIN_CODE_SECONDS = 300
 
 def join_window(now: datetime) -> int:
     """The rotating join code's window: the number of JOIN_CODE_SECONDS since the epoch."""
-    return int((now - datetime(1970, 1, 1)).total_seconds()) // JOIN_CODE_SECONDS
+    return seconds_since_epoch(now) // JOIN_CODE_SECONDS
 
 
 def _rotating_code(forum: Forum, window: int) -> str:

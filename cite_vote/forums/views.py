@@ -13,7 +13,7 @@ from cite_vote.accounts.identity import (
     participant_forum,
     remember,
 )
-from cite_vote.accounts.services import join_forum, new_token
+from cite_vote.accounts.services import join_forum
 from cite_vote.extensions import db, limiter
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.models import Forum
@@ -30,6 +30,7 @@ from cite_vote.forums.services import (
 )
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import done, page, refusable, render
+from cite_vote.tokens import new_token
 
 bp = Blueprint("forums", __name__)
 

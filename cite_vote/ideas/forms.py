@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from cite_vote.forms import Form
+from cite_vote.forms import Form, id_field
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX
 
 
@@ -48,10 +48,8 @@ class EditForm(Form):
 
 
 class MergeForm(Form):
-    into = IntegerField(
+    into = id_field(
         _l("Merge into idea no."),
-        validators=[
-            InputRequired(_l("Say which idea to merge into.")),
-            NumberRange(min=1, max=2**31 - 1, message=_l("This idea does not exist.")),
-        ],
+        required=_l("Say which idea to merge into."),
+        unknown=_l("This idea does not exist."),
     )

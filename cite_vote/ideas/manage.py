@@ -15,7 +15,7 @@ from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render
 from cite_vote.ideas import moderation
 from cite_vote.ideas.forms import EditForm, MergeForm
 from cite_vote.ideas.similar import duplicate_pairs
-from cite_vote.request_hooks import error_response
+from cite_vote.responses import error_response
 from cite_vote.votes.services import idea_totals
 
 bp = Blueprint("ideas_manage", __name__, url_prefix="/staff/f/<slug>")

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 
 from cite_vote.accounts.identity import cookie_token, participant_forum, require_participant
 from cite_vote.accounts.models import Participant
-from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import COMMENT_LIMIT, PROPOSE_LIMIT, limiter, participant_key
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
@@ -26,6 +25,7 @@ from cite_vote.ideas.services import (
     propose_idea,
 )
 from cite_vote.ideas.similar import similar_ideas
+from cite_vote.tokens import hash_token
 from cite_vote.votes.target import challenge_target
 
 bp = Blueprint("ideas", __name__)

@@ -7,7 +7,6 @@ view and every download goes through it, so the screen and the files cannot disa
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -18,7 +17,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.models import StaffUser
-from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import open_to_participants
@@ -27,6 +25,7 @@ from cite_vote.refusals import RuleError
 from cite_vote.results.models import ReadToken
 from cite_vote.results.privacy import CategoryGroups, Group, category_groups, voter_steps
 from cite_vote.timeutil import utcnow
+from cite_vote.tokens import hash_token, new_token
 from cite_vote.votes.models import Ballot, LedgerEntry, Vote
 
 ORDERS = ("dots", "cross")
@@ -392,7 +391,7 @@ def create_read_token(forum: Forum, label: str, user: StaffUser) -> tuple[ReadTo
     label = (label or "").strip()
     if len(label) > LABEL_MAX:
         raise RuleError(_l("The label is too long."))
-    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    clear = TOKEN_PREFIX + new_token()
     token = ReadToken(
         forum_id=forum.id, token_hash=hash_token(clear), label=label, created_by_id=user.id
     )

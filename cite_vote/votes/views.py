@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, request, url_for
 
 from cite_vote.accounts.identity import cookie_token, require_participant
-from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
 from cite_vote.htmx import done, is_htmx, refusable, render
 from cite_vote.ideas.pages import cards_context, challenge_context, idea_cards, idea_context
 from cite_vote.ideas.services import idea_in_forum, seen_in_forum
-from cite_vote.request_hooks import error_response
+from cite_vote.responses import error_response
+from cite_vote.tokens import hash_token
 from cite_vote.votes import services
 from cite_vote.votes.chain import receipts_of
 from cite_vote.votes.forms import DotsForm

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from cite_vote.forms import Form
+from cite_vote.forms import Form, id_field
 from cite_vote.results.screen.services import (
     REVEAL_EVERY_MAX,
     REVEAL_EVERY_MIN,
@@ -61,12 +61,10 @@ REVEAL_ACTIONS = ("stage", "next", "auto", "pause", "all")
 class RevealForm(Form):
     """One step of a staged reveal: each button of the panel posts its ``action``."""
 
-    challenge = IntegerField(
+    challenge = id_field(
         _l("Challenge"),
-        validators=[
-            InputRequired(_l("Choose the challenge to reveal.")),
-            NumberRange(min=1, max=2**31 - 1, message=_l("This challenge does not exist.")),
-        ],
+        required=_l("Choose the challenge to reveal."),
+        unknown=_l("This challenge does not exist."),
     )
     action = SelectField(
         choices=[SelectChoice(a, a) for a in REVEAL_ACTIONS],

@@ -10,7 +10,6 @@ is on.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -21,7 +20,6 @@ from markupsafe import Markup
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import selectinload
 
-from cite_vote.accounts.services import hash_token
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum, ForumVersion
 from cite_vote.forums.qr import qr_svg
@@ -32,13 +30,14 @@ from cite_vote.forums.services import (
 )
 from cite_vote.forums.versions import mark_changed
 from cite_vote.ideas.models import Idea
-from cite_vote.polls import screen_version
 from cite_vote.refusals import RuleError
+from cite_vote.results.screen.version import ROTATE_SECONDS, screen_version
 from cite_vote.results.services import rank_ideas
+from cite_vote.timeutil import seconds_since_epoch
+from cite_vote.tokens import hash_token, new_token
 from cite_vote.votes.chain import chain_head
 from cite_vote.votes.models import Ballot
 
-ROTATE_SECONDS = 20
 # What fits at 1920x1080 in type readable from the back of the room.
 RANKING_ROWS = 6
 LATEST_ROWS = 6
@@ -49,7 +48,6 @@ TIMER_MAX_MINUTES = 180
 # A timed reveal shows one more idea every this many seconds.
 REVEAL_EVERY_MIN, REVEAL_EVERY_MAX = 2, 600
 QR_PIXELS = 420
-EPOCH = datetime(1970, 1, 1)
 
 # What the main area of the screen shows.
 WAITING = "waiting"  # no challenge open yet: only the invitation to join
@@ -126,10 +124,6 @@ def clock(seconds: int) -> str:
 
 
 # --- which challenge is on screen -------------------------------------------------------------
-
-
-def seconds_since_epoch(now: datetime) -> int:
-    return int((now - EPOCH).total_seconds())
 
 
 def _rotating(forum: Forum, shown: list) -> bool:
@@ -493,7 +487,7 @@ def join_qr(url: str, title: str | None = None) -> Markup:
 
 def regenerate_screen_token(forum: Forum) -> str:
     """A new secret screen link; the old one stops working. Only the hash is kept."""
-    token = secrets.token_urlsafe(24)
+    token = new_token(24)
     forum.screen_token_hash = hash_token(token)
     db.session.flush()
     return token

@@ -26,7 +26,6 @@ from cite_vote.results.screen.services import (
     RANKING_ROWS,
     REVEAL_EVERY_MAX,
     REVEAL_EVERY_MIN,
-    ROTATE_SECONDS,
     TIMER_MAX_MINUTES,
     ScreenState,
     clock,
@@ -47,6 +46,7 @@ from cite_vote.results.screen.services import (
     stop_timer,
     version_token,
 )
+from cite_vote.results.screen.version import ROTATE_SECONDS
 from cite_vote.timeutil import utcnow
 
 bp = Blueprint("screen", __name__)
