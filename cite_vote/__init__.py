@@ -34,15 +34,18 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
-    from cite_vote import models  # noqa: F401  (registers every table)
-    from cite_vote.extensions import babel, csrf, db, init_migrations, limiter, select_locale
+    from cite_vote import (
+        limits,
+        models,  # noqa: F401  (registers every table)
+    )
+    from cite_vote.extensions import babel, csrf, db, init_migrations, select_locale
     from cite_vote.forums import versions  # noqa: F401  (the forum version follows every change)
 
     db.init_app(app)
     init_migrations(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    limiter.init_app(app)
+    limits.init_app(app)
 
     from cite_vote import request_hooks
 

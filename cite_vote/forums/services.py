@@ -392,26 +392,3 @@ def change_phase(
                 close_ledger(target)
     db.session.flush()
     return targets
-
-
-# However small the forum, a table of people behind one address can join at once.
-JOINS_PER_MINUTE_FLOOR = 60
-
-# Codes that lead nowhere, typed or opened from one address within a minute (``/j/<code>``, the
-# home page's form, a forum's door), all counted together. A room mistypes a few; a script
-# trying codes gets one a second where it got dozens. Past it, every code from that address is
-# refused for the rest of the minute, the right one too, or the refusals would tell which
-# guess was right.
-WRONG_CODES_PER_MINUTE = JOINS_PER_MINUTE_FLOOR
-
-
-def joins_per_minute(forum: Forum | None) -> int:
-    """How many people may join ``forum`` within a minute from one address.
-
-    A room reaches the forum through the venue's one address: the whole expected room may join
-    in a minute, so no one is locked out of their own forum, while a script making thousands
-    of identities from one address is stopped.
-    """
-    if forum is None:
-        return JOINS_PER_MINUTE_FLOOR
-    return max(JOINS_PER_MINUTE_FLOOR, forum.expected_participants)
