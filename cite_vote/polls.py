@@ -55,7 +55,7 @@ def screen_version(
     it (the rotation's turn, the rotating join code's window, the steps of a timed reveal:
     ``(challenge id, ideas revealed)`` pairs, computed by the view only: a screen under a timed
     reveal holds a token this layer never computes, so its polls always reach the view)."""
-    from cite_vote.forums.services import join_window
+    from cite_vote.forums.join_codes import join_window
     from cite_vote.results.screen.services import ROTATE_SECONDS, seconds_since_epoch
 
     turn = seconds_since_epoch(now) // ROTATE_SECONDS if screen_rotate else None

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.forums.services import JOIN_CODE_SECONDS, current_join_code
+from cite_vote.forums.join_codes import JOIN_CODE_SECONDS, current_join_code
 from cite_vote.timeutil import utcnow
 
 CODE = "QWZ7K9"

@@ -16,16 +16,15 @@ from cite_vote.accounts.identity import (
 from cite_vote.accounts.services import join_forum, new_token
 from cite_vote.extensions import db
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
-from cite_vote.forums.models import Forum
-from cite_vote.forums.pages import forum_page
-from cite_vote.forums.services import (
+from cite_vote.forums.join_codes import (
     code_admits_newcomers,
     forum_by_join_code,
-    forum_by_slug,
-    forum_overview,
     normalise_code,
     open_link_code,
 )
+from cite_vote.forums.models import Forum
+from cite_vote.forums.pages import forum_page
+from cite_vote.forums.services import forum_by_slug, forum_overview
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import done, page, refusable, render
 
