@@ -33,8 +33,11 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
-    from cite_vote import models  # noqa: F401  (registers every table)
-    from cite_vote.extensions import babel, csrf, db, init_migrations, limiter
+    from cite_vote import (
+        limits,
+        models,  # noqa: F401  (registers every table)
+    )
+    from cite_vote.extensions import babel, csrf, db, init_migrations
     from cite_vote.forums import versions  # noqa: F401  (the forum version follows every change)
     from cite_vote.i18n import select_locale
 
@@ -42,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_migrations(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    limiter.init_app(app)
+    limits.init_app(app)
 
     from cite_vote import request_hooks
 

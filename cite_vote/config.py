@@ -73,7 +73,7 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("CITE_VOTE_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ["fr", "en"],
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        # Every worker of this host counts in one file (cite_vote.ratelimits); several hosts
+        # Every worker of this host counts in one file (cite_vote.limit_storage); several hosts
         # share their counters through Redis (redis://...).
         "RATELIMIT_STORAGE_URI": env.get(
             "CITE_VOTE_RATELIMIT_STORAGE_URI",

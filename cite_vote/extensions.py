@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
-
-from cite_vote import ratelimits  # noqa: F401  (registers the sqlite:/// counters storage)
-from cite_vote.tokens import hash_token
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,14 +25,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-# Writing limits: no person proposes ten ideas a minute, but a script could. Joining is limited
-# per address and forum by the forum's expected size (forums.services.joins_per_minute), since
-# a whole room may reach us through one NAT address; wrong join codes per address
-# (forums.services.WRONG_CODES_PER_MINUTE).
-PROPOSE_LIMIT = "10 per minute"
-COMMENT_LIMIT = "20 per minute"
 
 
 def init_migrations(app) -> None:
@@ -56,14 +42,6 @@ def init_migrations(app) -> None:
     from cite_vote.paths import ROOT
 
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-
-
-def participant_key() -> str:
-    """Rate-limit key of the person: their participant cookie, else their address."""
-    from flask import current_app
-
-    token = request.cookies.get(current_app.config["PARTICIPANT_COOKIE_NAME"])
-    return f"participant:{hash_token(token)}" if token else (f"address:{get_remote_address()}")
 
 
 @event.listens_for(Engine, "connect")

@@ -15,7 +15,7 @@ import requests
 
 from cite_vote.results.screen.services import regenerate_screen_token
 from tests.server import gunicorn_server, participant_tab
-from tests.test_ratelimits import REDIS_URL, redis_or_fail
+from tests.test_limit_storage import REDIS_URL, redis_or_fail
 
 pytestmark = pytest.mark.server
 

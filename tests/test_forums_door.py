@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.forums.services import JOIN_CODE_SECONDS, current_join_code
+from cite_vote.forums.join_codes import JOIN_CODE_SECONDS, current_join_code
 from cite_vote.timeutil import utcnow
 
 CODE = "QWZ7K9"
@@ -233,7 +233,7 @@ def guess(client, n: int, method: str = "GET"):
 
 @pytest.mark.parametrize("app_config", [LIMITED])
 def test_guessing_codes_is_stopped_with_a_message(app, room, app_config):
-    from cite_vote.forums.services import WRONG_CODES_PER_MINUTE
+    from cite_vote.limits import WRONG_CODES_PER_MINUTE
 
     guesser = app.test_client()
     statuses = [guess(guesser, n).status_code for n in range(WRONG_CODES_PER_MINUTE)]
@@ -252,7 +252,7 @@ def test_guessing_codes_is_stopped_with_a_message(app, room, app_config):
 
 @pytest.mark.parametrize("app_config", [LIMITED])
 def test_every_way_of_typing_a_code_counts_the_same_guesses(app, room, app_config):
-    from cite_vote.forums.services import WRONG_CODES_PER_MINUTE
+    from cite_vote.limits import WRONG_CODES_PER_MINUTE
 
     guesser = app.test_client()
     ways = [
@@ -275,7 +275,7 @@ def test_every_way_of_typing_a_code_counts_the_same_guesses(app, room, app_confi
 
 @pytest.mark.parametrize("app_config", [LIMITED])
 def test_the_room_joining_with_the_right_code_is_not_counted_as_guesses(app, room, app_config):
-    from cite_vote.forums.services import WRONG_CODES_PER_MINUTE
+    from cite_vote.limits import WRONG_CODES_PER_MINUTE
 
     for _ in range(WRONG_CODES_PER_MINUTE + 5):
         phone = app.test_client()
@@ -287,7 +287,7 @@ def test_the_room_joining_with_the_right_code_is_not_counted_as_guesses(app, roo
 def test_a_phone_in_the_forum_is_not_held_back_by_guesses_from_its_address(
     app, room, make_participant, as_participant, app_config
 ):
-    from cite_vote.forums.services import WRONG_CODES_PER_MINUTE
+    from cite_vote.limits import WRONG_CODES_PER_MINUTE
 
     guesser = app.test_client()
     for n in range(WRONG_CODES_PER_MINUTE + 1):

@@ -3,31 +3,9 @@ from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import join_forum
-from cite_vote.forums.services import (
-    JOIN_CODE_ALPHABET,
-    forum_by_join_code,
-    new_join_code,
-    normalise_code,
-    set_phase,
-)
+from cite_vote.forums.services import set_phase
 from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.tokens import hash_token
-
-
-def test_join_codes_avoid_ambiguous_characters(app):
-    for _ in range(50):
-        code = new_join_code()
-        assert len(code) == 6
-        assert not set(code) & set("O0I1L")
-        assert set(code) <= set(JOIN_CODE_ALPHABET)
-
-
-def test_join_code_is_found_whatever_the_case_and_spacing(make_forum):
-    forum = make_forum(join_code="ABC234")
-    assert normalise_code(" abc-234 ") == "ABC234"
-    assert forum_by_join_code("abc 234") == forum
-    assert forum_by_join_code("") is None
-    assert forum_by_join_code("ZZZZZZ") is None
 
 
 def test_set_phase_for_one_challenge_or_all(make_forum, db):

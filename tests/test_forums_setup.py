@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
+from cite_vote.forums.join_codes import JOIN_CODE_ALPHABET
 from cite_vote.forums.models import Challenge, Ticket
-from cite_vote.forums.services import JOIN_CODE_ALPHABET, active_challenges
+from cite_vote.forums.services import active_challenges
 from cite_vote.forums.setup import (
     add_team_member,
     create_challenge,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from cite_vote.extensions import participant_key
+from cite_vote.limits import participant_key
 from cite_vote.tokens import hash_token, new_token, sign
 
 URL_SAFE = re.compile(r"[A-Za-z0-9_-]+\Z")

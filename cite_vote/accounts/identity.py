@@ -29,7 +29,7 @@ def require_participant(
 
     The door, never the join page: the address of a forum is in every link and often easy to
     guess, the code is what the room gives (the door leads on by itself only where the
-    organiser opened the link, ``forums.services.open_link_code``).
+    organiser opened the link, ``forums.join_codes.open_link_code``).
     A cookie can be lost mid-vote: an htmx request then gets HX-Redirect (the whole page goes
     to the door) rather than a 303 that htmx would follow and swap into the idea card.
     ``participant`` is the one the caller already found for the cookie, if any; ``notices``

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 
+from cite_vote import limits
 from cite_vote.accounts.forms import ChangePasswordForm, LoginForm
 from cite_vote.accounts.services import (
     authenticate,
@@ -22,7 +23,7 @@ from cite_vote.accounts.staff import (
     remember_browser,
     require_staff,
 )
-from cite_vote.extensions import db, limiter
+from cite_vote.extensions import db
 from cite_vote.htmx import done, render
 from cite_vote.refusals import RuleError
 
@@ -51,54 +52,9 @@ def safe_next(target: str | None) -> str:
     return url_for("accounts.home")
 
 
-def _login_email() -> str:
-    return (request.form.get("email") or "").strip().lower()
-
-
-def _login_key() -> str:
-    email = _login_email()
-    device = known_browser(email)
-    return f"known|{device}|{email}" if device else f"{request.remote_addr}|{email}"
-
-
-def _known() -> bool:
-    return known_browser(_login_email()) is not None
-
-
-def _account_key() -> str:
-    return f"account|{_login_email()}"
-
-
-def _address_key() -> str:
-    return f"address|{request.remote_addr}"
-
-
-def _failed(response) -> bool:
-    return response.status_code == 422
-
-
-# A room shares one address (the venue's NAT), so nothing counted per address alone may lock
-# the room out: each address and email pair has its own budget, and the limits on one account
-# (from anywhere) and on one address (across accounts) count wrong passwords only. A hundred
-# wrong guesses at one account from the room cannot stop another account logging in there.
-# A browser that has logged in to the account before (staff.known_browser) has its own budget
-# of 10 a minute and is left out of the other two: no one else's guesses lock the owner out.
+# Three limits, none of which lets the room's shared address lock it out (limits.LOGIN_*).
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", key_func=_login_key, methods=["POST"])
-@limiter.limit(
-    "30 per minute",
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    exempt_when=_known,
-)
-@limiter.limit(
-    "100 per minute",
-    key_func=_address_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    exempt_when=_known,
-)
+@limits.login(known_browser=known_browser)
 def login():
     form = LoginForm()
     error = None
@@ -124,19 +80,8 @@ def logout():
     return done(url_for("accounts.login"))
 
 
-def _staff_key() -> str:
-    user = current_staff()
-    return f"staff|{user.id if user is not None else '-'}"
-
-
-def _anonymous() -> bool:
-    return current_staff() is None
-
-
-# Counted per account, for logged-in staff only: a stranger's posts (refused 403 without a
-# session) must not spend the budget of an organiser who shares the room's address.
 @bp.route("/password", methods=["GET", "POST"])
-@limiter.limit("10 per minute", key_func=_staff_key, exempt_when=_anonymous, methods=["POST"])
+@limits.password_change(current_staff=current_staff)
 def password():
     """Change one's own password: this session stays, every other one of the account ends."""
     user = require_staff()

@@ -26,6 +26,7 @@ from cite_vote.forums.forms import (
     TeamMemberForm,
     TicketsForm,
 )
+from cite_vote.forums.join_codes import current_join_code
 from cite_vote.forums.models import PHASES, Challenge, Forum, Ticket
 from cite_vote.forums.qr import qr_svg
 from cite_vote.forums.room import JOIN_BURST, room_state
@@ -34,7 +35,6 @@ from cite_vote.forums.services import (
     ConfirmationNeeded,
     challenge_in_forum,
     change_phase,
-    current_join_code,
     next_phase,
     previous_phase,
 )

@@ -1,26 +1,21 @@
-"""Forums, challenges, phases and join codes."""
+"""Forums, challenges and phases (join codes: ``forums.join_codes``)."""
 
 from __future__ import annotations
 
 import functools
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, current_app
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, String, bindparam, func, select
 
 from cite_vote.extensions import db
+from cite_vote.forums.join_codes import new_join_code
 from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
 from cite_vote.refusals import RuleError
-from cite_vote.timeutil import seconds_since_epoch, utcnow
+from cite_vote.timeutil import utcnow
 from cite_vote.votes.chain import close_ledger
-
-# No O/0, I/1/L: a code read aloud or off a screen at the back of the room must not be misread.
-JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH = 6
 
 PHASE_LABELS = {
     "draft": _l("Not open yet"),
@@ -28,18 +23,6 @@ PHASE_LABELS = {
     "voting": _l("Voting"),
     "closed": _l("Closed"),
 }
-
-
-def normalise_code(code: str) -> str:
-    """Codes are typed on phones: ignore case, spaces and dashes."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())
-
-
-def new_join_code() -> str:
-    while True:
-        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
-        if db.session.scalar(select(Forum.id).where(Forum.join_code == code)) is None:
-            return code
 
 
 def forum_by_slug(slug: str) -> Forum:
@@ -54,72 +37,6 @@ def forum_by_slug(slug: str) -> Forum:
 def _forum_by_slug_statement():
     """Built once: most pages start with it."""
     return select(Forum).where(Forum.slug == bindparam("slug", type_=String))
-
-
-def forum_by_join_code(code: str, now: datetime | None = None) -> Forum | None:
-    """The forum of a fixed join code, or of a rotating code shown now or just before."""
-    code = normalise_code(code)
-    if not code:
-        return None
-    forum = db.session.scalar(select(Forum).where(Forum.join_code == code))
-    if forum is not None:
-        return forum
-    window = join_window(now or utcnow())
-    # Few forums rotate, and only those are hashed: one HMAC per window kept alive.
-    for forum in db.session.scalars(select(Forum).where(Forum.join_code_rotates.is_(True))):
-        if any(code == _rotating_code(forum, w) for w in range(window - 1, window + 1)):
-            return forum
-    return None
-
-
-# A rotating code is shown for JOIN_CODE_SECONDS and accepted for as long again after it
-# leaves the screen, so a person who read it just before it changed still gets in.
-JOIN_CODE_SECONDS = 300
-
-
-def join_window(now: datetime) -> int:
-    """The rotating join code's window: the number of JOIN_CODE_SECONDS since the epoch."""
-    return seconds_since_epoch(now) // JOIN_CODE_SECONDS
-
-
-def _rotating_code(forum: Forum, window: int) -> str:
-    """Derived, never stored: the app's secret, the forum (its fixed code too) and the window.
-
-    Renewing the fixed code in the settings also changes every rotating code to come.
-    """
-    message = f"join:{forum.id}:{forum.join_code}:{window}".encode()
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, "sha256").digest()
-    return "".join(
-        JOIN_CODE_ALPHABET[b % len(JOIN_CODE_ALPHABET)] for b in digest[:JOIN_CODE_LENGTH]
-    )
-
-
-def current_join_code(forum: Forum, now: datetime | None = None) -> str:
-    """The code to show in the room now: the fixed one, or this window's rotating one."""
-    if not forum.join_code_rotates:
-        return forum.join_code
-    return _rotating_code(forum, join_window(now or utcnow()))
-
-
-def code_admits_newcomers(forum: Forum, code: str) -> bool:
-    """Whether a person not yet in the forum may join with this code.
-
-    With rotation, the fixed code (in old links, a photo of the screen, a script) only serves
-    people already in the forum, to change their name or category.
-    """
-    return not forum.join_code_rotates or normalise_code(code) != forum.join_code
-
-
-def open_link_code(forum: Forum, now: datetime | None = None) -> str | None:
-    """The code a stranger opening the forum's address is sent on with, or None: the door asks
-    for the code the room gives (the screen, a ticket).
-
-    Only when the organiser chose "anyone with the link may join" and joining needs no ticket.
-    With rotation on, the code of now: the fixed code, which newcomers are refused, never.
-    """
-    if not forum.open_link or forum.tickets_required:
-        return None
-    return current_join_code(forum, now)
 
 
 def challenge_in_forum(forum: Forum, challenge_id: int) -> Challenge:
@@ -392,26 +309,3 @@ def change_phase(
                 close_ledger(target)
     db.session.flush()
     return targets
-
-
-# However small the forum, a table of people behind one address can join at once.
-JOINS_PER_MINUTE_FLOOR = 60
-
-# Codes that lead nowhere, typed or opened from one address within a minute (``/j/<code>``, the
-# home page's form, a forum's door), all counted together. A room mistypes a few; a script
-# trying codes gets one a second where it got dozens. Past it, every code from that address is
-# refused for the rest of the minute, the right one too, or the refusals would tell which
-# guess was right.
-WRONG_CODES_PER_MINUTE = JOINS_PER_MINUTE_FLOOR
-
-
-def joins_per_minute(forum: Forum | None) -> int:
-    """How many people may join ``forum`` within a minute from one address.
-
-    A room reaches the forum through the venue's one address: the whole expected room may join
-    in a minute, so no one is locked out of their own forum, while a script making thousands
-    of identities from one address is stopped.
-    """
-    if forum is None:
-        return JOINS_PER_MINUTE_FLOOR
-    return max(JOINS_PER_MINUTE_FLOOR, forum.expected_participants)

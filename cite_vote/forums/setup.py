@@ -22,12 +22,9 @@ from cite_vote.accounts.services import (
     normalise_email,
 )
 from cite_vote.extensions import db
+from cite_vote.forums.join_codes import new_join_code
 from cite_vote.forums.models import Challenge, Forum
-from cite_vote.forums.services import (
-    add_challenge,
-    create_forum,
-    new_join_code,
-)
+from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError
 from cite_vote.votes.models import Ballot, Vote

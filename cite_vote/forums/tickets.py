@@ -15,8 +15,8 @@ from sqlalchemy import Select, func, select, update
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import clean_profile, new_participant, participant_for_token
 from cite_vote.extensions import db
+from cite_vote.forums.join_codes import JOIN_CODE_ALPHABET, normalise_code
 from cite_vote.forums.models import Forum, Ticket
-from cite_vote.forums.services import JOIN_CODE_ALPHABET, normalise_code
 from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
 

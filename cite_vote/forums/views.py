@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 
+from cite_vote import limits
 from cite_vote.accounts.identity import (
     cookie_token,
     current_participant,
@@ -14,20 +14,17 @@ from cite_vote.accounts.identity import (
     remember,
 )
 from cite_vote.accounts.services import join_forum
-from cite_vote.extensions import db, limiter
+from cite_vote.extensions import db
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
-from cite_vote.forums.models import Forum
-from cite_vote.forums.pages import forum_page
-from cite_vote.forums.services import (
-    WRONG_CODES_PER_MINUTE,
+from cite_vote.forums.join_codes import (
     code_admits_newcomers,
     forum_by_join_code,
-    forum_by_slug,
-    forum_overview,
-    joins_per_minute,
     normalise_code,
     open_link_code,
 )
+from cite_vote.forums.models import Forum
+from cite_vote.forums.pages import forum_page
+from cite_vote.forums.services import forum_by_slug, forum_overview
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import done, page, refusable, render
 from cite_vote.tokens import new_token
@@ -54,42 +51,15 @@ def _joining_forum() -> Forum | None:
     return g.joining_forum
 
 
-def _join_limit() -> str:
-    return f"{joins_per_minute(_joining_forum())} per minute"
-
-
-def _join_key() -> str:
-    forum = _joining_forum()
-    return f"join:{forum.id if forum else '-'}:{get_remote_address()}"
-
-
 def _already_joined() -> bool:
     """A phone already in the forum (changing its name, say) is never held back."""
     forum = _joining_forum()
     return forum is not None and current_participant(forum) is not None
 
 
-def _wrong_code(_response) -> bool:
-    return bool(g.get("wrong_code"))
-
-
-def _too_many_wrong_codes() -> str:
-    return _("Too many wrong codes from this connection. Wait a minute, then type the code again.")
-
-
 def _wrong_codes(methods: list[str] | None = None):
-    """Every way of trying a code counts on one counter per address: only codes that lead
-    nowhere are counted (a room joining with the right code is not), but once past the figure
-    every code is refused, the right one too (``WRONG_CODES_PER_MINUTE``)."""
-    return limiter.shared_limit(
-        f"{WRONG_CODES_PER_MINUTE} per minute",
-        scope="wrong-codes",
-        key_func=get_remote_address,
-        deduct_when=_wrong_code,
-        exempt_when=_already_joined,
-        error_message=_too_many_wrong_codes,
-        methods=methods,
-    )
+    """The wrong codes' limit (``limits.wrong_codes``), on every way of trying a code."""
+    return limits.wrong_codes(already_in=_already_joined, methods=methods)
 
 
 def _typed_code_leads(form: JoinCodeForm) -> str | None:
@@ -104,7 +74,7 @@ def _typed_code_leads(form: JoinCodeForm) -> str | None:
     ticket = ticket_by_code(form.code.data)
     if ticket is not None:
         return url_for(".join_with_ticket", code=ticket.code)
-    g.wrong_code = True
+    limits.note_wrong_code()
     form.code.errors.append(_("No forum has this code. Check it and try again."))
     return None
 
@@ -142,12 +112,12 @@ def door(slug: str):
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
-@limiter.limit(_join_limit, key_func=_join_key, exempt_when=_already_joined, methods=["POST"])
+@limits.join(forum=_joining_forum, already_in=_already_joined)
 @_wrong_codes()
 def join(code: str):
     forum = _joining_forum()
     if forum is None:
-        g.wrong_code = True
+        limits.note_wrong_code()
         abort(404)
     participant = current_participant(forum)
     if participant is not None and request.method == "GET" and "edit" not in request.args:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import gettext as _
 
+from cite_vote import limits
 from cite_vote.accounts.identity import cookie_token, participant_forum, require_participant
 from cite_vote.accounts.models import Participant
-from cite_vote.extensions import COMMENT_LIMIT, PROPOSE_LIMIT, limiter, participant_key
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     can_propose,
@@ -60,7 +60,7 @@ def challenge(slug: str, challenge_id: int):
 
 
 @bp.post("/f/<slug>/c/<int:challenge_id>/ideas")
-@limiter.limit(PROPOSE_LIMIT, key_func=participant_key)
+@limits.propose
 def propose(slug: str, challenge_id: int):
     forum, challenge, participant = participant_challenge(slug, challenge_id)
     form = IdeaForm()
@@ -105,7 +105,7 @@ def idea(slug: str, idea_id: int):
 
 
 @bp.post("/f/<slug>/i/<int:idea_id>/comments")
-@limiter.limit(COMMENT_LIMIT, key_func=participant_key)
+@limits.comment
 def comment(slug: str, idea_id: int):
     forum = forum_by_slug(slug)
     participant = require_participant(forum)

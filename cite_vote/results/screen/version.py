@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cite_vote.forums.services import join_window
+from cite_vote.forums.join_codes import join_window
 from cite_vote.timeutil import seconds_since_epoch
 from cite_vote.tokens import sign
 

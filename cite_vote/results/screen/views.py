@@ -16,8 +16,9 @@ from markupsafe import Markup
 
 from cite_vote.accounts.staff import current_staff, staff_forum
 from cite_vote.extensions import db
+from cite_vote.forums.join_codes import current_join_code
 from cite_vote.forums.models import Forum
-from cite_vote.forums.services import challenge_in_forum, current_join_code
+from cite_vote.forums.services import challenge_in_forum
 from cite_vote.htmx import done, is_htmx, render, seen, unchanged
 from cite_vote.links import public_url
 from cite_vote.refusals import NotAllowed, RuleError

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import redis
 
-from cite_vote.ratelimits import SQLiteFileStorage
+from cite_vote.limit_storage import SQLiteFileStorage
 from tests.conftest import make_test_app
 
 REDIS_URL = os.environ.get("CITE_VOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -78,7 +78,7 @@ def test_workers_on_several_hosts_share_one_count_in_redis(
 
 def test_a_window_starts_again_once_it_has_expired(tmp_path, monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr("cite_vote.ratelimits.time.time", lambda: now[0])
+    monkeypatch.setattr("cite_vote.limit_storage.time.time", lambda: now[0])
     storage = SQLiteFileStorage(f"sqlite:///{tmp_path / 'limits.sqlite3'}")
     assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
     assert storage.get("k") == 3 and storage.get_expiry("k") == 1060.0

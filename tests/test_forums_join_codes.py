@@ -1,4 +1,5 @@
-"""A join code that changes every few minutes on the screen: only the room can join.
+"""Join codes: unambiguous, typed any way; and the code that changes every few minutes on the
+screen, so that only the room can join.
 
 An open forum's fixed code can be passed around (or scripted) long after it was on the screen;
 with rotation on, newcomers need the code shown now (or the one just before), while people
@@ -11,12 +12,31 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.forums.services import (
+from cite_vote.forums.join_codes import (
+    JOIN_CODE_ALPHABET,
     JOIN_CODE_SECONDS,
     current_join_code,
     forum_by_join_code,
+    new_join_code,
+    normalise_code,
 )
 from cite_vote.timeutil import utcnow
+
+
+def test_join_codes_avoid_ambiguous_characters(app):
+    for _ in range(50):
+        code = new_join_code()
+        assert len(code) == 6
+        assert not set(code) & set("O0I1L")
+        assert set(code) <= set(JOIN_CODE_ALPHABET)
+
+
+def test_join_code_is_found_whatever_the_case_and_spacing(make_forum):
+    forum = make_forum(join_code="ABC234")
+    assert normalise_code(" abc-234 ") == "ABC234"
+    assert forum_by_join_code("abc 234") == forum
+    assert forum_by_join_code("") is None
+    assert forum_by_join_code("ZZZZZZ") is None
 
 
 @pytest.fixture
