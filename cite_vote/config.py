@@ -1,18 +1,30 @@
 """Settings from the environment, with embedded defaults that are safe for development.
 
 Every setting is read from a ``CITE_VOTE_*`` environment variable. In production
-(``CITE_VOTE_ENV=production``) the app refuses to start with the development secret key or
-any key shorter than 32 characters.
+(``CITE_VOTE_ENV=production``) the app refuses to start with a secret key that is not a secret:
+the development key, a value written in our docs, a key shorter than 32 characters, or one
+whose characters are too few or too regular to be random (``secret_key_problem``).
 """
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 SECRET_KEY_MIN = 32
+# Every value of CITE_VOTE_SECRET_KEY that our docs and examples show: copied as it is, it is a
+# key anyone can read (tests/test_config.py checks every such value in docs/ and README is here).
+DOCUMENTED_SECRET_KEYS = frozenset({DEV_SECRET_KEY, "change-me-to-a-long-random-value"})
+# A key's estimated randomness, from how often each of its characters occurs (its Shannon
+# entropy times its length): 32 random URL-safe characters give about 150 bits, 32 hexadecimal
+# ones about 115, 48 times the same letter 0.
+SECRET_KEY_MIN_BITS = 96
+SECRET_KEY_MIN_DISTINCT = 10
+MAKE_A_KEY = '`python3 -c "import secrets; print(secrets.token_urlsafe(48))"`'
 
 
 class ConfigError(RuntimeError):
@@ -25,6 +37,22 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def secret_key_problem(secret: str) -> str | None:
+    """Why ``secret`` is no secret, in words; None when it will do."""
+    if secret in DOCUMENTED_SECRET_KEYS:
+        return "is a value written in the documentation, which anyone can read"
+    if len(secret) < SECRET_KEY_MIN:
+        return f"has {len(secret)} characters"
+    for period in range(1, len(secret) // 2 + 1):
+        if secret == (secret[:period] * (len(secret) // period + 1))[: len(secret)]:
+            return "repeats the same few characters"
+    counts = Counter(secret)
+    bits = -sum(n * math.log2(n / len(secret)) for n in counts.values())
+    if len(counts) < SECRET_KEY_MIN_DISTINCT or bits < SECRET_KEY_MIN_BITS:
+        return "is not random enough (too few different characters)"
+    return None
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the Flask config mapping from ``os.environ``."""
     env = os.environ
@@ -33,12 +61,13 @@ def from_environment(instance_path: str) -> dict:
     if not secret:
         key_file = Path(instance_path) / "secret_key"
         secret = key_file.read_text().strip() if key_file.exists() else DEV_SECRET_KEY
-    if production and (secret == DEV_SECRET_KEY or len(secret) < SECRET_KEY_MIN):
-        # The key signs the staff sessions: a short one can be guessed offline from one cookie.
+    problem = secret_key_problem(secret) if production else None
+    if problem:
+        # The key signs the staff sessions: one that can be guessed forges an organiser's cookie.
         raise ConfigError(
-            f"CITE_VOTE_SECRET_KEY must be a random value of at least {SECRET_KEY_MIN} characters "
-            "in production (e.g. the output of "
-            '`python -c "import secrets; print(secrets.token_urlsafe(48))"`).'
+            f"CITE_VOTE_SECRET_KEY {problem}. Production needs a random value of at least "
+            f"{SECRET_KEY_MIN} characters: make one with {MAKE_A_KEY} and put it in the "
+            "settings file (docs/deploy.md)."
         )
     public_url = env.get("CITE_VOTE_PUBLIC_URL", "").strip().rstrip("/")
     if public_url and not public_url.startswith(("http://", "https://")):

@@ -92,9 +92,13 @@ class SQLiteFileStorage(Storage):
         return float(row[0]) if row else time.time()
 
     def check(self) -> bool:
+        """Whether counters can be written here (a read-only folder or file cannot)."""
         try:
-            self._connection().execute("SELECT 1").fetchone()
-        except sqlite3.Error:
+            connection = self._connection()
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+        except (sqlite3.Error, OSError):
+            self._local.connection = None
             return False
         return True
 

@@ -20,14 +20,28 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from cite_vote import limit_storage  # noqa: F401  (registers the sqlite:/// counters storage)
+from cite_vote.config import ConfigError
 from cite_vote.tokens import hash_token
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def init_app(app) -> None:
-    """Binds the limiter to ``app`` (its ``RATELIMIT_*`` settings, see ``config``)."""
+    """Binds the limiter to ``app`` (its ``RATELIMIT_*`` settings, see ``config``).
+
+    A limiter whose counters cannot be stored lets every request through (it must never lock
+    a room out mid-event), so a server started that way would run with no limit at all, not a
+    line in its log: it refuses to start instead, and says where the counters should go.
+    """
     limiter.init_app(app)
+    if app.config.get("RATELIMIT_ENABLED", True) and not limiter.storage.check():
+        where = app.config.get("RATELIMIT_STORAGE_URI", "")
+        raise ConfigError(
+            f"The rate-limit counters cannot be stored at {where}: make that folder writable "
+            "by the user the server runs as (docs/deploy.md), or set "
+            "CITE_VOTE_RATELIMIT_STORAGE_URI to a place it can write (redis://... for several "
+            "hosts). Without them every limit (logins, joins, proposals) would be off."
+        )
 
 
 # --- the figures --------------------------------------------------------------------------------

@@ -1,10 +1,18 @@
 """Settings from the environment: production refuses what would make it unsafe."""
 
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from cite_vote.config import DEV_SECRET_KEY, ConfigError, from_environment
+from cite_vote.config import DEV_SECRET_KEY, ConfigError, from_environment, secret_key_problem
 
-LONG_KEY = "k" * 32
+# 32 characters that look random (a key of one repeated letter is refused since issue 19).
+LONG_KEY = "Vq3xZ8pLr2Tn7Kd5Wm1Hs9Yb4Fg6Jc0E"
 
 
 @pytest.fixture
@@ -41,3 +49,85 @@ def test_development_runs_with_a_short_key(monkeypatch, tmp_path):
     monkeypatch.delenv("CITE_VOTE_ENV", raising=False)
     monkeypatch.setenv("CITE_VOTE_SECRET_KEY", "x")
     assert from_environment(str(tmp_path))["SECRET_KEY"] == "x"
+
+
+# --- issue 19: a secret that is not one --------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ("change-me-to-a-long-random-value", "written in the documentation"),
+        ("a" * 48, "repeats the same few characters"),
+        ("0123456789abcdef" * 3, "repeats the same few characters"),
+        ("aaaabbbbccccddddaaaabbbbccccdddd-eeee", "not random enough"),
+    ],
+)
+def test_production_refuses_a_key_that_is_no_secret(production, tmp_path, key, says):
+    """The settings template's placeholder (exactly 32 characters) forged an organiser's
+    session; 48 times the letter a was accepted too."""
+    production.setenv("CITE_VOTE_SECRET_KEY", key)
+    with pytest.raises(ConfigError, match=says) as refused:
+        from_environment(str(tmp_path))
+    assert "secrets.token_urlsafe(48)" in str(refused.value)  # it says how to make one
+
+
+def test_every_secret_key_written_in_the_docs_is_refused():
+    """A value the docs show (an example, a placeholder) is known to everyone who reads them."""
+    found = set()
+    for path in [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("docs/deploy/*")]:
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r"CITE_VOTE_SECRET_KEY=([^\s\"'`$|]+)", text))
+    assert found, "the docs show no CITE_VOTE_SECRET_KEY line any more: update this test"
+    for value in found:
+        assert secret_key_problem(value), value
+
+
+def test_random_keys_of_the_documented_recipe_pass():
+    for _ in range(200):
+        assert secret_key_problem(secrets.token_urlsafe(48)) is None
+        assert secret_key_problem(secrets.token_urlsafe(24)) is None
+        assert secret_key_problem(secrets.token_hex(16)) is None
+
+
+# --- issue 19: limits that cannot be counted ---------------------------------------------------
+
+
+def run_as_someone_else(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    """As the service's user in the deploy guide, for whom the checkout is read-only. Root (CI,
+    our machines) writes anywhere, so it runs without the capabilities that override file
+    permissions; anyone else is not root and meets the read-only folder as it is."""
+    if os.geteuid() == 0:
+        args = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--", *args]
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_server_that_cannot_store_its_limit_counters_refuses_to_start(tmp_path):
+    """Following the guide left instance/ owned by root and the unit running as another user:
+    every limit was silently off (14 wrong logins, 14 × 422 and no 429)."""
+    readonly = tmp_path / "instance"
+    readonly.mkdir()
+    tmp_path.chmod(0o755)
+    readonly.chmod(0o555)
+    env = {
+        **os.environ,
+        "CITE_VOTE_ENV": "production",
+        "CITE_VOTE_SECRET_KEY": secrets.token_urlsafe(48),
+        "CITE_VOTE_DATABASE_URL": "sqlite:////nonexistent/cite_vote.sqlite3",
+        "CITE_VOTE_RATELIMIT_STORAGE_URI": f"sqlite:///{readonly}/ratelimits.sqlite3",
+    }
+    start = [sys.executable, "-c", "from cite_vote import create_app; create_app()"]
+    done = run_as_someone_else(start, env)
+    assert done.returncode != 0
+    assert "The rate-limit counters cannot be stored at" in done.stderr, done.stderr[-2000:]
+    assert str(readonly) in done.stderr
+    # Where the service's user may write, it starts.
+    readonly.chmod(0o777)
+    assert (
+        run_as_someone_else(
+            [sys.executable, "-c", "from cite_vote import create_app; create_app()"], env
+        ).returncode
+        == 0
+    )
