@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from cite_vote.accounts.models import StaffUser
 from cite_vote.accounts.services import authenticate, can_access
-from tests.conftest import STAFF_PASSWORD
+from tests.helpers import STAFF_PASSWORD
 
 
 def test_passwords_are_hashed(make_staff, db):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from cite_vote.accounts.models import Participant
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.votes.models import LedgerEntry
-from tests.conftest import STAFF_PASSWORD, csrf_token_from
+from tests.helpers import STAFF_PASSWORD, csrf_token_from
 from tests.test_forums_manage import VALID_FORUM
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from cite_vote.accounts.models import ForumStaff, Participant
 from cite_vote.forums.models import Challenge, Forum, Ticket
 from cite_vote.forums.tickets import generate_tickets
-from tests.conftest import count
+from tests.helpers import count
 
 VALID_FORUM = {
     "title": "Forum des métiers",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 from tests.test_forums_room import joined_minutes_ago
 
 

@@ -16,27 +16,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from cite_vote.extensions import db
-from tests.conftest import empty_schema, make_test_app
-
-CHROMIUM = os.environ.get("CITE_VOTE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "locale": "fr-FR",
-}
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "locale": "fr-FR"}
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, PROJECTOR
+from tests.helpers import empty_schema, make_test_app
 
 
 def pytest_collection_modifyitems(items):

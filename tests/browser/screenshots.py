@@ -35,8 +35,8 @@ from cite_vote.forums.tickets import generate_tickets
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.results.screen.services import show_on_screen
 from cite_vote.votes.services import set_dots
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import make_test_app
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers import make_test_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"

@@ -18,9 +18,8 @@ from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.forums.tickets import generate_tickets
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.votes.services import set_dots
-from tests.browser.conftest import PHONE
-from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.browser.helpers import PHONE, shot
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 

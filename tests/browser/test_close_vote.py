@@ -13,7 +13,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge
 from cite_vote.forums.services import add_challenge, create_forum
 from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
 from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import set_phase
 from tests.browser.helpers import shot
-from tests.conftest import quick_password_hashes
+from tests.helpers import quick_password_hashes
 
 pytestmark = pytest.mark.browser
 

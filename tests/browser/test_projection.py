@@ -23,7 +23,7 @@ from cite_vote.results.screen.services import regenerate_screen_token, show_on_s
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import shot
-from tests.conftest import quick_password_hashes
+from tests.helpers import quick_password_hashes
 
 pytestmark = pytest.mark.browser
 

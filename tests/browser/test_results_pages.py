@@ -16,7 +16,7 @@ from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import LedgerEntry
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 

@@ -21,10 +21,9 @@ from cite_vote.forums.demo import DEMO_SLUG, ensure_demo_forum
 from cite_vote.forums.models import Forum
 from cite_vote.ideas.models import Idea
 from cite_vote.votes.services import set_dots
-from tests.browser.conftest import PHONE
-from tests.browser.helpers import shot
+from tests.browser.helpers import PHONE, shot
 from tests.browser.test_accessibility import AXE, violations
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,7 @@ import pytest
 from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
-from tests.browser.conftest import PHONE
-from tests.browser.helpers import shot
+from tests.browser.helpers import PHONE, shot
 
 pytestmark = pytest.mark.browser
 

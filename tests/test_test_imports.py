@@ -1,0 +1,57 @@
+"""The tests' own layout: fixtures live in conftest.py files, helpers in helpers.py modules.
+
+pytest imports a conftest.py itself; a test that imports it as a module as well can get a
+second copy of it (and of its module state). So no file under tests/ imports any conftest.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+
+
+def conftest_imports(source: str) -> list[int]:
+    """The lines of ``source`` that import a conftest module, in any form."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        if any("conftest" in name.split(".") for name in names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_file_under_tests_imports_a_conftest():
+    found = [
+        f"{path.relative_to(TESTS.parent)}:{line}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for line in conftest_imports(path.read_text(encoding="utf-8"))
+    ]
+    assert found == [], "import from tests.helpers or tests.browser.helpers: " + ", ".join(found)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from tests.conftest import make_test_app",
+        "from tests.browser.conftest import PHONE",
+        "import tests.conftest",
+        "from tests import conftest",
+        "from conftest import count",
+        "def f():\n    from tests.conftest import count",
+    ],
+)
+def test_the_check_sees_every_form_of_import(line):
+    assert conftest_imports(line) != []
+
+
+def test_the_check_lets_helpers_through():
+    assert conftest_imports("from tests.helpers import count\nimport tests.browser.helpers") == []
