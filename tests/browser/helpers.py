@@ -33,3 +33,21 @@ def shot(page, name: str, *, full_page: bool = True) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# What htmx marks while a request, a swap or a settle is under way.
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+
+def settled(page) -> None:
+    """Wait until the page's fonts are drawn and htmx has no request, swap or settle under way:
+    what a screenshot or a measure needs, without a fixed pause."""
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.wait_for_function(f"() => !document.querySelector({HTMX_BUSY!r})")
+
+
+def tap(page, button) -> None:
+    """Click a dot button and wait for the server's answer to be swapped in."""
+    with page.expect_response(lambda response: response.url.endswith("/dots")):
+        button.click()
+    settled(page)

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from cite_vote.accounts.services import assign_staff, create_staff_user, join_forum
 from cite_vote.extensions import db
@@ -114,9 +115,9 @@ def test_participant_pages_have_no_axe_violation(axe_page, size, live_server, ro
     first.locator(".plus").click()
     page.wait_for_selector("li.idea[data-vote-state=saved]")
     check("challenge_voting")
-    for _ in range(2):
-        page.locator("li.idea").first.locator(".plus").click()
-        page.wait_for_timeout(400)
+    page.locator("li.idea").first.locator(".plus").click()  # the second dot: the cap
+    expect(page.locator("#dots-left .dots-left-count")).to_have_text("2")
+    page.locator("li.idea").first.locator(".plus").click()  # past the cap: refused
     page.wait_for_selector("li.idea [role=alert]")
     check("challenge_refused")
     page.goto(f"{url}/f/axe/i/{room['idea']}")

@@ -57,7 +57,9 @@ def test_the_counter_stays_on_screen_while_voting_and_hides_nothing(page, live_s
     shot(page, "32_counter_bar", full_page=False)
     # At the very bottom, the last content (the language links) sits above the bar.
     page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
-    page.wait_for_timeout(200)
+    page.wait_for_function(
+        "() => Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight"
+    )
     bar = page.locator("#dots-left").bounding_box()
     languages = page.locator(".languages").bounding_box()
     assert languages["y"] + languages["height"] <= bar["y"] + 1
@@ -128,15 +130,14 @@ def test_the_dot_buttons_names_contain_their_visible_text(page, live_server, vot
 def test_the_cap_and_an_empty_budget_show_before_a_tap(page, live_server, voting_room):
     enter(page, live_server.url)
     one, two, three = card(page, "Idée 1"), card(page, "Idée 2"), card(page, "Idée 3")
-    for _ in range(2):
+    for left in ("3", "2"):
         one.get_by_role("button", name="Ajouter un point").click()
-        page.wait_for_timeout(300)
+        expect(count(page)).to_have_text(left)
     expect(one).to_contain_text("plafond atteint")
     expect(three.get_by_text("plus de points")).to_be_hidden()
-    for _ in range(2):
+    for left in ("1", "0"):
         two.get_by_role("button", name="Ajouter un point").click()
-        page.wait_for_timeout(300)
-    expect(count(page)).to_have_text("0")
+        expect(count(page)).to_have_text(left)
     expect(three.get_by_text("plus de points")).to_be_visible()
     shot(page, "34_no_dots_left", full_page=False)
     # The tap still explains.

@@ -146,7 +146,11 @@ def test_new_ideas_appear_on_the_screen_without_reload(projector_page, live_serv
     assert page.evaluate("window.__sameDocument") is True
     assert page.locator("#screen-live").count() == 1
     assert nothing_scrolls(page)
-    page.wait_for_timeout(600)  # let the arrival highlight show
+    # The arrival highlight under way (it fades over 5 s), for the screenshot.
+    page.wait_for_function(
+        "() => document.querySelector('.latest .idea.fresh')"
+        "?.getAnimations().some(a => a.currentTime >= 600)"
+    )
     shot(page, "projection_proposing", full_page=False)
 
 
@@ -170,8 +174,7 @@ def test_votes_move_the_live_ranking_without_reload(projector_page, live_server,
 
     # The countdown ticks in the browser between polls.
     before = page.locator(".timer-value").inner_text()
-    page.wait_for_timeout(1300)
-    assert page.locator(".timer-value").inner_text() != before
+    expect(page.locator(".timer-value")).not_to_have_text(before, timeout=1300)
 
     def vote():
         from cite_vote.accounts.models import Participant
@@ -191,7 +194,11 @@ def test_votes_move_the_live_ranking_without_reload(projector_page, live_server,
     assert page.evaluate("document.getElementsByTagName('*').length") == elements
     assert page.evaluate("document.querySelector('.screen').childNodes.length") == siblings
     assert nothing_scrolls(page)
-    page.wait_for_timeout(1000)  # bars finish their transition
+    # The bars finish their transition (the animations that end, not a pulsing timer).
+    page.wait_for_function(
+        "() => document.getAnimations()"
+        ".every(a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)"
+    )
     shot(page, "projection_voting", full_page=False)
 
 

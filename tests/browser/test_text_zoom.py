@@ -75,7 +75,9 @@ def test_forum_challenge_and_results_fit_a_phone_at_200_percent_text(zoomed, liv
     ):
         page.goto(live_server.url + path)
         page.add_style_tag(content=ZOOM)
-        page.wait_for_timeout(100)
+        page.wait_for_function(
+            "() => getComputedStyle(document.documentElement).fontSize === '34px'"
+        )
         found[name] = overflow(page)
         shot(page, f"zoom200_{name}")
     bad = {k: v for k, v in found.items() if v}

@@ -80,7 +80,8 @@ def test_an_offline_tap_says_not_sent_on_the_card_and_keeps_saying_it_until_sent
     context.set_offline(False)
     expect(banner).to_be_hidden()
     # The background poll answers successfully; the unsent tap still says so.
-    page.wait_for_timeout(5500)
+    with page.expect_response(lambda r: "/phase?" in r.url and r.status == 204, timeout=15_000):
+        pass  # the poll runs by itself, every 5 s
     expect(last_card(page).locator(".vote-status")).to_contain_text("Pas envoyé")
     expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
 
@@ -229,7 +230,7 @@ def test_a_comment_sent_offline_says_not_sent_with_a_retry_that_sends_it_once(
     shot(page, "35_offline_comment", full_page=False)
 
     context.set_offline(False)
-    page.wait_for_timeout(300)
+    expect(page.locator("#connection")).to_be_hidden()  # the page knows it is back online
     expect(alert).to_be_visible()  # back online is not sent: the message stays until it is
     retry.click()
     expect(page.locator(".comment-list")).to_contain_text(body)
