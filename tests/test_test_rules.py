@@ -1,7 +1,12 @@
-"""The tests' own layout: fixtures live in conftest.py files, helpers in helpers.py modules.
+"""The tests' own rules.
 
-pytest imports a conftest.py itself; a test that imports it as a module as well can get a
-second copy of it (and of its module state). So no file under tests/ imports any conftest.
+Fixtures live in conftest.py files, helpers in helpers.py modules: pytest imports a conftest.py
+itself, and a test that imports it as a module as well can get a second copy of it (and of its
+module state). So no file under tests/ imports any conftest.
+
+A browser test waits on what it waits for (``expect``, ``expect_response``,
+``wait_for_function``), never for a fixed time: too short on a loaded machine, too long on
+every other run.
 """
 
 from __future__ import annotations
@@ -55,3 +60,36 @@ def test_the_check_sees_every_form_of_import(line):
 
 def test_the_check_lets_helpers_through():
     assert conftest_imports("from tests.helpers import count\nimport tests.browser.helpers") == []
+
+
+FIXED_WAITS = {"wait_for_timeout", "sleep"}
+
+
+def fixed_waits(source: str) -> list[int]:
+    """The lines of ``source`` that call ``wait_for_timeout`` or ``sleep``."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Attribute) and node.func.attr in FIXED_WAITS)
+            or (isinstance(node.func, ast.Name) and node.func.id in FIXED_WAITS)
+        )
+    ]
+
+
+def test_no_browser_test_waits_a_fixed_time():
+    found = [
+        f"{path.relative_to(TESTS.parent)}:{line}"
+        for path in sorted((TESTS / "browser").rglob("*.py"))
+        for line in fixed_waits(path.read_text(encoding="utf-8"))
+    ]
+    assert found == [], "wait on the condition instead: " + ", ".join(found)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["page.wait_for_timeout(300)", "time.sleep(0.5)", "sleep(1)", "self.page.wait_for_timeout(1)"],
+)
+def test_the_check_sees_every_fixed_wait(line):
+    assert fixed_waits(line) == [1]
