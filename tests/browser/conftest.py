@@ -16,7 +16,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from cite_vote.extensions import db
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, PROJECTOR
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, LAPTOP, PHONE, PROJECTOR
 from tests.helpers import empty_schema, make_test_app
 
 
@@ -95,5 +95,13 @@ def new_phone(browser):
 @pytest.fixture
 def projector_page(browser):
     context = browser.new_context(**PROJECTOR)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def laptop(browser):
+    """A staff member's laptop (its own cookies): a page at 1280x900."""
+    context = browser.new_context(**LAPTOP)
     yield context.new_page()
     context.close()

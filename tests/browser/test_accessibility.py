@@ -19,7 +19,7 @@ from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.forums.tickets import generate_tickets
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.votes.services import set_dots
-from tests.browser.helpers import PHONE, shot
+from tests.browser.helpers import PHONE, log_in, shot
 from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
@@ -165,10 +165,7 @@ def staff_room(live_server):
 def test_staff_pages_have_no_axe_violation(axe_page, size, live_server, staff_room, lang):
     room, password = staff_room
     page, url, found = axe_page, live_server.url, {}
-    page.goto(f"{url}/staff/f/equipe?lang={lang}")
-    page.locator("input[type=email]").fill("orga@example.org")
-    page.locator("input[type=password]").fill(password)
-    page.locator("form [type=submit]").click()
+    log_in(page, f"{url}/staff/f/equipe?lang={lang}", "orga@example.org", password)
     page.wait_for_url(re.compile(r"/staff/f/equipe(\?.*)?$"))
     page.wait_for_selector(".staff-nav")
     pages = {

@@ -22,10 +22,12 @@ from cite_vote.ideas.models import Idea
 from cite_vote.results.screen.services import regenerate_screen_token, show_on_screen, start_timer
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.services import set_dots
-from tests.browser.helpers import shot
+from tests.browser.helpers import LAPTOP, log_in, shot
 from tests.helpers import quick_password_hashes
 
 pytestmark = pytest.mark.browser
+
+PASSWORD = "mot de passe sûr"  # the facilitator's, set in the tests that need one
 
 CATEGORIES = ["chercheur·e", "entrepreneur·e", "association", "enseignant·e", "citoyen·ne"]
 PROPOSED = [
@@ -242,17 +244,16 @@ def test_staff_create_the_link_and_start_the_countdown_from_their_page(
 
     def facilitator():
         with quick_password_hashes():
-            user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
+            user = create_staff_user("animation@example.org", "facilitator", PASSWORD)
         assign_staff(db.session.get(Forum, room["forum_id"]), user)
 
     in_app(live_server, facilitator)
-    laptop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    laptop = browser.new_context(**LAPTOP)
     try:
         page = laptop.new_page()
-        page.goto(f"{live_server.url}/staff/f/cite-ecran/screen")
-        page.locator("#email").fill("animation@example.org")
-        page.locator("#password").fill("mot de passe sûr")
-        page.get_by_role("button", name="Se connecter").click()
+        log_in(
+            page, f"{live_server.url}/staff/f/cite-ecran/screen", "animation@example.org", PASSWORD
+        )
         expect(page.get_by_role("heading", name="Écran de projection")).to_be_visible()
 
         page.get_by_role("button", name="Remplacer le lien").click()
@@ -314,7 +315,7 @@ def test_the_facilitator_reveals_the_ranking_step_by_step_on_the_projector(
         forum.projection_mode = "blind"
         show_on_screen(forum, db.session.get(Challenge, room["voting_id"]))
         with quick_password_hashes():
-            user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
+            user = create_staff_user("animation@example.org", "facilitator", PASSWORD)
         assign_staff(forum, user)
 
     in_app(live_server, blind_and_staff)
@@ -322,13 +323,12 @@ def test_the_facilitator_reveals_the_ranking_step_by_step_on_the_projector(
     open_screen(projector, live_server, room)
     expect(projector.locator(".blind")).to_be_visible()
 
-    laptop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    laptop = browser.new_context(**LAPTOP)
     try:
         page = laptop.new_page()
-        page.goto(f"{live_server.url}/staff/f/cite-ecran/screen")
-        page.locator("#email").fill("animation@example.org")
-        page.locator("#password").fill("mot de passe sûr")
-        page.get_by_role("button", name="Se connecter").click()
+        log_in(
+            page, f"{live_server.url}/staff/f/cite-ecran/screen", "animation@example.org", PASSWORD
+        )
         reveal = page.locator("#screen-reveal")
         reveal.get_by_role("button", name="Dévoiler pas à pas").click()
         expect(reveal).to_contain_text("Le dévoilement commence à la clôture du vote")
