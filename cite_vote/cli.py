@@ -291,7 +291,7 @@ def recount(slug: str) -> None:
     from sqlalchemy import select
 
     from cite_vote.forums.models import Forum
-    from cite_vote.results.log import recount_forum
+    from cite_vote.results.public_log import recount_forum
     from cite_vote.timeutil import utcnow
 
     forum = db.session.scalar(select(Forum).where(Forum.slug == slug))

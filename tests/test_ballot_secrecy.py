@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from cite_vote.results.log import build_log, log_csv
+from cite_vote.results.public_log import build_log, log_csv
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.chain import receipt_of
 from cite_vote.votes.models import LedgerEntry

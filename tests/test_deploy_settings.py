@@ -16,7 +16,7 @@ from flask import request
 from cite_vote.config import ConfigError, from_environment
 from cite_vote.forums.tickets import generate_tickets
 from cite_vote.links import served_url
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 
 PUBLIC = "https://forum.example.org"
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.votes.models import LedgerEntry, Vote
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 
 BUSY = {"DATABASE_BUSY_TIMEOUT": 0.5}
 

@@ -10,8 +10,8 @@ import pytest
 from cite_vote.forums import pages
 from cite_vote.forums.services import set_phase
 from cite_vote.votes.services import set_dots
-from tests.conftest import page_token as csrf_token_from
-from tests.conftest import same_page as same_as_fresh
+from tests.helpers import page_token as csrf_token_from
+from tests.helpers import same_page as same_as_fresh
 
 
 @pytest.fixture

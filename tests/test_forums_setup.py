@@ -30,7 +30,7 @@ from cite_vote.forums.tickets import (
 )
 from cite_vote.refusals import RuleError
 from cite_vote.votes.services import set_dots
-from tests.conftest import count
+from tests.helpers import count
 
 # --- forums ----------------------------------------------------------------------------------
 

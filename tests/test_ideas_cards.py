@@ -9,7 +9,7 @@ from cite_vote.ideas import pages
 from cite_vote.ideas.moderation import edit_idea
 from cite_vote.rendered import CSRF_MARK, RenderedCache
 from cite_vote.votes.services import set_dots
-from tests.conftest import csrf_token_from
+from tests.helpers import csrf_token_from
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from cite_vote.votes.models import Vote
 from cite_vote.votes.services import ledger_differences
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 REASON = {"reason": "duplicate"}
 

@@ -21,7 +21,7 @@ import pytest
 
 from cite_vote.ideas.models import Idea
 from cite_vote.votes.services import rule_breaches
-from tests.conftest import STAFF_PASSWORD, scaled
+from tests.helpers import STAFF_PASSWORD, scaled
 from tests.server import gunicorn_server, participant_tab, staff_tab
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

@@ -4,7 +4,7 @@ import pytest
 
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.votes.services import set_dots
-from tests.conftest import count
+from tests.helpers import count
 
 
 def test_challenge_page_shows_question_and_propose_form(client, phone_scene):

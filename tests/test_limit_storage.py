@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from cite_vote.limit_storage import SQLiteFileStorage
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 
 REDIS_URL = os.environ.get("CITE_VOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 
 
 def test_migrations_build_the_models_schema(database_url):

@@ -7,7 +7,7 @@ import pytest
 from cite_vote.ideas.moderation import edit_idea
 from cite_vote.results import views
 from cite_vote.votes.services import set_dots
-from tests.conftest import same_page as same_as_fresh
+from tests.helpers import same_page as same_as_fresh
 
 
 def without_token(page) -> str:

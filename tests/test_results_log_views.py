@@ -284,7 +284,8 @@ def test_my_dots_page_lists_every_challenge_with_the_receipt(
 
 def test_my_dots_page_needs_a_participant(client, closed_scene):
     response = client.get("/f/recompte/me")
-    assert response.status_code in (302, 303)
+    assert response.status_code == 303
+    assert response.location == "/f/recompte/join"  # the forum's door, which asks for the code
 
 
 # --- the chain head on the results ---------------------------------------------------------------

@@ -321,7 +321,7 @@ def test_revoking_a_token_stops_it_and_foreign_ids_are_404(
 def test_token_creation_needs_the_csrf_token_but_bearer_gets_do_not(
     client, forum, make_staff, staff_login, db
 ):
-    from tests.conftest import csrf_token_from
+    from tests.helpers import csrf_token_from
 
     user = make_staff("organiser", owns=[forum])
     page = client.get("/staff/login")

@@ -4,7 +4,7 @@ import pytest
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cite_vote.text import replace_controls, text_problem
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 
 C0 = [chr(n) for n in range(0x20)]
 C1_AND_DEL = [chr(n) for n in range(0x7F, 0xA0)]

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from cite_vote.votes.models import LedgerEntry
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 # --- assisted voting -----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token_from
+from tests.helpers import csrf_token_from
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from cite_vote.forums.versions import forum_version
 from cite_vote.htmx import page, render
 from cite_vote.refusals import NotAllowed
 from cite_vote.rendered import RenderedCache, framed, frames_allowed
-from cite_vote.results.access import Viewer, organiser_viewer, results_viewer
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,
@@ -55,16 +54,17 @@ from cite_vote.results.exports import (
     xlsx_bytes,
 )
 from cite_vote.results.forms import ReceiptForm
-from cite_vote.results.log import build_log, log_csv, receipt_holdings
 from cite_vote.results.method import method_annex
 from cite_vote.results.models import CahierFile
 from cite_vote.results.privacy import MIN_VOTERS, group_label, merged_names
+from cite_vote.results.public_log import build_log, log_csv, receipt_holdings
 from cite_vote.results.services import (
     ORDERS,
     SCOPES,
     challenge_results,
     ranking_timeline,
 )
+from cite_vote.results.viewers import Viewer, organiser_viewer, results_viewer
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.chain import chain_heads
 

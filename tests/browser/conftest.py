@@ -16,27 +16,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from cite_vote.extensions import db
-from tests.conftest import empty_schema, make_test_app
-
-CHROMIUM = os.environ.get("CITE_VOTE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "locale": "fr-FR",
-}
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "locale": "fr-FR"}
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, LAPTOP, PHONE, PROJECTOR
+from tests.helpers import empty_schema, make_test_app
 
 
 def pytest_collection_modifyitems(items):
@@ -114,5 +95,13 @@ def new_phone(browser):
 @pytest.fixture
 def projector_page(browser):
     context = browser.new_context(**PROJECTOR)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def laptop(browser):
+    """A staff member's laptop (its own cookies): a page at 1280x900."""
+    context = browser.new_context(**LAPTOP)
     yield context.new_page()
     context.close()

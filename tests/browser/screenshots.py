@@ -35,8 +35,8 @@ from cite_vote.forums.tickets import generate_tickets
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.results.screen.services import show_on_screen
 from cite_vote.votes.services import set_dots
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import make_test_app
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, settled, tap
+from tests.helpers import make_test_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -182,7 +182,7 @@ class Shooter:
 
     def __call__(self, name: str) -> None:
         self.page.wait_for_load_state("load")
-        self.page.wait_for_timeout(250)  # htmx settles, fonts drawn
+        settled(self.page)
         self.page.screenshot(path=str(self.folder / f"{name}.png"))
         self.page.screenshot(path=str(self.folder / f"{name}.full.png"), full_page=True)
 
@@ -209,14 +209,12 @@ def participant_pages(browser, url: str, scene: Scene, size: str) -> None:
     cards = page.locator("li.idea")
     for n, taps in ((0, 2), (2, 1)):
         for _ in range(taps):
-            cards.nth(n).locator(".plus").click()
+            tap(page, cards.nth(n).locator(".plus"))
             expect(cards.nth(n)).to_have_attribute("data-vote-state", "saved")
-            page.wait_for_timeout(150)
     # The cards under the question, as a person voting sees them.
     page.evaluate("window.scrollTo(0, document.querySelector('li.idea').offsetTop - 90)")
     shot("challenge_voting")
-    cards.nth(0).locator(".plus").click()
-    page.wait_for_timeout(400)
+    tap(page, cards.nth(0).locator(".plus"))
     cards.nth(0).locator(".plus").click()  # past the cap: refused, on the card
     page.wait_for_selector("li.idea [role=alert]")
     # The refused card whole, from its title to its message.

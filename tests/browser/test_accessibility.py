@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from cite_vote.accounts.services import assign_staff, create_staff_user, join_forum
 from cite_vote.extensions import db
@@ -18,9 +19,8 @@ from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.forums.tickets import generate_tickets
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.votes.services import set_dots
-from tests.browser.conftest import PHONE
-from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.browser.helpers import PHONE, log_in, shot
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -115,9 +115,9 @@ def test_participant_pages_have_no_axe_violation(axe_page, size, live_server, ro
     first.locator(".plus").click()
     page.wait_for_selector("li.idea[data-vote-state=saved]")
     check("challenge_voting")
-    for _ in range(2):
-        page.locator("li.idea").first.locator(".plus").click()
-        page.wait_for_timeout(400)
+    page.locator("li.idea").first.locator(".plus").click()  # the second dot: the cap
+    expect(page.locator("#dots-left .dots-left-count")).to_have_text("2")
+    page.locator("li.idea").first.locator(".plus").click()  # past the cap: refused
     page.wait_for_selector("li.idea [role=alert]")
     check("challenge_refused")
     page.goto(f"{url}/f/axe/i/{room['idea']}")
@@ -165,10 +165,7 @@ def staff_room(live_server):
 def test_staff_pages_have_no_axe_violation(axe_page, size, live_server, staff_room, lang):
     room, password = staff_room
     page, url, found = axe_page, live_server.url, {}
-    page.goto(f"{url}/staff/f/equipe?lang={lang}")
-    page.locator("input[type=email]").fill("orga@example.org")
-    page.locator("input[type=password]").fill(password)
-    page.locator("form [type=submit]").click()
+    log_in(page, f"{url}/staff/f/equipe?lang={lang}", "orga@example.org", password)
     page.wait_for_url(re.compile(r"/staff/f/equipe(\?.*)?$"))
     page.wait_for_selector(".staff-nav")
     pages = {

@@ -12,8 +12,8 @@ from cite_vote.accounts.services import assign_staff, create_staff_user
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge
 from cite_vote.forums.services import add_challenge, create_forum
-from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.browser.helpers import log_in, shot
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -52,10 +52,7 @@ def test_closing_the_vote_looks_different_and_asks_first(browser, live_server, r
     context = browser.new_context(**LAPTOP, java_script_enabled=javascript)
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/staff/f/cloture")
-        page.locator("input[type=email]").fill("animation@example.org")
-        page.locator("input[type=password]").fill(STAFF_PASSWORD)
-        page.locator("form [type=submit]").click()
+        log_in(page, live_server.url + "/staff/f/cloture", "animation@example.org")
         opening = page.locator(f"#challenge-{room['proposing']}").get_by_role(
             "button", name="Ouvrir le vote"
         )

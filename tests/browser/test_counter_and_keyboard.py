@@ -7,35 +7,23 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from cite_vote.extensions import db
-from cite_vote.forums.services import add_challenge, create_forum
-from cite_vote.ideas.models import Idea
-from tests.browser.helpers import shot
+from tests.browser.helpers import enter, one_challenge_forum, shot
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def voting_room(live_server):
-    with live_server.app.app_context():
-        forum = create_forum(
-            slug="clavier", title="Forum au clavier", join_code="CLAV42", dot_budget=4, dot_cap=2
-        )
-        challenge = add_challenge(forum, title="Le défi", question="Que faire ?", phase="voting")
-        for n in range(1, 7):
-            db.session.add(
-                Idea(challenge_id=challenge.id, title=f"Idée {n}", description="Texte " * 25)
-            )
-        db.session.commit()
-        return challenge.id
-
-
-def enter(page, url):
-    page.goto(f"{url}/j/CLAV42")
-    page.get_by_role("button", name="Entrer dans le forum").click()
-    page.get_by_text("Le défi").click()
-    page.wait_for_url(re.compile(r"/f/[^/]+/c/[0-9]+(\?.*)?$"))
-    page.wait_for_function("() => window.htmx !== undefined")
+    return one_challenge_forum(
+        live_server,
+        slug="clavier",
+        title="Forum au clavier",
+        join_code="CLAV42",
+        phase="voting",
+        ideas=[{"title": f"Idée {n}", "description": "Texte " * 25} for n in range(1, 7)],
+        dot_budget=4,
+        dot_cap=2,
+    )
 
 
 def count(page):
@@ -47,7 +35,7 @@ def card(page, title):
 
 
 def test_the_counter_stays_on_screen_while_voting_and_hides_nothing(page, live_server, voting_room):
-    enter(page, live_server.url)
+    enter(page, live_server.url, "CLAV42")
     last = page.locator("li.idea").last
     last.get_by_role("button", name="Ajouter un point").scroll_into_view_if_needed()
     last.get_by_role("button", name="Ajouter un point").click()
@@ -57,7 +45,9 @@ def test_the_counter_stays_on_screen_while_voting_and_hides_nothing(page, live_s
     shot(page, "32_counter_bar", full_page=False)
     # At the very bottom, the last content (the language links) sits above the bar.
     page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
-    page.wait_for_timeout(200)
+    page.wait_for_function(
+        "() => Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight"
+    )
     bar = page.locator("#dots-left").bounding_box()
     languages = page.locator(".languages").bounding_box()
     assert languages["y"] + languages["height"] <= bar["y"] + 1
@@ -66,7 +56,7 @@ def test_the_counter_stays_on_screen_while_voting_and_hides_nothing(page, live_s
 def test_focus_stays_on_the_button_used_and_the_keyboard_can_vote_again(
     page, live_server, voting_room
 ):
-    enter(page, live_server.url)
+    enter(page, live_server.url, "CLAV42")
     target = card(page, "Idée 3")
     target.get_by_role("button", name="Ajouter un point").focus()
     page.keyboard.press("Enter")
@@ -79,7 +69,7 @@ def test_focus_stays_on_the_button_used_and_the_keyboard_can_vote_again(
 
 
 def test_dots_left_is_announced_by_one_live_region_that_stays(page, live_server, voting_room):
-    enter(page, live_server.url)
+    enter(page, live_server.url, "CLAV42")
     region = page.locator("#dots-left").locator("xpath=ancestor-or-self::*[@aria-live][1]")
     handle = region.element_handle()
     card(page, "Idée 2").get_by_role("button", name="Ajouter un point").click()
@@ -89,7 +79,7 @@ def test_dots_left_is_announced_by_one_live_region_that_stays(page, live_server,
 
 
 def test_focus_is_clearly_visible_on_controls(page, live_server, voting_room):
-    enter(page, live_server.url)
+    enter(page, live_server.url, "CLAV42")
     target = card(page, "Idée 1")
     target.get_by_role("link", name=re.compile("commentaire")).focus()
     page.keyboard.press("Tab")
@@ -108,7 +98,7 @@ def test_focus_is_clearly_visible_on_controls(page, live_server, voting_room):
 
 
 def test_small_targets_are_at_least_24_px_tall(page, live_server, voting_room):
-    enter(page, live_server.url)
+    enter(page, live_server.url, "CLAV42")
     for link in (page.locator(".brand"), page.locator("li.idea").first.locator(".idea-meta a")):
         assert link.bounding_box()["height"] >= 24
     page.get_by_role("link", name="Tous les défis").click()
@@ -119,24 +109,23 @@ def test_small_targets_are_at_least_24_px_tall(page, live_server, voting_room):
 
 
 def test_the_dot_buttons_names_contain_their_visible_text(page, live_server, voting_room):
-    enter(page, live_server.url)
+    enter(page, live_server.url, "CLAV42")
     first = page.locator("li.idea").first
     expect(first.locator(".plus")).to_have_accessible_name(re.compile(r"^\+ "))
     expect(first.locator(".minus")).to_have_accessible_name(re.compile(r"^− "))
 
 
 def test_the_cap_and_an_empty_budget_show_before_a_tap(page, live_server, voting_room):
-    enter(page, live_server.url)
+    enter(page, live_server.url, "CLAV42")
     one, two, three = card(page, "Idée 1"), card(page, "Idée 2"), card(page, "Idée 3")
-    for _ in range(2):
+    for left in ("3", "2"):
         one.get_by_role("button", name="Ajouter un point").click()
-        page.wait_for_timeout(300)
+        expect(count(page)).to_have_text(left)
     expect(one).to_contain_text("plafond atteint")
     expect(three.get_by_text("plus de points")).to_be_hidden()
-    for _ in range(2):
+    for left in ("1", "0"):
         two.get_by_role("button", name="Ajouter un point").click()
-        page.wait_for_timeout(300)
-    expect(count(page)).to_have_text("0")
+        expect(count(page)).to_have_text(left)
     expect(three.get_by_text("plus de points")).to_be_visible()
     shot(page, "34_no_dots_left", full_page=False)
     # The tap still explains.
@@ -147,7 +136,7 @@ def test_the_cap_and_an_empty_budget_show_before_a_tap(page, live_server, voting
 def test_the_first_tab_offers_a_visible_link_that_skips_to_the_content(
     page, live_server, voting_room
 ):
-    enter(page, live_server.url)
+    enter(page, live_server.url, "CLAV42")
     page.reload()
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Aller au contenu")

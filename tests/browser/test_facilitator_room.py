@@ -16,12 +16,10 @@ from cite_vote.accounts.services import create_staff_user
 from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
-from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.browser.helpers import log_in, shot
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
-
-LAPTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "fr-FR"}
 
 
 def make_room(live_server, phase: str) -> dict:
@@ -60,18 +58,8 @@ def make_room(live_server, phase: str) -> dict:
         return {"challenge": challenge.id, "ideas": [i.id for i in ideas]}
 
 
-@pytest.fixture
-def laptop(browser):
-    context = browser.new_context(**LAPTOP)
-    yield context.new_page()
-    context.close()
-
-
-def log_in(page, live_server):
-    page.goto(live_server.url + "/staff/f/cite-salle")
-    page.get_by_label("Adresse e-mail").fill("animation@example.org")
-    page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+def log_in_to_the_room(page, live_server):
+    log_in(page, live_server.url + "/staff/f/cite-salle", "animation@example.org")
     expect(page.get_by_role("heading", name=re.compile("La Cité"))).to_be_visible()
 
 
@@ -92,7 +80,7 @@ def test_facilitator_opens_voting_and_the_phone_shows_vote_buttons(live_server, 
     # loaded the page together do not all notice and reload together.
     expect(phone.locator("#phase-watch")).to_have_attribute("data-poll-start", "random")
 
-    log_in(laptop, live_server)
+    log_in_to_the_room(laptop, live_server)
     card = laptop.locator(f"#challenge-{room['challenge']}")
     expect(card.locator(".phase")).to_have_text("Propositions d’idées")
     shot(laptop, "control_page")
@@ -113,7 +101,7 @@ def test_facilitator_opens_voting_and_the_phone_shows_vote_buttons(live_server, 
 
 def test_moving_back_asks_for_confirmation(live_server, laptop):
     room = make_room(live_server, "voting")
-    log_in(laptop, live_server)
+    log_in_to_the_room(laptop, live_server)
     card = laptop.locator(f"#challenge-{room['challenge']}")
     card.get_by_role("button", name="Revenir à : Propositions d’idées").click()
     dialog = laptop.get_by_role("alertdialog")
@@ -138,7 +126,7 @@ def test_merge_moves_dots_and_the_phone_shows_the_right_dots_left(live_server, l
     expect(phone.locator("#dots-left .dots-left-count")).to_have_text("1")
     assert other  # the third idea is left alone
 
-    log_in(laptop, live_server)
+    log_in_to_the_room(laptop, live_server)
     laptop.get_by_role("link", name="Modération").click()
     pair = laptop.locator("#duplicates .pair").first
     expect(pair).to_contain_text("tiers lieux jeunes")

@@ -7,10 +7,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from cite_vote.extensions import db
-from cite_vote.forums.services import add_challenge, create_forum
-from cite_vote.ideas.models import Idea
-from tests.browser.helpers import shot
+from tests.browser.helpers import one_challenge_forum, shot
 
 pytestmark = pytest.mark.browser
 
@@ -22,12 +19,15 @@ def live_server_config():
 
 @pytest.fixture
 def voting_room(live_server):
-    with live_server.app.app_context():
-        forum = create_forum(slug="panne", title="Forum en panne", join_code="PANNE2")
-        challenge = add_challenge(forum, title="Un défi", question="Que faire ?", phase="voting")
-        db.session.add(Idea(challenge_id=challenge.id, title="Une idée solide"))
-        db.session.commit()
-        return challenge.id
+    return one_challenge_forum(
+        live_server,
+        slug="panne",
+        title="Forum en panne",
+        join_code="PANNE2",
+        phase="voting",
+        challenge="Un défi",
+        ideas=["Une idée solide"],
+    )
 
 
 def test_a_vote_refused_by_a_busy_server_says_so_and_a_retry_counts_once(

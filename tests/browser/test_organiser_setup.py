@@ -12,14 +12,13 @@ from cite_vote.accounts.services import create_staff_user
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import set_phase
-from tests.browser.helpers import shot
-from tests.conftest import quick_password_hashes
+from tests.browser.helpers import log_in, shot
+from tests.helpers import quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
 EMAIL = "organisatrice@example.org"
 PASSWORD = "un mot de passe solide"
-LAPTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "fr-FR"}
 A4_SCREEN = {"width": 900, "height": 1200}
 
 
@@ -31,21 +30,11 @@ def organiser(live_server):
         db.session.commit()
 
 
-@pytest.fixture
-def laptop(browser):
-    context = browser.new_context(**LAPTOP)
-    yield context.new_page()
-    context.close()
-
-
 def test_organiser_creates_a_forum_prints_tickets_and_a_phone_joins_with_one(
     laptop, page, new_phone, live_server, organiser
 ):
     # Log in and create the forum.
-    laptop.goto(live_server.url + "/staff/")
-    laptop.get_by_label("Adresse e-mail").fill(EMAIL)
-    laptop.get_by_label("Mot de passe").fill(PASSWORD)
-    laptop.get_by_role("button", name="Se connecter").click()
+    log_in(laptop, live_server.url + "/staff/", EMAIL, PASSWORD)
     laptop.get_by_role("link", name="Nouveau forum").click()
     laptop.get_by_label("Titre").fill("Forum des métiers de demain")
     laptop.get_by_label("Collèges, un par ligne").fill("chercheur·e\nentrepreneur·e\ncitoyen·ne")
@@ -138,10 +127,7 @@ def test_organiser_creates_a_forum_prints_tickets_and_a_phone_joins_with_one(
 
 def test_organiser_pages_fit_a_phone(page, live_server, organiser):
     """Laptop first, but an organiser checking from a phone must not get a broken page."""
-    page.goto(live_server.url + "/staff/login")
-    page.get_by_label("Adresse e-mail").fill(EMAIL)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server.url + "/staff/login", EMAIL, PASSWORD)
     page.get_by_role("link", name="Nouveau forum").click()
     page.get_by_label("Titre").fill("Sur téléphone")
     page.get_by_role("button", name="Créer le forum").click()

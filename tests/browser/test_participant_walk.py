@@ -126,7 +126,7 @@ def test_participant_joins_proposes_comments_and_votes_to_the_budget(page, live_
 
 
 def test_voting_works_without_javascript(browser, live_server, room):
-    from tests.browser.conftest import PHONE
+    from tests.browser.helpers import PHONE
 
     context = browser.new_context(**PHONE, java_script_enabled=False)
     page = context.new_page()

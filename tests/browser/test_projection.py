@@ -22,10 +22,12 @@ from cite_vote.ideas.models import Idea
 from cite_vote.results.screen.services import regenerate_screen_token, show_on_screen, start_timer
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.services import set_dots
-from tests.browser.helpers import shot
-from tests.conftest import quick_password_hashes
+from tests.browser.helpers import LAPTOP, log_in, shot
+from tests.helpers import quick_password_hashes
 
 pytestmark = pytest.mark.browser
+
+PASSWORD = "mot de passe sûr"  # the facilitator's, set in the tests that need one
 
 CATEGORIES = ["chercheur·e", "entrepreneur·e", "association", "enseignant·e", "citoyen·ne"]
 PROPOSED = [
@@ -146,7 +148,11 @@ def test_new_ideas_appear_on_the_screen_without_reload(projector_page, live_serv
     assert page.evaluate("window.__sameDocument") is True
     assert page.locator("#screen-live").count() == 1
     assert nothing_scrolls(page)
-    page.wait_for_timeout(600)  # let the arrival highlight show
+    # The arrival highlight under way (it fades over 5 s), for the screenshot.
+    page.wait_for_function(
+        "() => document.querySelector('.latest .idea.fresh')"
+        "?.getAnimations().some(a => a.currentTime >= 600)"
+    )
     shot(page, "projection_proposing", full_page=False)
 
 
@@ -170,8 +176,7 @@ def test_votes_move_the_live_ranking_without_reload(projector_page, live_server,
 
     # The countdown ticks in the browser between polls.
     before = page.locator(".timer-value").inner_text()
-    page.wait_for_timeout(1300)
-    assert page.locator(".timer-value").inner_text() != before
+    expect(page.locator(".timer-value")).not_to_have_text(before, timeout=1300)
 
     def vote():
         from cite_vote.accounts.models import Participant
@@ -191,7 +196,11 @@ def test_votes_move_the_live_ranking_without_reload(projector_page, live_server,
     assert page.evaluate("document.getElementsByTagName('*').length") == elements
     assert page.evaluate("document.querySelector('.screen').childNodes.length") == siblings
     assert nothing_scrolls(page)
-    page.wait_for_timeout(1000)  # bars finish their transition
+    # The bars finish their transition (the animations that end, not a pulsing timer).
+    page.wait_for_function(
+        "() => document.getAnimations()"
+        ".every(a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)"
+    )
     shot(page, "projection_voting", full_page=False)
 
 
@@ -235,17 +244,16 @@ def test_staff_create_the_link_and_start_the_countdown_from_their_page(
 
     def facilitator():
         with quick_password_hashes():
-            user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
+            user = create_staff_user("animation@example.org", "facilitator", PASSWORD)
         assign_staff(db.session.get(Forum, room["forum_id"]), user)
 
     in_app(live_server, facilitator)
-    laptop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    laptop = browser.new_context(**LAPTOP)
     try:
         page = laptop.new_page()
-        page.goto(f"{live_server.url}/staff/f/cite-ecran/screen")
-        page.locator("#email").fill("animation@example.org")
-        page.locator("#password").fill("mot de passe sûr")
-        page.get_by_role("button", name="Se connecter").click()
+        log_in(
+            page, f"{live_server.url}/staff/f/cite-ecran/screen", "animation@example.org", PASSWORD
+        )
         expect(page.get_by_role("heading", name="Écran de projection")).to_be_visible()
 
         page.get_by_role("button", name="Remplacer le lien").click()
@@ -307,7 +315,7 @@ def test_the_facilitator_reveals_the_ranking_step_by_step_on_the_projector(
         forum.projection_mode = "blind"
         show_on_screen(forum, db.session.get(Challenge, room["voting_id"]))
         with quick_password_hashes():
-            user = create_staff_user("animation@example.org", "facilitator", "mot de passe sûr")
+            user = create_staff_user("animation@example.org", "facilitator", PASSWORD)
         assign_staff(forum, user)
 
     in_app(live_server, blind_and_staff)
@@ -315,13 +323,12 @@ def test_the_facilitator_reveals_the_ranking_step_by_step_on_the_projector(
     open_screen(projector, live_server, room)
     expect(projector.locator(".blind")).to_be_visible()
 
-    laptop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    laptop = browser.new_context(**LAPTOP)
     try:
         page = laptop.new_page()
-        page.goto(f"{live_server.url}/staff/f/cite-ecran/screen")
-        page.locator("#email").fill("animation@example.org")
-        page.locator("#password").fill("mot de passe sûr")
-        page.get_by_role("button", name="Se connecter").click()
+        log_in(
+            page, f"{live_server.url}/staff/f/cite-ecran/screen", "animation@example.org", PASSWORD
+        )
         reveal = page.locator("#screen-reveal")
         reveal.get_by_role("button", name="Dévoiler pas à pas").click()
         expect(reveal).to_contain_text("Le dévoilement commence à la clôture du vote")

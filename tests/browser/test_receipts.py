@@ -89,7 +89,7 @@ def test_a_participant_finds_their_receipt_and_checks_it(page, live_server, vote
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_receipt_pages_have_no_axe_violation(browser, live_server, voted, lang):
-    from tests.browser.conftest import PHONE
+    from tests.browser.helpers import PHONE
     from tests.browser.test_accessibility import AXE, assert_clean, violations
 
     if not AXE.exists():

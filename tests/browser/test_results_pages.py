@@ -15,8 +15,8 @@ from cite_vote.ideas.models import Comment, Idea
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import LedgerEntry
 from cite_vote.votes.services import set_dots
-from tests.browser.helpers import shot
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.browser.helpers import LAPTOP, log_in, shot
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -109,13 +109,10 @@ def test_participant_reads_the_results_on_a_phone(page, live_server, closed_foru
 
 
 def test_organiser_opens_the_cahier_on_a_laptop(browser, live_server, closed_forum):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context = browser.new_context(**LAPTOP)
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/staff/login?next=/f/cite-res/results")
-        page.get_by_label("E-mail").fill("orga@example.org")
-        page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
+        log_in(page, live_server.url + "/staff/login?next=/f/cite-res/results", "orga@example.org")
         expect(page.get_by_role("heading", name="Résultats")).to_be_visible()
         page.get_by_text("Télécharger les résultats").click()
         page.get_by_role("link", name="page imprimable").click()

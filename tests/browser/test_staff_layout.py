@@ -21,10 +21,9 @@ from cite_vote.forums.demo import DEMO_SLUG, ensure_demo_forum
 from cite_vote.forums.models import Forum
 from cite_vote.ideas.models import Idea
 from cite_vote.votes.services import set_dots
-from tests.browser.conftest import PHONE
-from tests.browser.helpers import shot
+from tests.browser.helpers import PHONE, log_in, shot
 from tests.browser.test_accessibility import AXE, violations
-from tests.conftest import STAFF_PASSWORD, quick_password_hashes
+from tests.helpers import STAFF_PASSWORD, quick_password_hashes
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +59,8 @@ def open_context(browser, size: str, **options):
     return browser.new_context(**{**SIZES[size], **options})
 
 
-def log_in(page, live_server):
-    page.goto(f"{live_server.url}/staff/f/{DEMO_SLUG}")
-    page.locator("input[type=email]").fill("orga@example.org")
-    page.locator("input[type=password]").fill(STAFF_PASSWORD)
-    page.locator("form [type=submit]").click()
+def log_in_to_the_demo(page, live_server):
+    log_in(page, f"{live_server.url}/staff/f/{DEMO_SLUG}", "orga@example.org")
     expect(page.locator(".staff-nav")).to_be_visible()
 
 
@@ -93,7 +89,7 @@ def test_moderation_uses_the_width_of_a_large_screen(browser, live_server, demo)
     context = open_context(browser, "projector")
     page = context.new_page()
     try:
-        log_in(page, live_server)
+        log_in_to_the_demo(page, live_server)
         page.goto(live_server.url + STAFF_PAGES["moderation"])
         height = page.evaluate("document.documentElement.scrollHeight")
         main = page.locator("#main").bounding_box()
@@ -112,7 +108,7 @@ def test_staff_pages_do_not_overflow_sideways(browser, live_server, demo, size):
     page = context.new_page()
     found = {}
     try:
-        log_in(page, live_server)
+        log_in_to_the_demo(page, live_server)
         for name, path in STAFF_PAGES.items():
             page.goto(live_server.url + path)
             page.wait_for_load_state("load")
@@ -137,7 +133,7 @@ def test_the_staff_navigation_is_grouped_by_task_on_a_laptop(
     context = open_context(browser, "laptop", java_script_enabled=javascript)
     page = context.new_page()
     try:
-        log_in(page, live_server)
+        log_in_to_the_demo(page, live_server)
         page.goto(live_server.url + STAFF_PAGES["moderation"])
         nav = page.get_by_role("navigation", name="Outils du forum")
         groups = {
@@ -168,7 +164,7 @@ def test_the_staff_navigation_is_a_compact_menu_on_a_phone_without_javascript(
     context = open_context(browser, "phone", java_script_enabled=False, bypass_csp=True)
     page = context.new_page()
     try:
-        log_in(page, live_server)
+        log_in_to_the_demo(page, live_server)
         page.goto(live_server.url + STAFF_PAGES["moderation"])
         if zoom:  # add_style_tag waits for a load event that never comes without JavaScript
             page.evaluate(
@@ -224,7 +220,7 @@ def test_new_staff_states_have_no_axe_violation(browser, live_server, demo, size
     page = context.new_page()
     found = {}
     try:
-        log_in(page, live_server)
+        log_in_to_the_demo(page, live_server)
         for name, path in {"assisted_ballot": ballot, "close_question": close}.items():
             page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
             if size == "phone":

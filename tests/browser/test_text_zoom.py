@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cite_vote.extensions import db
-from cite_vote.forums.services import add_challenge, create_forum
-from cite_vote.ideas.models import Idea
-from tests.browser.conftest import PHONE
-from tests.browser.helpers import shot
+from tests.browser.helpers import PHONE, one_challenge_forum, shot
 
 pytestmark = pytest.mark.browser
 
@@ -26,23 +22,18 @@ def zoomed(browser):
 
 @pytest.fixture
 def room(live_server):
-    with live_server.app.app_context():
-        forum = create_forum(
-            slug="loupe",
-            title="La Cité de l’économie et des métiers de demain",
-            join_code="LOUPE7",
-            categories=["chercheur·e", "citoyen·ne"],
-            results_public_early=True,
-        )
-        challenge = add_challenge(
-            forum,
-            title="La tête chercheuse",
-            question="Comment pourrions-nous anticiper les transformations en cours ?",
-            phase="voting",
-        )
-        db.session.add(Idea(challenge_id=challenge.id, title="Un observatoire des métiers"))
-        db.session.commit()
-        return challenge.id
+    return one_challenge_forum(
+        live_server,
+        slug="loupe",
+        title="La Cité de l’économie et des métiers de demain",
+        join_code="LOUPE7",
+        phase="voting",
+        challenge="La tête chercheuse",
+        question="Comment pourrions-nous anticiper les transformations en cours ?",
+        ideas=["Un observatoire des métiers"],
+        categories=["chercheur·e", "citoyen·ne"],
+        results_public_early=True,
+    )
 
 
 def overflow(page) -> list[str]:
@@ -76,7 +67,9 @@ def test_forum_challenge_and_results_fit_a_phone_at_200_percent_text(zoomed, liv
     ):
         page.goto(live_server.url + path)
         page.add_style_tag(content=ZOOM)
-        page.wait_for_timeout(100)
+        page.wait_for_function(
+            "() => getComputedStyle(document.documentElement).fontSize === '34px'"
+        )
         found[name] = overflow(page)
         shot(page, f"zoom200_{name}")
     bad = {k: v for k, v in found.items() if v}

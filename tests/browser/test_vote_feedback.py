@@ -8,9 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cite_vote.extensions import db
-from cite_vote.forums.services import add_challenge, create_forum
-from cite_vote.ideas.models import Idea
-from tests.browser.helpers import shot
+from tests.browser.helpers import enter, one_challenge_forum, shot
 
 pytestmark = pytest.mark.browser
 
@@ -19,35 +17,28 @@ TITLES = [f"Idée numéro {n}, assez longue pour occuper une carte entière" for
 
 @pytest.fixture
 def voting_room(live_server):
-    with live_server.app.app_context():
-        forum = create_forum(
-            slug="reseau", title="Forum du réseau", join_code="RESO42", dot_budget=4, dot_cap=2
-        )
-        challenge = add_challenge(forum, title="Le défi", question="Que faire ?", phase="voting")
-        for title in TITLES:
-            db.session.add(Idea(challenge_id=challenge.id, title=title, description="Texte " * 20))
-        db.session.commit()
-        return challenge.id
+    return one_challenge_forum(
+        live_server,
+        slug="reseau",
+        title="Forum du réseau",
+        join_code="RESO42",
+        phase="voting",
+        ideas=[{"title": title, "description": "Texte " * 20} for title in TITLES],
+        dot_budget=4,
+        dot_cap=2,
+    )
 
 
 @pytest.fixture
 def proposing_room(live_server):
-    with live_server.app.app_context():
-        forum = create_forum(slug="brouillon", title="Forum brouillon", join_code="BROU42")
-        challenge = add_challenge(forum, title="Le défi", question="Que faire ?", phase="proposing")
-        db.session.add(Idea(challenge_id=challenge.id, title="Une idée déjà là"))
-        db.session.commit()
-        return challenge.id
-
-
-def enter(page, url, code, challenge="Le défi"):
-    page.goto(f"{url}/j/{code}")
-    page.get_by_role("button", name="Entrer dans le forum").click()
-    page.get_by_text(challenge).click()
-    # The forum page has htmx too: wait for the challenge page itself, or a setting made next
-    # (htmx.config.timeout) could land on the page being left.
-    page.wait_for_url(re.compile(r"/f/[^/]+/c/[0-9]+(\?.*)?$"))
-    page.wait_for_function("() => window.htmx !== undefined")
+    return one_challenge_forum(
+        live_server,
+        slug="brouillon",
+        title="Forum brouillon",
+        join_code="BROU42",
+        phase="proposing",
+        ideas=["Une idée déjà là"],
+    )
 
 
 def last_card(page):
@@ -80,7 +71,8 @@ def test_an_offline_tap_says_not_sent_on_the_card_and_keeps_saying_it_until_sent
     context.set_offline(False)
     expect(banner).to_be_hidden()
     # The background poll answers successfully; the unsent tap still says so.
-    page.wait_for_timeout(5500)
+    with page.expect_response(lambda r: "/phase?" in r.url and r.status == 204, timeout=15_000):
+        pass  # the poll runs by itself, every 5 s
     expect(last_card(page).locator(".vote-status")).to_contain_text("Pas envoyé")
     expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
 
@@ -229,7 +221,7 @@ def test_a_comment_sent_offline_says_not_sent_with_a_retry_that_sends_it_once(
     shot(page, "35_offline_comment", full_page=False)
 
     context.set_offline(False)
-    page.wait_for_timeout(300)
+    expect(page.locator("#connection")).to_be_hidden()  # the page knows it is back online
     expect(alert).to_be_visible()  # back online is not sent: the message stays until it is
     retry.click()
     expect(page.locator(".comment-list")).to_contain_text(body)
