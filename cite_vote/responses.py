@@ -7,7 +7,7 @@ security headers on every answer, the 204s of unchanged polls (cite_vote.polls) 
 
 from __future__ import annotations
 
-from flask import make_response
+from flask import make_response, request
 from jinja2_fragments.flask import render_block
 
 from cite_vote.htmx import is_htmx, render
@@ -34,9 +34,17 @@ def error_response(status: int, message):
     return response
 
 
+# Over HTTPS (directly, or behind a proxy the app trusts: CITE_VOTE_PROXY_COUNT), browsers are
+# asked to come back over HTTPS only, for a year. Not over plain HTTP: the room's laptop serves
+# phones that way, and the header would promise what it cannot keep.
+HSTS = "max-age=31536000"
+
+
 def with_security_headers(response):
     """The security headers (a view's own kept), and ``Vary: Cookie``: pages differ by person."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.vary.add("Cookie")
     return response

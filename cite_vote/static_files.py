@@ -16,7 +16,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, redirect, request, url_for
 
 YEAR = 365 * 24 * 3600
 
@@ -43,6 +43,12 @@ def init_app(app: Flask) -> None:
             version = version_of(values["filename"])
             if version:
                 values["v"] = version
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers and tools ask for /favicon.ico before reading any page: our icon, not a 404
+        on every first load. Every page also names it (``<link rel="icon">``)."""
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
 
     @app.after_request
     def keep_named_content(response):

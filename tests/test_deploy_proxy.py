@@ -133,6 +133,9 @@ def test_a_participant_walks_through_nginx_with_https_in_production(
 
     home = phone.get(public + "/", timeout=10)
     assert home.status_code == 200
+    # Over HTTPS, browsers are told to keep to it (the app sees https through the proxy).
+    assert home.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in redirected.headers  # plain HTTP promises nothing
     session_cookie = next(c for c in phone.cookies if c.name == "session")
     assert session_cookie.secure
 

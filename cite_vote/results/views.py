@@ -289,7 +289,7 @@ def log_csv_view(slug: str):
     now = utcnow()
     data = log_csv(build_log(forum, visible_challenges(forum, viewer), generated_at=now))
     db.session.commit()
-    return attachment(data, "text/csv; charset=utf-8", f"{forum.slug}-log-{now:%Y-%m-%d}.csv")
+    return attachment(data, "text/csv", f"{forum.slug}-log-{now:%Y-%m-%d}.csv")
 
 
 @bp.get("/f/<slug>/recount.py")
@@ -299,7 +299,7 @@ def recount_script(slug: str):
     results_viewer(forum, allow_token=True)
     data = (Path(__file__).resolve().parent.parent / "recount.py").read_bytes()
     db.session.commit()
-    return attachment(data, "text/x-python; charset=utf-8", "recount.py")
+    return attachment(data, "text/x-python", "recount.py")
 
 
 @bp.get("/f/<slug>/receipt")
@@ -338,7 +338,7 @@ def results_csv(slug: str):
     data = csv_bytes(results, order=order, scope=scope, sep=sep)
     db.session.commit()
     name = stamp(forum, scope, order, "csv" if sep == "comma" else "semicolon.csv", utcnow())
-    return attachment(data, "text/csv; charset=utf-8", name)
+    return attachment(data, "text/csv", name)
 
 
 @bp.get("/f/<slug>/results.xlsx")
