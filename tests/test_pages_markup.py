@@ -52,7 +52,7 @@ def test_no_page_has_two_elements_with_one_id(app, client, organiser_everywhere)
     seen = 0
     for url in every_get_page(app, organiser_everywhere):
         response = client.get(url)
-        if not response.mimetype == "text/html" or response.status_code != 200:
+        if response.mimetype != "text/html" or response.status_code != 200:
             continue
         twice = {i: n for i, n in Counter(ID.findall(response.text)).items() if n > 1}
         assert not twice, (url, twice)
