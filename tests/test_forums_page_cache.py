@@ -7,6 +7,7 @@ compares the page served from the cache with the same page rendered with the cac
 
 import pytest
 
+from cite_vote import page_caches
 from cite_vote.forums import pages
 from cite_vote.forums.services import set_phase
 from cite_vote.votes.services import set_dots
@@ -17,7 +18,7 @@ from tests.conftest import same_page as same_as_fresh
 @pytest.fixture
 def frames(rendered_into):
     """The keys of the frames rendered (not taken from the cache)."""
-    return rendered_into(pages.PAGES)
+    return rendered_into(page_caches.FORUM_PAGES)
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def room(make_forum, make_participant, make_idea, client, as_participant):
 
 
 def same_page(client, url: str) -> str:
-    page = same_as_fresh(client, url, pages.PAGES)
+    page = same_as_fresh(client, url, page_caches.FORUM_PAGES)
     assert pages.NAME_MARK not in page and pages.CATEGORY_MARK not in page
     return page
 

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
+from cite_vote import page_caches
 from cite_vote.forums.services import set_phase
-from cite_vote.ideas import pages
 from cite_vote.ideas.moderation import edit_idea
-from cite_vote.rendered import CSRF_MARK, RenderedCache
+from cite_vote.page_caches import CSRF_MARK, RenderedCache
 from cite_vote.votes.services import set_dots
 from tests.conftest import csrf_token_from
 
@@ -15,7 +15,7 @@ from tests.conftest import csrf_token_from
 @pytest.fixture
 def renders(rendered_into):
     """The cards rendered (not taken from the cache)."""
-    return rendered_into(pages.CARDS)
+    return rendered_into(page_caches.IDEA_CARDS)
 
 
 @pytest.fixture

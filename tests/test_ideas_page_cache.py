@@ -8,9 +8,10 @@ import re
 
 import pytest
 
+from cite_vote import page_caches
 from cite_vote.forums.services import set_phase
 from cite_vote.ideas import pages
-from cite_vote.rendered import CSRF_MARK
+from cite_vote.page_caches import CSRF_MARK
 from cite_vote.votes.services import set_dots
 from tests.conftest import page_token as csrf_token_from
 from tests.conftest import same_page as same_as_fresh
@@ -19,7 +20,7 @@ from tests.conftest import same_page as same_as_fresh
 @pytest.fixture
 def frames(rendered_into):
     """The keys of the frames rendered (not taken from the cache)."""
-    return rendered_into(pages.PAGES)
+    return rendered_into(page_caches.CHALLENGE_PAGES)
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def room(make_forum, make_participant, make_idea, client, as_participant):
 
 
 def same_page(client, url: str) -> str:
-    page = same_as_fresh(client, url, pages.PAGES)
+    page = same_as_fresh(client, url, page_caches.CHALLENGE_PAGES)
     assert pages.CARDS_MARK not in page
     return page
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from cite_vote import page_caches
 from cite_vote.ideas.moderation import edit_idea
-from cite_vote.results import views
 from cite_vote.votes.services import set_dots
 from tests.conftest import same_page as same_as_fresh
 
@@ -17,7 +17,7 @@ def without_token(page) -> str:
 
 @pytest.fixture
 def results(facilitator, scene):
-    views.RANKINGS.clear()
+    page_caches.RESULTS_RANKINGS.clear()
     return "/f/salle/results"
 
 
@@ -58,16 +58,16 @@ def test_the_view_options_are_part_of_the_key(facilitator, results):
     assert without_token(facilitator.get(results)) == whole
 
 
-# The whole page around the rankings is rendered once too (views.PAGES): after each change the
-# page served must equal the page rendered with both caches emptied.
+# The whole page around the rankings is rendered once too (page_caches.RESULTS_PAGES): after
+# each change the page served must equal the page rendered with both caches emptied.
 
 
 def same_page(client, url: str) -> str:
-    return same_as_fresh(client, url, views.PAGES, views.RANKINGS)
+    return same_as_fresh(client, url, page_caches.RESULTS_PAGES, page_caches.RESULTS_RANKINGS)
 
 
 def test_the_second_load_renders_no_page(facilitator, results, rendered_into):
-    rendered = rendered_into(views.PAGES)
+    rendered = rendered_into(page_caches.RESULTS_PAGES)
     facilitator.get(results)
     same = facilitator.get(results)
     assert same.status_code == 200 and len(rendered) == 1
