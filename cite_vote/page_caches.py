@@ -104,13 +104,16 @@ def framed(
 @dataclass(frozen=True, slots=True)
 class Derived:
     """A key field computed from the context, standing for the template paths ``shows``: for
-    what a path alone cannot say (a truth value, a dictionary entry, the request)."""
+    what a path alone cannot say (a truth value, a dictionary entry, the request). ``read``
+    is a function of the context (and of the item, for an item's field), or a Python
+    expression of ``c`` (and of the item) written into the key function, for the fields read
+    once per card."""
 
     shows: tuple[str, ...]
-    read: Callable
+    read: Callable | str
 
 
-def derived(shows: str | tuple[str, ...], read: Callable) -> Derived:
+def derived(shows: str | tuple[str, ...], read: Callable | str) -> Derived:
     return Derived((shows,) if isinstance(shows, str) else shows, read)
 
 
@@ -183,7 +186,9 @@ def compile_key(fields: Iterable[str | Derived], item: str | None = None) -> Cal
     scope: dict = {}
     parts = []
     for n, field in enumerate(fields):
-        if isinstance(field, Derived):
+        if isinstance(field, Derived) and isinstance(field.read, str):
+            parts.append(f"({field.read})")
+        elif isinstance(field, Derived):
             scope[f"_d{n}"] = field.read
             parts.append(f"_d{n}(c, {item})" if item else f"_d{n}(c)")
         else:
@@ -234,12 +239,6 @@ class PageCache(RenderedCache):
         return f"<PageCache {self.name}>"
 
 
-def _rank(c, idea):
-    ranked = c.get("ranked")
-    r = ranked.get(idea.id) if ranked else None
-    return (r.rank, r.tied) if r else None
-
-
 # A phone's idea card (challenge page, idea page, a vote's answer), per content and per
 # person's dots on it: at most cap + 1 versions of a card.
 IDEA_CARDS = PageCache(
@@ -263,14 +262,16 @@ IDEA_CARDS = PageCache(
         "idea.author_category",
         derived(
             ("idea.show_author_name", "idea.author.display_name"),
-            lambda c, idea: (
-                idea.author.display_name if idea.show_author_name and idea.author else None
-            ),
+            "idea.author.display_name if idea.show_author_name and idea.author else None",
         ),
-        derived("comment_counts[]", lambda c, idea: c["comment_counts"].get(idea.id, 0)),
-        derived("totals[]", lambda c, idea: c["totals"].get(idea.id) if c["show_totals"] else None),
-        derived("mine[]", lambda c, idea: c["mine"].get(idea.id, 0)),
-        derived("ranked[]", _rank),
+        derived("comment_counts[]", "c['comment_counts'].get(idea.id, 0)"),
+        derived("totals[]", "c['totals'].get(idea.id) if c['show_totals'] else None"),
+        derived("mine[]", "c['mine'].get(idea.id, 0)"),
+        derived(
+            "ranked[]",
+            "(c['ranked'][idea.id].rank, c['ranked'][idea.id].tied)"
+            " if c.get('ranked') and idea.id in c['ranked'] else None",
+        ),
     ),
     marks=CSRF,
     fixed={"error": "None: a card with a refusal is rendered whole"},
