@@ -105,15 +105,14 @@ def framed(
 class Derived:
     """A key field computed from the context, standing for the template paths ``shows``: for
     what a path alone cannot say (a truth value, a dictionary entry, the request). ``read``
-    is a function of the context (and of the item, for an item's field), or a Python
-    expression of ``c`` (and of the item) written into the key function, for the fields read
-    once per card."""
+    is a Python expression of the context ``c`` (and of the item, for an item's field), of
+    ``request`` and ``get_locale``, written into the key function: no call per field."""
 
     shows: tuple[str, ...]
-    read: Callable | str
+    read: str
 
 
-def derived(shows: str | tuple[str, ...], read: Callable | str) -> Derived:
+def derived(shows: str | tuple[str, ...], read: str) -> Derived:
     return Derived((shows,) if isinstance(shows, str) else shows, read)
 
 
@@ -144,12 +143,12 @@ SAME_FOR_EVERYONE = frozenset(
 )
 TRANSLATIONS = frozenset({"_", "gettext", "ngettext"})
 
-LOCALE = derived("current_locale", lambda c: str(get_locale()))
-SCRIPT_ROOT = derived("url_for", lambda c: request.script_root)
+LOCALE = derived("current_locale", "str(get_locale())")
+SCRIPT_ROOT = derived("url_for", "request.script_root")
 # The language links keep the address asked for (``request_hooks.language_url``).
 ADDRESS = derived(
     ("language_url", "request.path", "request.endpoint", "request.view_args"),
-    lambda c: (request.path, request.query_string),
+    "(request.path, request.query_string)",
 )
 # The person's CSRF token, in every cache that shows a form: put back per request (``framed``).
 CSRF = {"csrf_token": "the person's token, put back per request (CSRF_MARK)"}
@@ -183,16 +182,11 @@ def compile_key(fields: Iterable[str | Derived], item: str | None = None) -> Cal
     """The key function of ``fields``, compiled once into one tuple expression (the keys are
     built on every page load, some once per card): ``key(c)``, or ``key(c, item, shared)``
     for the fields of each item of a page, ``shared`` (the page's part) ending the key."""
-    scope: dict = {}
-    parts = []
-    for n, field in enumerate(fields):
-        if isinstance(field, Derived) and isinstance(field.read, str):
-            parts.append(f"({field.read})")
-        elif isinstance(field, Derived):
-            scope[f"_d{n}"] = field.read
-            parts.append(f"_d{n}(c, {item})" if item else f"_d{n}(c)")
-        else:
-            parts.append(_expression(field, item))
+    scope: dict = {"request": request, "get_locale": get_locale}
+    parts = [
+        f"({field.read})" if isinstance(field, Derived) else _expression(field, item)
+        for field in fields
+    ]
     arguments = f"c, {item}, shared" if item else "c"
     if item:
         parts.append("shared")
@@ -299,8 +293,8 @@ CHALLENGE_PAGES = PageCache(
         "spent",
         "pending[].id",
         "pending[].title",
-        derived("participant.display_name", lambda c: bool(c["participant"].display_name)),
-        derived("cards", lambda c: bool(c["cards"])),
+        derived("participant.display_name", "bool(c['participant'].display_name)"),
+        derived("cards", "bool(c['cards'])"),
         LOCALE,
         SCRIPT_ROOT,
         ADDRESS,
@@ -340,16 +334,14 @@ FORUM_PAGES = PageCache(
         "challenges[].title",
         "challenges[].question",
         "challenges[].phase",
-        derived("idea_counts[]", lambda c: tuple(sorted(c["idea_counts"].items()))),
+        derived("idea_counts[]", "tuple(sorted(c['idea_counts'].items()))"),
         derived(
             "spent[]",
-            lambda c: tuple(
-                c["spent"].get(ch.id, 0) for ch in c["challenges"] if ch.phase == "voting"
-            ),
+            "tuple(c['spent'].get(ch.id, 0) for ch in c['challenges'] if ch.phase == 'voting')",
         ),
         "any_closed",
-        derived("participant.display_name", lambda c: bool(c["participant"].display_name)),
-        derived("participant.category", lambda c: bool(c["participant"].category)),
+        derived("participant.display_name", "bool(c['participant'].display_name)"),
+        derived("participant.category", "bool(c['participant'].category)"),
         LOCALE,
         SCRIPT_ROOT,
         ADDRESS,
@@ -370,11 +362,11 @@ RESULTS_RANKINGS = PageCache(
     size=64,
     key_fields=(
         # Staff see each challenge's order bias beside its ranking.
-        derived(("viewer.staff", "show_positions"), lambda c: c["viewer"].staff is not None),
+        derived(("viewer.staff", "show_positions"), "c['viewer'].staff is not None"),
         # Everything read from the forum: its version, with the database (one process may serve
         # several) and the forum's creation (a database emptied or restored under a running
         # server may give another forum the same id and version number).
-        derived(("forum", "results", "heads", "colours"), lambda c: c["version"]),
+        derived(("forum", "results", "heads", "colours"), "c['version']"),
         "challenges[].id",
         "order",
         "scope",
@@ -400,15 +392,17 @@ RESULTS_PAGES = PageCache(
     skip_blocks=("sections",),
     size=64,
     key_fields=(
-        derived(("sections", "forum", "order", "scope", "viewer.staff"), lambda c: c["rankings"]),
+        # The rankings' key: the forum's version, the view, the language and the script root.
+        derived(
+            ("sections", "forum", "order", "scope", "viewer.staff", "current_locale", "url_for"),
+            "c['rankings']",
+        ),
         "viewer.is_organiser",
-        derived("staff_nav", lambda c: c["staff_role"]),
+        derived("staff_nav", "c['staff_role']"),
         "forum.slug",
         "forum.title",
         "forum.shortlist_size",
         "forum.language_list[]",
-        LOCALE,
-        SCRIPT_ROOT,
         ADDRESS,
     ),
     marks=CSRF,
@@ -427,8 +421,8 @@ STAFF_NAVS = PageCache(
     "_staff_nav.html",
     size=256,
     key_fields=(
-        derived("request.endpoint", lambda c: request.endpoint),
-        derived(("forum", "forum.slug"), lambda c: c["forum"].slug if c["forum"] else None),
+        derived("request.endpoint", "request.endpoint"),
+        derived(("forum", "forum.slug"), "c['forum'].slug if c['forum'] else None"),
         "staff_role",
         LOCALE,
         SCRIPT_ROOT,
