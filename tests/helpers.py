@@ -135,7 +135,7 @@ def same_page(client, url: str, *caches) -> str:
         return html.replace(page_token(html), "TOKEN")
 
     assert plain(served.text) == plain(fresh.text)
-    from cite_vote.rendered import CSRF_MARK
+    from cite_vote.page_caches import CSRF_MARK
 
     assert CSRF_MARK not in served.text
     return served.text

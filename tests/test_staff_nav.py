@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from cite_vote.forums.manage import STAFF_NAVS
+from cite_vote.page_caches import STAFF_NAVS
 
 
 def nav_of(html: str) -> str:

@@ -9,8 +9,8 @@ every staff member of the forum.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import select
@@ -60,7 +60,7 @@ from cite_vote.forums.tickets import forum_tickets, generate_tickets, ticket_cou
 from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render, seen, unchanged
 from cite_vote.ideas.models import Idea
 from cite_vote.links import public_url
-from cite_vote.rendered import RenderedCache
+from cite_vote.page_caches import STAFF_NAVS
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/staff")
 
@@ -77,26 +77,15 @@ NEW_FORUM_DEFAULTS = {
 }
 
 
-# The staff navigation as rendered, per page, forum, role and language (it shows nothing else).
-STAFF_NAVS = RenderedCache(size=256)
-
-
 @bp.app_template_global()
 @pass_context
 def staff_nav(context) -> Markup:
-    """``templates/_staff_nav.html``, rendered once for each page, forum, role and language:
-    every staff page shows it, and its twenty links cost a third of a results page."""
-    forum = context.get("forum")
-    key = (
-        request.endpoint,
-        forum.slug if forum else None,
-        staff_role(),
-        str(get_locale()),
-        request.script_root,
-    )
+    """``templates/_staff_nav.html``, rendered once for each page, forum, role and language
+    (``page_caches.STAFF_NAVS``)."""
+    key = STAFF_NAVS.key({"forum": context.get("forum"), "staff_role": staff_role()})
     html = STAFF_NAVS.get(key)
     if html is None:
-        template = context.environment.get_template("_staff_nav.html")
+        template = context.environment.get_template(STAFF_NAVS.template)
         html = template.render(context.get_all())
         STAFF_NAVS.put(key, html)
     return Markup(html)

@@ -3,8 +3,7 @@ of votes (a vote re-renders the card it changed): a fixed number of queries per 
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
-from flask_babel import get_locale
+from flask import current_app, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -20,7 +19,14 @@ from cite_vote.ideas.services import (
     personal_order,
     visible_comments,
 )
-from cite_vote.rendered import CSRF_MARK, RenderedCache, framed, frames_allowed, mark
+from cite_vote.page_caches import (
+    CHALLENGE_PAGES,
+    CSRF_MARK,
+    IDEA_CARDS,
+    framed,
+    frames_allowed,
+    mark,
+)
 from cite_vote.results.services import rank_ideas
 from cite_vote.votes.chain import receipt_of
 from cite_vote.votes.services import dots_spent, idea_totals, my_dots
@@ -55,104 +61,38 @@ def cards_context(
     }
 
 
-# Rendered idea cards of this worker (keyed by everything a card shows: ``card_key``).
-CARDS = RenderedCache(size=1024)
-
-
-def card_key(idea: Idea, context: dict, shared: tuple) -> tuple:
-    """Everything ``templates/ideas/_idea.html`` shows on the challenge page, as a key: the
-    idea's own part here, the part every card of the page shares (``shared_key``) given."""
-    ranked = context.get("ranked")
-    rank = ranked.get(idea.id) if ranked else None
-    author = idea.author.display_name if idea.show_author_name and idea.author else None
-    show = context["show_totals"]
-    return (
-        idea.id,
-        idea.title,
-        idea.description,
-        idea.author_category,
-        author,
-        context["comment_counts"].get(idea.id, 0),
-        context["totals"].get(idea.id) if show else None,
-        context["mine"].get(idea.id, 0),
-        (rank.rank, rank.tied) if rank else None,
-        shared,
-    )
-
-
-def shared_key(context: dict, locale: str) -> tuple:
-    """What every card of a page shows alike (computed once per page, not once per card)."""
-    forum = context["forum"]
-    return (
-        context["show_totals"],
-        context["voting"],
-        forum.slug,
-        forum.dot_cap,
-        context["back"],
-        locale,
-        request.script_root,
-    )
-
-
 def idea_cards(context: dict) -> list[Markup]:
     """The cards of ``context["ideas"]``: each rendered once per content, then reused.
 
     A card differs between people only by their own dots on it (part of the key: at most
     cap + 1 versions of a card) and by the CSRF token of its forms, which is put back here.
     """
-    template = current_app.jinja_env.get_template("ideas/_idea.html")
+    template = current_app.jinja_env.get_template(IDEA_CARDS.template)
     token = generate_csrf()
-    shared = shared_key(context, str(get_locale()))
+    shared = IDEA_CARDS.key(context)
+    card_key = IDEA_CARDS.item_key
     cards = []
     for idea in context["ideas"]:
-        key = card_key(idea, context, shared)
-        html = CARDS.get(key)
+        key = card_key(context, idea, shared)
+        html = IDEA_CARDS.get(key)
         if html is None:
             html = template.render(**context, idea=idea, error=None).replace(token, CSRF_MARK)
-            CARDS.put(key, html)
+            IDEA_CARDS.put(key, html)
         cards.append(Markup(html.replace(CSRF_MARK, token)))
     return cards
 
 
-# Rendered challenge pages of this worker, with the person's own parts left as marks: the
-# CSRF token and the cards (``CARDS_MARK``). Keyed by ``page_key``.
-PAGES = RenderedCache(size=256)
+# Stands for the person's cards in a challenge page's frame (``page_caches.CHALLENGE_PAGES``).
 CARDS_MARK = mark("cards")
-# What the template writes between two cards of ``{% for card in cards %}``.
-CARD_GAP = "\n    \n      "
 
 
 def page_key(context: dict) -> tuple | None:
-    """Everything ``templates/ideas/challenge.html`` (and ``base.html``) shows on a challenge
-    page as loaded (no form sent, no notice), besides the cards and the CSRF token, as a key;
-    None when the page holds something of this person's alone (a flashed message, a receipt),
-    which is rendered whole instead, and while templates reload from disk (development)."""
+    """The challenge page's key (``page_caches.CHALLENGE_PAGES``); None when the page holds
+    something of this person's alone (a flashed message, a receipt), which is rendered whole
+    instead, and while templates reload from disk (development)."""
     if context["receipts"] or not frames_allowed():
         return None
-    forum, challenge = context["forum"], context["challenge"]
-    return (
-        forum.id,
-        forum.slug,
-        forum.title,
-        tuple(forum.language_list),
-        forum.dot_budget,
-        forum.dot_cap,
-        challenge.id,
-        challenge.position,
-        challenge.phase,
-        challenge.title,
-        challenge.question,
-        context["voting"],
-        context["proposing"],
-        context["spent"],
-        tuple((idea.id, idea.title) for idea in context["pending"]),
-        bool(context["participant"].display_name),
-        bool(context["cards"]),
-        str(get_locale()),
-        request.script_root,
-        request.path,
-        request.query_string,
-    )
+    return CHALLENGE_PAGES.key(context)
 
 
 def challenge_page(
@@ -171,13 +111,13 @@ def challenge_page(
     context = challenge_context(forum, challenge, participant, spent=spent, pending=pending)
     key = page_key(context)
     if key is None:
-        return render_template("ideas/challenge.html", **context)
+        return render_template(CHALLENGE_PAGES.template, **context)
     marked = [Markup(CARDS_MARK)] if context["cards"] else []
     return framed(
-        PAGES,
+        CHALLENGE_PAGES,
         key,
-        lambda: render_template("ideas/challenge.html", **{**context, "cards": marked}),
-        [(CARDS_MARK, CARD_GAP.join(context["cards"]))],
+        lambda: render_template(CHALLENGE_PAGES.template, **{**context, "cards": marked}),
+        [(CARDS_MARK, "".join(context["cards"]))],
     )
 
 

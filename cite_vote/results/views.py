@@ -27,8 +27,8 @@ from cite_vote.forums.services import (
 )
 from cite_vote.forums.versions import forum_version
 from cite_vote.htmx import page, render
+from cite_vote.page_caches import RESULTS_PAGES, RESULTS_RANKINGS, framed, frames_allowed
 from cite_vote.refusals import NotAllowed
-from cite_vote.rendered import RenderedCache, framed, frames_allowed
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,
@@ -117,37 +117,27 @@ def no_store(response):
     return response
 
 
-# The rankings of the results page, keyed by the forum's version: the same for every viewer
-# who may see the same challenges, rendered again after any change to what they show.
-RANKINGS = RenderedCache(size=64)
-# Whole results pages: the rankings' key and what the page shows around them (``page_key``).
-PAGES = RenderedCache(size=64)
-
-
 def rankings_key(
     forum: Forum, viewer: Viewer, challenges: list[Challenge], order: str, scope: str
 ) -> tuple:
-    """Staff see each challenge's order bias beside its ranking: a key of its own."""
-    return (
-        viewer.staff is not None,
-        db.engine.url,  # one process may serve several databases (the tests do)
-        forum.id,
-        # With its id, the forum's creation names this forum: a database emptied or restored
-        # under a running server may give another forum the same id and version number.
-        forum.created_at,
-        forum_version(forum.id),
-        tuple(c.id for c in challenges),
-        order,
-        scope,
-        str(get_locale()),
-        request.script_root,
+    """The rankings' key (``page_caches.RESULTS_RANKINGS``): everything read from the forum
+    is named by its version."""
+    version = (db.engine.url, forum.id, forum.created_at, forum_version(forum.id))
+    return RESULTS_RANKINGS.key(
+        {
+            "viewer": viewer,
+            "version": version,
+            "challenges": challenges,
+            "order": order,
+            "scope": scope,
+        }
     )
 
 
 def rankings(
     forum: Forum, viewer: Viewer, challenges: list[Challenge], order: str, scope: str, key: tuple
 ) -> Markup:
-    html = RANKINGS.get(key)
+    html = RESULTS_RANKINGS.get(key)
     if html is None:
         results = challenge_results(forum, challenges)
         if viewer.staff is not None:
@@ -159,25 +149,22 @@ def rankings(
             "order": order,
             "scope": scope,
         }
-        html = render_block("results/results.html", "sections", **context, **chart_helpers(results))
-        RANKINGS.put(key, html)
+        html = render_block(
+            RESULTS_RANKINGS.template,
+            RESULTS_RANKINGS.block,
+            **context,
+            **chart_helpers(results),
+        )
+        RESULTS_RANKINGS.put(key, html)
     return Markup(html)
 
 
 def page_key(forum: Forum, viewer: Viewer, rankings: tuple) -> tuple:
-    """Everything ``templates/results/results.html`` shows: the rankings (their key holds the
-    forum's version, which any change to the forum moves), and around them the viewer's
-    panels and navigation, the forum's name and languages, the address asked for."""
-    return (
-        *rankings,
-        viewer.is_organiser,
-        staff_role(),
-        forum.slug,
-        forum.title,
-        forum.shortlist_size,
-        tuple(forum.language_list),
-        request.path,
-        request.query_string,
+    """The whole page's key (``page_caches.RESULTS_PAGES``): the rankings' key (which holds
+    the forum's version, moved by any change to the forum) and what the page shows around
+    them."""
+    return RESULTS_PAGES.key(
+        {"forum": forum, "viewer": viewer, "rankings": rankings, "staff_role": staff_role()}
     )
 
 
@@ -191,7 +178,7 @@ def forum_results(slug: str):
 
     def whole() -> str:
         return render_template(
-            "results/results.html",
+            RESULTS_PAGES.template,
             forum=forum,
             viewer=viewer,
             sections=rankings(forum, viewer, challenges, order, scope, key),
@@ -199,8 +186,9 @@ def forum_results(slug: str):
             scope=scope,
         )
 
-    body = framed(PAGES, page_key(forum, viewer, key), whole) if frames_allowed() else whole()
-    return no_store(page(body))
+    if not frames_allowed():
+        return no_store(page(whole()))
+    return no_store(page(framed(RESULTS_PAGES, page_key(forum, viewer, key), whole)))
 
 
 @bp.get("/f/<slug>/results/c/<int:challenge_id>")
