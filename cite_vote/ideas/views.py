@@ -33,7 +33,7 @@ bp = Blueprint("ideas", __name__)
 
 def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challenge, Participant]:
     forum, participant, challenge = participant_forum(slug, challenge_id)
-    if challenge is None or challenge.archived or not open_to_participants(challenge):
+    if challenge is None or not open_to_participants(challenge):
         abort(404)
     return forum, challenge, participant
 
@@ -48,7 +48,7 @@ def challenge(slug: str, challenge_id: int):
         abort(404)
     participant = require_participant(found.forum, found.participant, notices=found.notices)
     challenge = found.challenge
-    if challenge is None or challenge.archived or not open_to_participants(challenge):
+    if challenge is None or not open_to_participants(challenge):
         abort(404)
     if challenge.phase == "closed":
         return page(challenge_page(*participant_challenge(slug, challenge_id)))
