@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 from urllib.parse import quote
 
 from flask import Response, flash, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_blocks
+from werkzeug.exceptions import HTTPException
 
 from cite_vote.extensions import db
 from cite_vote.refusals import RuleError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def is_htmx() -> bool:
@@ -123,3 +129,21 @@ def refusable() -> Iterator[Outcome]:
         outcome.error, outcome.status = refused.message, refused.status
     else:
         db.session.commit()
+
+
+def commits(view: Callable[P, R]) -> Callable[P, R]:
+    """A GET view whose reads flush what its page shows only once (a phone's notices,
+    ``votes.notices.show_notices``): it commits once it has answered, with its page, its
+    redirect or its error page (which shows the notices too). Anything else rolls back."""
+
+    @functools.wraps(view)
+    def committing(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            answer = view(*args, **kwargs)
+        except HTTPException:
+            db.session.commit()
+            raise
+        db.session.commit()
+        return answer
+
+    return committing

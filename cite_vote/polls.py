@@ -86,7 +86,7 @@ class UnchangedPolls:
             if not hmac.compare_digest(key, sign(self.secret, "phase", slug, challenge_id)):
                 return None
             row = self._read("phase", (challenge_id, slug))
-            if row is None or row[0] == "draft":
+            if row is None:
                 return None  # gone, archived or back to draft: the view's 404
             if row[0] == seen:
                 return "204 NO CONTENT", self.headers
@@ -131,14 +131,17 @@ class UnchangedPolls:
     def _read(self, kind: str, params: tuple):
         if self._engine is None:
             from cite_vote.extensions import db
+            from cite_vote.forums.services import open_to_participants_sql
 
             with self.app.app_context():
                 self._engine = db.engine
             mark = "?" if self._engine.dialect.paramstyle == "qmark" else "%s"
             self._sql = {
-                # The conditions of the page: a challenge of this forum, not archived.
-                "phase": "SELECT c.phase FROM challenges c JOIN forums f ON f.id = c.forum_id"
-                f" WHERE c.id = {mark} AND f.slug = {mark} AND NOT c.archived",
+                # The conditions of the page: a challenge of this forum, open to participants.
+                "phase": "SELECT challenges.phase FROM challenges"
+                " JOIN forums f ON f.id = challenges.forum_id"
+                f" WHERE challenges.id = {mark} AND f.slug = {mark}"
+                f" AND {open_to_participants_sql(self._engine.dialect)}",
                 "screen": "SELECT f.id, v.version, f.screen_rotate, f.join_code_rotates"
                 " FROM forums f JOIN forum_versions v ON v.forum_id = f.id"
                 f" WHERE f.screen_token_hash = {mark}",

@@ -121,11 +121,11 @@ def test_forum_page_runs_four_statements(
 def test_a_notice_waiting_is_shown_once_on_the_forum_page(
     client, make_forum, make_participant, as_participant, db
 ):
-    from cite_vote.votes.services import _notify
+    from cite_vote.votes.notices import notify
 
     forum = make_forum(challenges=1, phase="voting")
     person = make_participant(forum)
-    _notify(person.id, "hide", refunded=2, idea=41)
+    notify(person.id, "hide", refunded=2, idea=41)
     db.session.commit()
     as_participant(client, person)
     assert "l’idée n° 41" in client.get(f"/f/{forum.slug}").text

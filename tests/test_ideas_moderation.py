@@ -9,13 +9,8 @@ from cite_vote.ideas import moderation
 from cite_vote.ideas.models import NOTE_MAX, Comment, Idea, ModerationRecord
 from cite_vote.refusals import RuleError
 from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
-from cite_vote.votes.services import (
-    dots_on_idea,
-    ledger_differences,
-    notice_text,
-    set_dots,
-    take_notices,
-)
+from cite_vote.votes.notices import notice_text, take_notices
+from cite_vote.votes.services import dots_on_idea, ledger_differences, set_dots
 
 
 def spent(db, person, challenge) -> int:

@@ -127,3 +127,32 @@ def test_ledger_replay_matches_stored_totals(voting, db):
     assert ledger_differences([ideas[0].challenge_id]) == []
     db.session.execute(Vote.__table__.update().values(dots=1))
     assert ledger_differences([ideas[0].challenge_id]) != []
+
+
+def test_recategorising_moves_the_open_challenges_dots_and_leaves_closed_ones(
+    make_forum, make_participant, make_idea, cast_dots, db
+):
+    from cite_vote.accounts.services import join_forum
+    from cite_vote.forums.versions import forum_version
+    from cite_vote.votes.categories import recategorise_open_votes
+
+    forum = make_forum(challenges=2, phase="voting")
+    still_open, closed = forum.challenges
+    person = make_participant(forum, category="citoyen·ne")
+    for challenge in (still_open, closed):
+        cast_dots(person, make_idea(challenge), 2)
+    set_phase(forum, "closed", closed)
+    db.session.commit()
+
+    def categories():
+        return dict(db.session.execute(select(Vote.challenge_id, Vote.category)).all())
+
+    version = forum_version(forum.id)
+    recategorise_open_votes(person, "association")
+    db.session.commit()
+    assert categories() == {still_open.id: "association", closed.id: "citoyen·ne"}
+    assert forum_version(forum.id) != version  # the pages that show categories are redrawn
+    # Changing one's profile goes through it.
+    join_forum(forum, person.token, category="chercheur·e", via_ticket=True)
+    db.session.commit()
+    assert categories() == {still_open.id: "chercheur·e", closed.id: "citoyen·ne"}

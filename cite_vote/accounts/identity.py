@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, abort, current_app, flash, request, url_for
-from sqlalchemy import Integer, String, bindparam, exists, select
+from flask import Response, abort, current_app, request, url_for
+from sqlalchemy import Integer, String, bindparam, select
 
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import participant_for_token
@@ -39,7 +39,9 @@ def require_participant(
     if participant is None:
         abort(done(url_for("forums.door", slug=forum.slug)))
     if notices and request.method == "GET" and not is_htmx():
-        show_notices(participant)
+        from cite_vote.votes.notices import show_notices
+
+        show_notices(participant)  # flushes only: the GET view commits after its answer
     return participant
 
 
@@ -75,17 +77,12 @@ def participant_forum(
 def _forum_statement(with_challenge: bool):
     """``participant_forum``'s statement, built once for each shape (every phone page runs it).
     Without a cookie the token hash is empty, which no participant holds."""
-    from cite_vote.votes.models import Notice
+    from cite_vote.votes.notices import notices_waiting
 
     holder = (Participant.forum_id == Forum.id) & (
         Participant.token_hash == bindparam("token_hash", type_=String)
     )
-    waiting = (
-        exists()
-        .where(Notice.participant_id == Participant.id, Notice.seen_at.is_(None))
-        .correlate(Participant)
-    )
-    wanted = select(Forum, Participant, waiting)
+    wanted = select(Forum, Participant, notices_waiting())
     if with_challenge:
         wanted = wanted.add_columns(Challenge)
     wanted = wanted.select_from(Forum).outerjoin(Participant, holder)
@@ -96,22 +93,6 @@ def _forum_statement(with_challenge: bool):
             & (Challenge.forum_id == Forum.id),
         )
     return wanted.where(Forum.slug == bindparam("slug", type_=String))
-
-
-def show_notices(participant: Participant) -> None:
-    """What staff did to this person's dots (a merge, a hide), flashed once on their next page.
-
-    Only on a full page load: a fragment has no message area, and a GET changes nothing else,
-    so committing here stores only that the notices were seen.
-    """
-    from cite_vote.extensions import db
-    from cite_vote.votes.services import take_notices
-
-    texts = take_notices(participant)
-    if texts:
-        for text in texts:
-            flash(text, "info")
-        db.session.commit()
 
 
 def remember(response: Response, token: str) -> Response:

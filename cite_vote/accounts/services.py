@@ -5,19 +5,17 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
 from cite_vote.extensions import db
 from cite_vote.forms import ID_MAX
-from cite_vote.forums.models import Challenge, Forum
-from cite_vote.forums.versions import mark_changed
+from cite_vote.forums.models import Forum
 from cite_vote.refusals import Invalid, NotAllowed, RuleError
 from cite_vote.text import text_problem
 from cite_vote.timeutil import utcnow
 from cite_vote.tokens import hash_token
-from cite_vote.votes.models import Vote
 
 NAME_MAX = 80
 
@@ -91,24 +89,13 @@ def join_forum(
     if participant is None:
         participant = new_participant(forum, token=token, display_name=name, category=category)
     if participant.id is not None and participant.category != category:
-        _recategorise_open_votes(participant, category)
+        from cite_vote.votes.categories import recategorise_open_votes
+
+        recategorise_open_votes(participant, category)
     participant.display_name = name
     participant.category = category
     db.session.flush()
     return participant
-
-
-def _recategorise_open_votes(participant: Participant, category: str | None) -> None:
-    """A corrected category counts for the dots of open challenges; closed results stay frozen."""
-    open_challenges = select(Challenge.id).where(
-        Challenge.forum_id == participant.forum_id, Challenge.phase != "closed"
-    )
-    db.session.execute(
-        update(Vote)
-        .where(Vote.participant_id == participant.id, Vote.challenge_id.in_(open_challenges))
-        .values(category=category)
-    )
-    mark_changed(participant.forum_id)
 
 
 # --- staff ---------------------------------------------------------------------------------

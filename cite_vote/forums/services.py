@@ -8,7 +8,18 @@ from datetime import datetime
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, String, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    select,
+)
 
 from cite_vote.extensions import db
 from cite_vote.forums.join_codes import new_join_code
@@ -63,8 +74,7 @@ def _watched_phase_statement():
         .where(
             forums.c.slug == bindparam("slug"),
             challenges.c.id == bindparam("challenge_id"),
-            challenges.c.archived.is_(False),
-            challenges.c.phase != "draft",
+            open_to_participants_clause(challenges),
             select(participants.c.id)
             .where(
                 participants.c.forum_id == forums.c.id,
@@ -163,21 +173,44 @@ def set_phase(forum: Forum, phase: str, challenge: Challenge | None = None) -> l
     return change_phase(forum, phase, challenge, confirmed=True)
 
 
-def open_to_participants_clause():
-    """``open_to_participants`` as a WHERE clause, for queries over many challenges."""
-    return Challenge.archived.is_(False), Challenge.phase != "draft"
-
-
 def open_to_participants(challenge: Challenge) -> bool:
-    """Participants (and the screen) see a challenge once it leaves draft, unless archived."""
+    """Participants (and the screen) see a challenge once it leaves draft, unless archived.
+
+    The rule's one home, in three forms that must agree (``tests/test_forums_services.py``):
+    this one for a loaded challenge, ``open_to_participants_clause`` for a query, and
+    ``open_to_participants_sql`` for the raw SQL of the polls answered before Flask.
+    """
     return not challenge.archived and challenge.phase != "draft"
+
+
+def open_to_participants_clause(challenges: Table | None = None) -> ColumnElement[bool]:
+    """``open_to_participants`` as a WHERE clause on the columns of ``challenges`` (the
+    challenges table, or an alias of it), for ORM and Core selects alike."""
+    challenges = Challenge.__table__ if challenges is None else challenges
+    return and_(challenges.c.archived.is_(False), challenges.c.phase != "draft")
+
+
+_OPEN_TO_PARTICIPANTS_SQL: dict[str, str] = {}
+
+
+def open_to_participants_sql(dialect: Dialect) -> str:
+    """``open_to_participants_clause`` as SQL text for this dialect, compiled once per dialect
+    with its values written in (booleans differ: ``IS 0`` in SQLite, ``IS false`` in
+    PostgreSQL). It names the table ``challenges``."""
+    sql = _OPEN_TO_PARTICIPANTS_SQL.get(dialect.name)
+    if sql is None:
+        compiled = open_to_participants_clause().compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}
+        )
+        sql = _OPEN_TO_PARTICIPANTS_SQL.setdefault(dialect.name, str(compiled))
+    return sql
 
 
 def participant_challenges(forum: Forum) -> Select[tuple[Challenge]]:
     """The challenges a participant sees, in their order."""
     return (
         select(Challenge)
-        .where(Challenge.forum_id == forum.id, *open_to_participants_clause())
+        .where(Challenge.forum_id == forum.id, open_to_participants_clause())
         .order_by(Challenge.position)
     )
 

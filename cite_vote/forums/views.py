@@ -26,7 +26,7 @@ from cite_vote.forums.models import Forum
 from cite_vote.forums.pages import forum_page
 from cite_vote.forums.services import forum_by_slug, forum_overview
 from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
-from cite_vote.htmx import done, page, refusable, render
+from cite_vote.htmx import commits, done, page, refusable, render
 from cite_vote.tokens import new_token
 
 bp = Blueprint("forums", __name__)
@@ -198,6 +198,7 @@ def join_with_ticket(code: str):
 
 
 @bp.get("/f/<slug>")
+@commits  # the notices it shows are seen
 def forum(slug: str):
     forum, participant, _none = participant_forum(slug)
     return page(forum_page(forum, participant, forum_overview(forum, participant.id)))

@@ -15,7 +15,16 @@ from cite_vote.forums.services import (
     open_to_participants,
     watched_phase,
 )
-from cite_vote.htmx import done, done_or_fragment, is_htmx, page, refusable, render, unchanged
+from cite_vote.htmx import (
+    commits,
+    done,
+    done_or_fragment,
+    is_htmx,
+    page,
+    refusable,
+    render,
+    unchanged,
+)
 from cite_vote.ideas.forms import CommentForm, IdeaForm
 from cite_vote.ideas.models import TITLE_MAX
 from cite_vote.ideas.pages import challenge_context, challenge_page, idea_context
@@ -33,12 +42,13 @@ bp = Blueprint("ideas", __name__)
 
 def participant_challenge(slug: str, challenge_id: int) -> tuple[Forum, Challenge, Participant]:
     forum, participant, challenge = participant_forum(slug, challenge_id)
-    if challenge is None or challenge.archived or not open_to_participants(challenge):
+    if challenge is None or not open_to_participants(challenge):
         abort(404)
     return forum, challenge, participant
 
 
 @bp.get("/f/<slug>/c/<int:challenge_id>")
+@commits  # the notices it shows are seen
 def challenge(slug: str, challenge_id: int):
     # The page every phone reloads when voting opens: what it reads first comes as plain
     # values (votes.target), as for a vote; a closed challenge's ranking reads the models.
@@ -48,7 +58,7 @@ def challenge(slug: str, challenge_id: int):
         abort(404)
     participant = require_participant(found.forum, found.participant, notices=found.notices)
     challenge = found.challenge
-    if challenge is None or challenge.archived or not open_to_participants(challenge):
+    if challenge is None or not open_to_participants(challenge):
         abort(404)
     if challenge.phase == "closed":
         return page(challenge_page(*participant_challenge(slug, challenge_id)))
@@ -96,6 +106,7 @@ def propose(slug: str, challenge_id: int):
 
 
 @bp.get("/f/<slug>/i/<int:idea_id>")
+@commits  # the notices it shows are seen
 def idea(slug: str, idea_id: int):
     forum, participant, _none = participant_forum(slug)
     idea = idea_in_forum(forum, idea_id, participant=participant)
@@ -139,6 +150,7 @@ def comment(slug: str, idea_id: int):
 
 
 @bp.get("/f/<slug>/c/<int:challenge_id>/similar")
+@commits  # the notices it shows are seen
 def similar(slug: str, challenge_id: int):
     """Ideas that look like the title being typed: "support this one instead?".
 
@@ -156,6 +168,7 @@ def similar(slug: str, challenge_id: int):
 
 
 @bp.get("/f/<slug>/c/<int:challenge_id>/phase")
+@commits  # the notices it shows are seen
 def phase_watch(slug: str, challenge_id: int):
     """Polled by an open challenge page: 204 while the phase is the one the page shows.
 

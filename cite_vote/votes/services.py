@@ -23,7 +23,8 @@ from cite_vote.forums.versions import mark_challenge_changed, mark_changed
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
 from cite_vote.timeutil import utcnow
-from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
+from cite_vote.votes.models import Ballot, LedgerEntry, Vote
+from cite_vote.votes.notices import notify as _notify
 
 
 @dataclass(frozen=True)
@@ -514,63 +515,6 @@ def merge_dots(source: Idea, target: Idea, *, staff_id: int | None) -> list[Dots
             refunded=dots - moving,
         )
     return returned
-
-
-def _notify(participant_id: int, kind: str, **data) -> None:
-    db.session.add(Notice(participant_id=participant_id, kind=kind, data=data))
-
-
-def notice_text(notice: Notice) -> str:
-    """The notice in the reader's language (formatted when shown, not when written)."""
-    data = notice.data or {}
-    if notice.kind == "hide":
-        n = int(data.get("refunded", 0))
-        return ngettext(
-            "%(num)d dot refunded: idea #%(idea)d was withdrawn by a facilitator.",
-            "%(num)d dots refunded: idea #%(idea)d was withdrawn by a facilitator.",
-            n,
-            idea=data.get("idea", 0),
-        )
-    if notice.kind == "merge":
-        parts = []
-        ids = {"idea": data.get("idea", 0), "target": data.get("target", 0)}
-        moved, refunded = int(data.get("moved", 0)), int(data.get("refunded", 0))
-        if refunded:
-            parts.append(
-                ngettext(
-                    "%(num)d dot refunded: idea #%(idea)d was merged into idea #%(target)d.",
-                    "%(num)d dots refunded: idea #%(idea)d was merged into idea #%(target)d.",
-                    refunded,
-                    **ids,
-                )
-            )
-        if moved:
-            parts.append(
-                ngettext(
-                    "%(num)d dot moved from idea #%(idea)d to idea #%(target)d, "
-                    "which it was merged into.",
-                    "%(num)d dots moved from idea #%(idea)d to idea #%(target)d, "
-                    "which it was merged into.",
-                    moved,
-                    **ids,
-                )
-            )
-        return " ".join(parts)
-    return ""
-
-
-def take_notices(participant: Participant) -> list[str]:
-    """The participant's unseen notices, as text, marked seen: each is shown once."""
-    notices = db.session.scalars(
-        select(Notice)
-        .where(Notice.participant_id == participant.id, Notice.seen_at.is_(None))
-        .order_by(Notice.id)
-    ).all()
-    now = utcnow()
-    for notice in notices:
-        notice.seen_at = now
-    db.session.flush()
-    return [text for text in map(notice_text, notices) if text]
 
 
 def dots_of(participant: Participant) -> dict[int, int]:

@@ -216,15 +216,11 @@ def challenge_target(
 def _challenge_statement():
     """Built once, on the tables' columns: the forum by slug, the person and the challenge
     outer-joined to it, and whether a notice waits for the person."""
-    from cite_vote.votes.models import Ballot, Notice
+    from cite_vote.votes.models import Ballot
+    from cite_vote.votes.notices import notices_waiting
 
     forums, people, challenges = Forum.__table__, Participant.__table__, Challenge.__table__
-    notices, ballots, ideas = Notice.__table__, Ballot.__table__, Idea.__table__
-    waiting = (
-        exists()
-        .where(notices.c.participant_id == people.c.id, notices.c.seen_at.is_(None))
-        .correlate(people)
-    )
+    ballots, ideas = Ballot.__table__, Idea.__table__
     spent = (
         select(ballots.c.dots_spent)
         .where(ballots.c.participant_id == people.c.id, ballots.c.challenge_id == challenges.c.id)
@@ -244,7 +240,7 @@ def _challenge_statement():
         select(
             *_forum_columns(forums),
             *_person_columns(people),
-            waiting.label("notices"),
+            notices_waiting(people).label("notices"),
             *_challenge_columns(challenges),
             spent.label("spent"),
             pending.label("pending"),

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from cite_vote.accounts.identity import cookie_token, require_participant
 from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
-from cite_vote.htmx import done, is_htmx, refusable, render
+from cite_vote.htmx import commits, done, is_htmx, refusable, render
 from cite_vote.ideas.pages import cards_context, challenge_context, idea_cards, idea_context
 from cite_vote.ideas.services import idea_in_forum, seen_in_forum
 from cite_vote.responses import error_response
@@ -29,6 +29,7 @@ def card_page_url(slug: str, idea, back: str | None) -> str:
 
 
 @bp.get("/f/<slug>/i/<int:idea_id>/card")
+@commits  # the notices it shows are seen
 def card(slug: str, idea_id: int):
     """The card as the server has it, asked for by a phone after a timeout or a reconnect.
 
@@ -120,6 +121,7 @@ def set_dots(slug: str, idea_id: int):
 
 
 @bp.get("/f/<slug>/me")
+@commits  # the notices it shows are seen
 def my_dots(slug: str):
     """What I placed, in every challenge, with my receipt for each closed one."""
     forum = forum_by_slug(slug)

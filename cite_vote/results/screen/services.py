@@ -148,7 +148,7 @@ def shown_challenges(forum: Forum) -> list[Challenge]:
     return list(
         db.session.scalars(
             select(Challenge)
-            .where(Challenge.forum_id == forum.id, *open_to_participants_clause())
+            .where(Challenge.forum_id == forum.id, open_to_participants_clause())
             .order_by(Challenge.position, Challenge.id)
         )
     )
