@@ -3,9 +3,16 @@
 import pytest
 from sqlalchemy import func, select
 
-from cite_vote.accounts.models import Participant
+from cite_vote.accounts.models import Participant, Ticket
+from cite_vote.accounts.tickets import (
+    TICKET_CODE_LENGTH,
+    bind_ticket,
+    generate_tickets,
+    ticket_by_code,
+    ticket_holder,
+)
 from cite_vote.forums.join_codes import JOIN_CODE_ALPHABET
-from cite_vote.forums.models import Challenge, Ticket
+from cite_vote.forums.models import Challenge
 from cite_vote.forums.services import active_challenges
 from cite_vote.forums.setup import (
     add_team_member,
@@ -20,13 +27,6 @@ from cite_vote.forums.setup import (
     slugify,
     team_of,
     update_forum,
-)
-from cite_vote.forums.tickets import (
-    TICKET_CODE_LENGTH,
-    bind_ticket,
-    generate_tickets,
-    ticket_by_code,
-    ticket_holder,
 )
 from cite_vote.refusals import RuleError
 from cite_vote.votes.services import set_dots

@@ -337,7 +337,7 @@ def test_ballots_say_their_kind_once_every_kind_is_large_enough(
     """Staff-made (assisted) and ticket ballots are counted apart, and marked one by one only
     when no kind is small enough to point at a person seen voting with a facilitator."""
     from cite_vote.accounts.services import create_assisted_participant
-    from cite_vote.forums.tickets import generate_tickets
+    from cite_vote.accounts.tickets import generate_tickets
     from cite_vote.votes.record import SMALL_GROUP
 
     forum = make_forum(slug="genres", challenges=1, phase="voting", dot_budget=3, dot_cap=3)

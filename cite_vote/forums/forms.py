@@ -37,7 +37,6 @@ from cite_vote.forums.setup import (
     SLUG_MAX,
     SLUG_PATTERN,
 )
-from cite_vote.forums.tickets import TICKETS_PER_BATCH
 from cite_vote.i18n import LANGUAGE_NAMES
 from cite_vote.text import text_problem
 
@@ -284,13 +283,4 @@ class TeamMemberForm(Form):
             DataRequired(_l("Type the email address of a staff account.")),
             Length(max=254, message=_l("At most %(max)d characters.")),
         ],
-    )
-
-
-class TicketsForm(Form):
-    count = whole_number(
-        _l("Number of tickets"),
-        1,
-        TICKETS_PER_BATCH,
-        _l("Generate between 1 and 500 tickets at a time."),
     )

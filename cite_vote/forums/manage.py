@@ -15,7 +15,9 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import select
 
+from cite_vote.accounts.forms import TicketsForm
 from cite_vote.accounts.staff import current_staff, require_staff, staff_forum
+from cite_vote.accounts.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.extensions import db
 from cite_vote.forms import ID_MAX
 from cite_vote.forums.forms import (
@@ -24,10 +26,9 @@ from cite_vote.forums.forms import (
     ForumSettingsForm,
     PhaseForm,
     TeamMemberForm,
-    TicketsForm,
 )
 from cite_vote.forums.join_codes import current_join_code
-from cite_vote.forums.models import PHASES, Challenge, Forum, Ticket
+from cite_vote.forums.models import PHASES, Challenge, Forum
 from cite_vote.forums.qr import qr_svg
 from cite_vote.forums.room import JOIN_BURST, room_state
 from cite_vote.forums.services import (
@@ -56,7 +57,6 @@ from cite_vote.forums.setup import (
     update_forum,
     voting_challenges,
 )
-from cite_vote.forums.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render, seen, unchanged
 from cite_vote.ideas.models import Idea
 from cite_vote.links import public_url
@@ -428,7 +428,7 @@ def print_tickets(slug: str):
     """
     forum = organiser_forum(slug)
     first, last = ticket_range()
-    chosen: list[Ticket] = list(
+    chosen = list(
         db.session.scalars(
             forum_tickets(forum, unused_only=True, first=first, last=last).limit(
                 TICKETS_PER_SHEET + 1
