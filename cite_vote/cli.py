@@ -179,8 +179,8 @@ def add_to_team(email: str, slug: str) -> None:
     from sqlalchemy import select
 
     from cite_vote.accounts.services import staff_by_email
+    from cite_vote.accounts.team import add_team_member
     from cite_vote.forums.models import Forum
-    from cite_vote.forums.setup import add_team_member
 
     forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
     if forum is None:

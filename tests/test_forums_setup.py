@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant, Ticket
+from cite_vote.accounts.team import add_team_member, create_forum_for, remove_team_member, team_of
 from cite_vote.accounts.tickets import (
     TICKET_CODE_LENGTH,
     bind_ticket,
@@ -15,17 +16,13 @@ from cite_vote.forums.join_codes import JOIN_CODE_ALPHABET
 from cite_vote.forums.models import Challenge
 from cite_vote.forums.services import active_challenges
 from cite_vote.forums.setup import (
-    add_team_member,
     create_challenge,
-    create_forum_for,
     delete_challenge,
     free_slug,
     move_challenge,
     regenerate_join_code,
-    remove_team_member,
     set_archived,
     slugify,
-    team_of,
     update_forum,
 )
 from cite_vote.refusals import RuleError

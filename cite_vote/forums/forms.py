@@ -26,8 +26,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cite_vote.accounts.services import NAME_MAX
-from cite_vote.forms import Form, id_field
+from cite_vote.forms import NAME_MAX, Form, id_field
 from cite_vote.forums.models import PHASES
 from cite_vote.forums.setup import (
     BUDGET_MAX,

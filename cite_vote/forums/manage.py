@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from cite_vote.accounts.forms import TicketsForm
 from cite_vote.accounts.staff import current_staff, require_staff, staff_forum
+from cite_vote.accounts.team import add_team_member, create_forum_for, remove_team_member, team_of
 from cite_vote.accounts.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.extensions import db
 from cite_vote.forms import ID_MAX
@@ -42,17 +43,13 @@ from cite_vote.forums.services import (
 from cite_vote.forums.setup import (
     EDITABLE_SETTINGS,
     VOTE_SETTINGS,
-    add_team_member,
     all_challenges,
     create_challenge,
-    create_forum_for,
     delete_challenge,
     move_challenge,
     regenerate_join_code,
-    remove_team_member,
     set_archived,
     staff_challenge,
-    team_of,
     update_challenge,
     update_forum,
     voting_challenges,
