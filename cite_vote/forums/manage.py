@@ -45,7 +45,6 @@ from cite_vote.forums.setup import (
     VOTE_SETTINGS,
     all_challenges,
     create_challenge,
-    delete_challenge,
     move_challenge,
     regenerate_join_code,
     set_archived,
@@ -56,8 +55,10 @@ from cite_vote.forums.setup import (
 )
 from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render, seen, unchanged
 from cite_vote.ideas.models import Idea
+from cite_vote.ideas.services import delete_empty_challenge
 from cite_vote.links import public_url
 from cite_vote.rendered import RenderedCache
+from cite_vote.votes.services import dots_held
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/staff")
 
@@ -168,7 +169,7 @@ def settings(slug: str):
     if not form.validate_on_submit():
         return _settings_page(forum, form, status=422)
     with refusable() as outcome:
-        update_forum(forum, **form.values())
+        update_forum(forum, held=dots_held(forum), **form.values())
     if not outcome.ok:
         if outcome.status == 409:
             # Refused now (a vote is under way, dots already placed): the vote settings show
@@ -303,7 +304,7 @@ def archive(slug: str, challenge_id: int):
 def delete(slug: str, challenge_id: int):
     forum = organiser_forum(slug)
     challenge = forum_challenge(forum, challenge_id)
-    delete_challenge(forum, challenge)
+    delete_empty_challenge(forum, challenge)
     db.session.commit()
     return _challenges_done(forum, _("Challenge deleted."))
 

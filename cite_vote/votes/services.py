@@ -46,6 +46,25 @@ def dots_left(budget: int, spent: int) -> int:
     return budget - spent
 
 
+def dots_held(forum: Forum) -> DotsHeld:  # noqa: F821
+    """The most dots anyone holds in one challenge and on one idea of the forum (0 when none):
+    what ``forums.setup.update_forum`` needs to refuse a budget or a cap below them."""
+    # Lazy until forums.services stops importing votes.chain (issue 18, M8d): a circle.
+    from cite_vote.forums.setup import DotsHeld
+
+    challenge_ids = select(Challenge.id).where(Challenge.forum_id == forum.id)
+    in_a_challenge = (
+        select(func.max(Ballot.dots_spent))
+        .where(Ballot.challenge_id.in_(challenge_ids))
+        .scalar_subquery()
+    )
+    on_an_idea = (
+        select(func.max(Vote.dots)).where(Vote.challenge_id.in_(challenge_ids)).scalar_subquery()
+    )
+    row = db.session.execute(select(in_a_challenge, on_an_idea)).one()
+    return DotsHeld(in_a_challenge=row[0] or 0, on_an_idea=row[1] or 0)
+
+
 def hold_challenge(challenge_id: int, *, exclusive: bool = False) -> None:
     """Lock the challenge row: shared by every vote, exclusive for a merge, hide or phase move.
 
