@@ -104,8 +104,9 @@ def phase(slug: str, phase: str, position: int | None) -> None:
     from sqlalchemy import select
 
     from cite_vote.forums.models import Forum
-    from cite_vote.forums.services import challenge_by_position, change_phase
+    from cite_vote.forums.services import challenge_by_position
     from cite_vote.refusals import RuleError
+    from cite_vote.votes.phases import change_phase
 
     forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
     if forum is None:

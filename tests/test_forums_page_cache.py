@@ -8,7 +8,7 @@ compares the page served from the cache with the same page rendered with the cac
 import pytest
 
 from cite_vote.forums import pages
-from cite_vote.forums.services import set_phase
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 from tests.conftest import page_token as csrf_token_from
 from tests.conftest import same_page as same_as_fresh

@@ -3,9 +3,9 @@ from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import join_forum
-from cite_vote.forums.services import set_phase
 from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.tokens import hash_token
+from cite_vote.votes.phases import set_phase
 
 
 def test_set_phase_for_one_challenge_or_all(make_forum, db):

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from cite_vote.forums.services import set_phase
 from cite_vote.ideas import pages
 from cite_vote.ideas.moderation import edit_idea
 from cite_vote.rendered import CSRF_MARK, RenderedCache
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 from tests.conftest import csrf_token_from
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from cite_vote.forums.services import set_phase
 from cite_vote.ideas import pages
 from cite_vote.rendered import CSRF_MARK
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 from tests.conftest import page_token as csrf_token_from
 from tests.conftest import same_page as same_as_fresh

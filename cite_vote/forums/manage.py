@@ -36,7 +36,6 @@ from cite_vote.forums.services import (
     PHASE_LABELS,
     ConfirmationNeeded,
     challenge_in_forum,
-    change_phase,
     next_phase,
     previous_phase,
 )
@@ -58,6 +57,7 @@ from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import delete_empty_challenge
 from cite_vote.links import public_url
 from cite_vote.rendered import RenderedCache
+from cite_vote.votes.phases import change_phase
 from cite_vote.votes.services import dots_held
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/staff")

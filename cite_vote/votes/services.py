@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.setup import DotsHeld
 from cite_vote.forums.versions import mark_challenge_changed, mark_changed
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
@@ -46,12 +47,9 @@ def dots_left(budget: int, spent: int) -> int:
     return budget - spent
 
 
-def dots_held(forum: Forum) -> DotsHeld:  # noqa: F821
+def dots_held(forum: Forum) -> DotsHeld:
     """The most dots anyone holds in one challenge and on one idea of the forum (0 when none):
     what ``forums.setup.update_forum`` needs to refuse a budget or a cap below them."""
-    # Lazy until forums.services stops importing votes.chain (issue 18, M8d): a circle.
-    from cite_vote.forums.setup import DotsHeld
-
     challenge_ids = select(Challenge.id).where(Challenge.forum_id == forum.id)
     in_a_challenge = (
         select(func.max(Ballot.dots_spent))
