@@ -117,8 +117,8 @@ def seed_demo(
 
     from cite_vote.accounts.models import ForumStaff, Participant
     from cite_vote.accounts.services import create_staff_user
+    from cite_vote.demo import DEMO_SLUG
     from cite_vote.extensions import db
-    from cite_vote.forums.demo import DEMO_SLUG
     from cite_vote.forums.models import Challenge, Forum
     from cite_vote.ideas.models import Idea
     from cite_vote.results.screen.services import regenerate_screen_token, show_on_screen

@@ -146,7 +146,7 @@ def test_control_page_and_screen_show_one_participant_count_on_the_demo_forum(
     import re
 
     from cite_vote.accounts.services import join_forum
-    from cite_vote.forums.demo import ensure_demo_forum
+    from cite_vote.demo import ensure_demo_forum
 
     forum, _ = ensure_demo_forum()
     for n in range(3):
