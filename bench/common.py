@@ -117,12 +117,12 @@ def seed_demo(
 
     from cite_vote.accounts.models import ForumStaff, Participant
     from cite_vote.accounts.services import create_staff_user
+    from cite_vote.demo import DEMO_SLUG
     from cite_vote.extensions import db
-    from cite_vote.forums.demo import DEMO_SLUG
     from cite_vote.forums.models import Challenge, Forum
-    from cite_vote.forums.services import change_phase
     from cite_vote.ideas.models import Idea
     from cite_vote.results.screen.services import regenerate_screen_token, show_on_screen
+    from cite_vote.votes.phases import change_phase
 
     app = make_app(database_url)
     with app.app_context():

@@ -116,7 +116,7 @@ def seed(args, rng: random.Random) -> str:
             for _ in range(args.comments)
         ],
     )
-    from cite_vote.forums.tickets import generate_tickets
+    from cite_vote.accounts.tickets import generate_tickets
 
     for _ in range(args.tickets // 500):
         generate_tickets(forum, 500)

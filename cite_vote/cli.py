@@ -29,7 +29,7 @@ def register(app: Flask) -> None:
 @commands.command("demo")
 def demo() -> None:
     """Create the demo forum (cite-2018) if it is missing; keep it as it is otherwise."""
-    from cite_vote.forums.demo import ensure_demo_forum
+    from cite_vote.demo import ensure_demo_forum
 
     forum, created = ensure_demo_forum()
     organiser_password = None
@@ -78,7 +78,7 @@ def create_user(email: str, role: str, ask: bool) -> None:
 @click.option("--port", default=8000, type=int)
 def demo_info(host: str, port: int) -> None:
     """Print the demo forum's join code and the URLs to open."""
-    from cite_vote.forums.demo import DEMO_SLUG
+    from cite_vote.demo import DEMO_SLUG
     from cite_vote.forums.services import forum_by_slug
     from cite_vote.links import public_url, served_url
 
@@ -104,8 +104,9 @@ def phase(slug: str, phase: str, position: int | None) -> None:
     from sqlalchemy import select
 
     from cite_vote.forums.models import Forum
-    from cite_vote.forums.services import challenge_by_position, change_phase
+    from cite_vote.forums.services import challenge_by_position
     from cite_vote.refusals import RuleError
+    from cite_vote.votes.phases import change_phase
 
     forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
     if forum is None:
@@ -179,8 +180,8 @@ def add_to_team(email: str, slug: str) -> None:
     from sqlalchemy import select
 
     from cite_vote.accounts.services import staff_by_email
+    from cite_vote.accounts.team import add_team_member
     from cite_vote.forums.models import Forum
-    from cite_vote.forums.setup import add_team_member
 
     forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
     if forum is None:

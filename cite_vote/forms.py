@@ -20,6 +20,8 @@ from cite_vote.text import text_problem
 # The largest id an INTEGER column holds, on SQLite and PostgreSQL alike: an id past it is an
 # unknown row (404, or the form's message), never a query the database chokes on (500).
 ID_MAX = 2**31 - 1
+# The longest name a participant gives (the column's size): the profile forms and the service.
+NAME_MAX = 80
 
 _catalogues: dict[str, support.Translations] = {}
 

@@ -1,7 +1,7 @@
 """Every model, imported once so that SQLAlchemy and Alembic see the whole schema."""
 
-from cite_vote.accounts.models import ForumStaff, Participant, StaffUser
-from cite_vote.forums.models import Challenge, Forum, ForumVersion, Ticket
+from cite_vote.accounts.models import ForumStaff, Participant, StaffUser, Ticket
+from cite_vote.forums.models import Challenge, Forum, ForumVersion
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.results.models import CahierFile, ReadToken
 from cite_vote.votes.models import Ballot, LedgerEntry, LedgerSeal, Notice, Receipt, Vote

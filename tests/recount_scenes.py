@@ -8,9 +8,9 @@ import pytest
 
 from cite_vote.accounts.models import Participant
 from cite_vote.forums.models import Challenge, Forum
-from cite_vote.forums.services import set_phase
 from cite_vote.ideas.models import Idea
 from cite_vote.ideas.moderation import hide_idea, merge_ideas
+from cite_vote.votes.phases import set_phase
 
 
 class ClosedScene(NamedTuple):

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from cite_vote.accounts.tickets import generate_tickets
 from cite_vote.config import from_environment
-from cite_vote.forums.tickets import generate_tickets
 from cite_vote.paths import ROOT
 
 STATEMENT = ROOT / "docs" / "accessibility.md"

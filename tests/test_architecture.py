@@ -132,3 +132,16 @@ def test_the_largest_id_is_written_once():
         if re.search(r"2\s*\*\*\s*31", line)
     }
     assert len(found) == 1 and found.pop().startswith("cite_vote/forms.py:")
+
+
+def test_a_phase_change_goes_through_votes_phases():
+    """``votes.phases.change_phase`` calls the forums' rule, then seals the ledger of what it
+    closes: the rule alone (``forums.services.move_phase``) and the seal alone
+    (``votes.chain.close_ledger``) are called from nowhere else, tests and scripts included."""
+    everywhere = python_files(PACKAGE, ROOT / "tests", ROOT / "bench")
+
+    def callers(dotted: str) -> set[str]:
+        return {str(path.relative_to(ROOT)) for path in everywhere if calls_to(path, dotted)}
+
+    assert callers("cite_vote.forums.services.move_phase") == {"cite_vote/votes/phases.py"}
+    assert callers("cite_vote.votes.chain.close_ledger") == {"cite_vote/votes/phases.py"}

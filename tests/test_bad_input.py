@@ -218,7 +218,7 @@ def stored_with(db, needle: str) -> list[str]:
 def typing_scene(make_forum, make_participant, make_idea, make_staff, as_participant, client, db):
     """A proposing forum with two ideas; its organiser and a participant on ``client``."""
     from cite_vote.accounts.services import create_assisted_participant
-    from cite_vote.forums.tickets import generate_tickets
+    from cite_vote.accounts.tickets import generate_tickets
 
     forum = make_forum(slug="saisie", phase="proposing")
     challenge = forum.challenges[0]

@@ -103,7 +103,7 @@ def watched_room(make_forum, make_participant, make_idea, cast_dots, db):
         )
         seen[person.id] = moment.strftime("%Y-%m-%dT%H:%M")
     db.session.commit()
-    from cite_vote.forums.services import set_phase
+    from cite_vote.votes.phases import set_phase
 
     set_phase(forum, "closed")
     db.session.commit()

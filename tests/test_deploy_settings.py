@@ -13,8 +13,8 @@ import re
 import pytest
 from flask import request
 
+from cite_vote.accounts.tickets import generate_tickets
 from cite_vote.config import ConfigError, from_environment
-from cite_vote.forums.tickets import generate_tickets
 from cite_vote.links import served_url
 from tests.helpers import make_test_app
 

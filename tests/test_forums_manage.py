@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from cite_vote.accounts.models import ForumStaff, Participant
-from cite_vote.forums.models import Challenge, Forum, Ticket
-from cite_vote.forums.tickets import generate_tickets
+from cite_vote.accounts.models import ForumStaff, Participant, Ticket
+from cite_vote.accounts.tickets import generate_tickets
+from cite_vote.forums.models import Challenge, Forum
 from tests.helpers import count
 
 VALID_FORUM = {

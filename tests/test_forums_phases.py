@@ -114,7 +114,7 @@ def test_every_phase_change_is_recorded_with_its_time(make_forum, db):
     from sqlalchemy import select
 
     from cite_vote.forums.models import PhaseChange
-    from cite_vote.forums.services import change_phase, set_phase
+    from cite_vote.votes.phases import change_phase, set_phase
 
     forum = make_forum(challenges=2, phase="draft")
     first, second = forum.challenges

@@ -3,8 +3,9 @@
 import pytest
 
 from cite_vote.forums.room import room_state
-from cite_vote.forums.services import ConfirmationNeeded, change_phase, next_phase, previous_phase
+from cite_vote.forums.services import ConfirmationNeeded, next_phase, previous_phase
 from cite_vote.refusals import RuleError
+from cite_vote.votes.phases import change_phase
 from cite_vote.votes.services import set_dots
 
 
@@ -145,7 +146,7 @@ def test_control_page_and_screen_show_one_participant_count_on_the_demo_forum(
     import re
 
     from cite_vote.accounts.services import join_forum
-    from cite_vote.forums.demo import ensure_demo_forum
+    from cite_vote.demo import ensure_demo_forum
 
     forum, _ = ensure_demo_forum()
     for n in range(3):

@@ -8,10 +8,10 @@ from cite_vote.forums.services import (
     open_to_participants,
     open_to_participants_clause,
     open_to_participants_sql,
-    set_phase,
 )
 from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.tokens import hash_token
+from cite_vote.votes.phases import set_phase
 
 
 def test_set_phase_for_one_challenge_or_all(make_forum, db):

@@ -3,33 +3,30 @@
 import pytest
 from sqlalchemy import func, select
 
-from cite_vote.accounts.models import Participant
-from cite_vote.forums.join_codes import JOIN_CODE_ALPHABET
-from cite_vote.forums.models import Challenge, Ticket
-from cite_vote.forums.services import active_challenges
-from cite_vote.forums.setup import (
-    add_team_member,
-    create_challenge,
-    create_forum_for,
-    delete_challenge,
-    free_slug,
-    move_challenge,
-    regenerate_join_code,
-    remove_team_member,
-    set_archived,
-    slugify,
-    team_of,
-    update_forum,
-)
-from cite_vote.forums.tickets import (
+from cite_vote.accounts.models import Participant, Ticket
+from cite_vote.accounts.team import add_team_member, create_forum_for, remove_team_member, team_of
+from cite_vote.accounts.tickets import (
     TICKET_CODE_LENGTH,
     bind_ticket,
     generate_tickets,
     ticket_by_code,
     ticket_holder,
 )
+from cite_vote.forums.join_codes import JOIN_CODE_ALPHABET
+from cite_vote.forums.models import Challenge
+from cite_vote.forums.services import active_challenges
+from cite_vote.forums.setup import (
+    create_challenge,
+    free_slug,
+    move_challenge,
+    regenerate_join_code,
+    set_archived,
+    slugify,
+    update_forum,
+)
+from cite_vote.ideas.services import delete_empty_challenge
 from cite_vote.refusals import RuleError
-from cite_vote.votes.services import set_dots
+from cite_vote.votes.services import dots_held, set_dots
 from tests.helpers import count
 
 # --- forums ----------------------------------------------------------------------------------
@@ -75,7 +72,7 @@ def test_invalid_settings_are_refused_and_nothing_changes(make_forum, db, change
     forum = make_forum(dot_budget=5, dot_cap=3)
     before = (forum.dot_budget, forum.dot_cap, forum.slug, forum.categories)
     with pytest.raises(RuleError):
-        update_forum(forum, **changes)
+        update_forum(forum, held=dots_held(forum), **changes)
     db.session.rollback()
     assert (forum.dot_budget, forum.dot_cap, forum.slug, forum.categories) == before
 
@@ -89,14 +86,19 @@ def test_vote_settings_lock_while_a_challenge_is_voting(make_forum, db, changes)
     forum.challenges[1].phase = "voting"
     db.session.commit()
     with pytest.raises(RuleError) as refused:
-        update_forum(forum, **changes)
+        update_forum(forum, held=dots_held(forum), **changes)
     assert "en vote" in str(refused.value.message)
 
 
 def test_other_settings_still_change_while_voting(make_forum, db):
     forum = make_forum(phase="voting", dot_budget=5, dot_cap=3)
     changed = update_forum(
-        forum, title="Nouveau titre", dot_budget=5, dot_cap=3, premoderation=True
+        forum,
+        held=dots_held(forum),
+        title="Nouveau titre",
+        dot_budget=5,
+        dot_cap=3,
+        premoderation=True,
     )
     assert set(changed) == {"title", "premoderation"}
     assert forum.title == "Nouveau titre" and forum.premoderation
@@ -104,7 +106,7 @@ def test_other_settings_still_change_while_voting(make_forum, db):
 
 def test_vote_settings_change_again_once_the_vote_is_closed(make_forum, db):
     forum = make_forum(phase="closed", dot_budget=5)
-    assert update_forum(forum, dot_budget=7) == ["dot_budget"]
+    assert update_forum(forum, held=dots_held(forum), dot_budget=7) == ["dot_budget"]
 
 
 def test_budget_cannot_drop_below_dots_already_placed(make_forum, make_participant, make_idea, db):
@@ -118,12 +120,12 @@ def test_budget_cannot_drop_below_dots_already_placed(make_forum, make_participa
     forum.challenges[1].phase = "proposing"
     db.session.commit()
     with pytest.raises(RuleError):
-        update_forum(forum, dot_budget=3)
+        update_forum(forum, held=dots_held(forum), dot_budget=3)
     db.session.rollback()
     with pytest.raises(RuleError):
-        update_forum(forum, dot_cap=2)
+        update_forum(forum, held=dots_held(forum), dot_cap=2)
     db.session.rollback()
-    assert update_forum(forum, dot_budget=4) == ["dot_budget"]
+    assert update_forum(forum, held=dots_held(forum), dot_budget=4) == ["dot_budget"]
 
 
 def test_regenerated_join_code_is_new_and_unambiguous(make_forum, db):
@@ -171,7 +173,7 @@ def test_challenge_with_ideas_cannot_be_deleted_only_archived(make_forum, make_i
     challenge = forum.challenges[0]
     make_idea(challenge)
     with pytest.raises(RuleError) as refused:
-        delete_challenge(forum, challenge)
+        delete_empty_challenge(forum, challenge)
     assert "archivez-le" in str(refused.value.message)
     db.session.rollback()
     set_archived(forum, challenge, True)
@@ -183,7 +185,7 @@ def test_challenge_with_ideas_cannot_be_deleted_only_archived(make_forum, make_i
 
 def test_empty_challenge_is_deleted_and_the_others_renumbered(make_forum, db):
     forum = make_forum(challenges=3)
-    delete_challenge(forum, forum.challenges[0])
+    delete_empty_challenge(forum, forum.challenges[0])
     db.session.commit()
     assert [(c.title, c.position) for c in db.session.scalars(active_challenges(forum))] == [
         ("Défi 2", 1),
@@ -352,9 +354,17 @@ def test_budget_refusal_names_the_dots_already_placed_in_french(
     db.session.commit()
     with app.test_request_context():
         with pytest.raises(RuleError) as budget:
-            update_forum(forum, dot_budget=2, dot_cap=2)
+            update_forum(forum, held=dots_held(forum), dot_budget=2, dot_cap=2)
         assert "déjà placé 3 points dans un défi" in str(budget.value.message)
         db.session.rollback()
         with pytest.raises(RuleError) as cap:
-            update_forum(forum, dot_cap=2)
+            update_forum(forum, held=dots_held(forum), dot_cap=2)
         assert "déjà placé 3 points sur une idée" in str(cap.value.message)
+
+
+def test_the_budget_and_the_cap_cannot_change_without_the_dots_already_placed(make_forum, db):
+    """``update_forum`` requires ``votes.services.dots_held``: no caller can skip the check."""
+    forum = make_forum(phase="proposing", dot_budget=5, dot_cap=3)
+    with pytest.raises(TypeError):
+        update_forum(forum, dot_budget=7)
+    assert dots_held(forum) == (0, 0)

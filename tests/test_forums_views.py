@@ -172,7 +172,7 @@ def test_join_page_says_the_category_is_shown_next_to_what_one_writes(client, ma
 
 
 def test_ticket_page_says_the_category_is_shown_next_to_what_one_writes(client, make_forum, db):
-    from cite_vote.forums.tickets import generate_tickets
+    from cite_vote.accounts.tickets import generate_tickets
 
     forum = make_forum(tickets_required=True)
     ticket = generate_tickets(forum, 1)[0]
@@ -186,7 +186,7 @@ def test_a_forum_without_categories_has_no_category_note(client, make_forum):
 
 
 def test_a_ticket_code_typed_on_the_home_page_leads_to_the_ticket(client, make_forum, db):
-    from cite_vote.forums.tickets import generate_tickets
+    from cite_vote.accounts.tickets import generate_tickets
 
     forum = make_forum(tickets_required=True)
     ticket = generate_tickets(forum, 1)[0]

@@ -4,12 +4,12 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.services import create_assisted_participant
-from cite_vote.forums.services import set_phase
 from cite_vote.ideas import moderation
 from cite_vote.ideas.models import NOTE_MAX, Comment, Idea, ModerationRecord
 from cite_vote.refusals import RuleError
 from cite_vote.votes.models import Ballot, LedgerEntry, Notice, Vote
 from cite_vote.votes.notices import notice_text, take_notices
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import dots_on_idea, ledger_differences, set_dots
 
 

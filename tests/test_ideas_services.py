@@ -1,8 +1,8 @@
 import pytest
 
-from cite_vote.forums.services import set_phase
 from cite_vote.ideas.services import add_comment, personal_order, propose_idea
 from cite_vote.refusals import RuleError
+from cite_vote.votes.phases import set_phase
 
 
 def test_proposing_keeps_the_author_category(participant_scene, db):

@@ -71,9 +71,10 @@ def test_a_new_forum_expects_two_hundred_people(make_forum):
 def test_the_organisers_expected_size_sets_the_join_limit(db, make_forum):
     from cite_vote.forums.setup import update_forum
     from cite_vote.limits import joins_per_minute
+    from cite_vote.votes.services import dots_held
 
     forum = make_forum()
-    update_forum(forum, expected_participants=2000)
+    update_forum(forum, held=dots_held(forum), expected_participants=2000)
     db.session.commit()
     assert joins_per_minute(forum) == 2000
 

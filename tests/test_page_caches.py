@@ -18,7 +18,6 @@ import pytest
 from jinja2 import nodes
 
 from cite_vote.forums import pages as forum_pages
-from cite_vote.forums.services import set_phase
 from cite_vote.ideas import pages as challenge_pages
 from cite_vote.ideas.models import Comment
 from cite_vote.ideas.moderation import edit_idea
@@ -34,6 +33,7 @@ from cite_vote.page_caches import (
     TRANSLATIONS,
     RenderedCache,
 )
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 from tests.helpers import page_token
 from tests.helpers import same_page as same_as_fresh

@@ -70,7 +70,7 @@ def test_no_page_has_two_elements_with_one_id(app, client, organiser_everywhere)
 )
 def test_downloads_name_their_charset_once(client, scene, staff_login, path, mimetype, db):
     """They said ``text/csv; charset=utf-8; charset=utf-8``."""
-    from cite_vote.forums.services import set_phase
+    from cite_vote.votes.phases import set_phase
 
     set_phase(scene["forum"], "closed")
     db.session.commit()

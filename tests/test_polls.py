@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import event
 
 from cite_vote.extensions import db as _db
-from cite_vote.forums.services import set_phase
 from cite_vote.results.screen.services import regenerate_screen_token
 from cite_vote.results.screen.version import ROTATE_SECONDS
 from cite_vote.timeutil import utcnow
 from cite_vote.tokens import sign
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 
 

@@ -21,12 +21,12 @@ from sqlalchemy import insert, select
 from cite_vote import recount
 from cite_vote.accounts.models import Participant
 from cite_vote.forums.models import Forum
-from cite_vote.forums.services import set_phase
 from cite_vote.ideas.models import Idea
 from cite_vote.ideas.moderation import hide_idea, merge_ideas
 from cite_vote.results.public_log import build_log, recount_forum
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, Vote
+from cite_vote.votes.phases import set_phase
 from tests import recount_scenes
 
 closed_scene = recount_scenes.closed_scene  # the fixture
@@ -337,7 +337,7 @@ def test_ballots_say_their_kind_once_every_kind_is_large_enough(
     """Staff-made (assisted) and ticket ballots are counted apart, and marked one by one only
     when no kind is small enough to point at a person seen voting with a facilitator."""
     from cite_vote.accounts.services import create_assisted_participant
-    from cite_vote.forums.tickets import generate_tickets
+    from cite_vote.accounts.tickets import generate_tickets
     from cite_vote.votes.record import SMALL_GROUP
 
     forum = make_forum(slug="genres", challenges=1, phase="voting", dot_budget=3, dot_cap=3)

@@ -185,7 +185,7 @@ def test_receipts_are_not_in_the_order_of_the_participants(
     make_forum, make_participant, make_idea, cast_dots, db
 ):
     """Over many voters, the code order and the joining order are unrelated."""
-    from cite_vote.forums.services import set_phase
+    from cite_vote.votes.phases import set_phase
 
     forum = make_forum(challenges=1, phase="voting")
     idea = make_idea(forum.challenges[0])
@@ -316,7 +316,7 @@ def test_the_log_runs_a_fixed_number_of_statements(
 ):
     """Not one per challenge, receipt or entry: a second closed challenge with more voters
     costs no more statements."""
-    from cite_vote.forums.services import set_phase
+    from cite_vote.votes.phases import set_phase
 
     as_participant(client, closed_scene.people["ana"])
     with count_queries() as one:

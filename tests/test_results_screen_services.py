@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cite_vote.forums.services import add_challenge, set_phase
+from cite_vote.forums.services import add_challenge
 from cite_vote.refusals import RuleError
 from cite_vote.results.screen import services as projection
 from cite_vote.results.screen.services import (
@@ -26,6 +26,7 @@ from cite_vote.results.screen.services import (
 )
 from cite_vote.results.screen.version import ROTATE_SECONDS
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 
 # The start of a rotation turn, so that "a few seconds later" stays in the same turn.

@@ -11,8 +11,8 @@ from jinja2_fragments import flask as fragments
 
 from cite_vote.extensions import db as _db
 from cite_vote.forums.models import Forum
-from cite_vote.forums.services import set_phase
 from cite_vote.results.screen.services import regenerate_screen_token
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 
 

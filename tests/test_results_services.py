@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cite_vote.forums.services import set_phase
 from cite_vote.results.charts import bar_segments, timeline_chart
 from cite_vote.results.services import (
     challenge_results,
@@ -14,6 +13,7 @@ from cite_vote.results.services import (
     revoke_read_token,
     token_for_bearer,
 )
+from cite_vote.votes.phases import set_phase
 
 
 def ranking(forum, challenge):

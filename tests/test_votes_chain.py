@@ -4,10 +4,10 @@ import re
 
 from sqlalchemy import func, select
 
-from cite_vote.forums.services import set_phase
 from cite_vote.recount import GENESIS
 from cite_vote.votes.chain import chain_head, chained_entry, entry_hash, receipt_of
 from cite_vote.votes.models import LedgerEntry, LedgerSeal, Receipt
+from cite_vote.votes.phases import set_phase
 from tests import recount_scenes
 
 closed_scene = recount_scenes.closed_scene  # the fixture

@@ -1,9 +1,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from cite_vote.forums.services import set_phase
 from cite_vote.refusals import RuleError
 from cite_vote.votes.models import Ballot, LedgerEntry, Vote
+from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import ledger_differences, set_dots
 
 

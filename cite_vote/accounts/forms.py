@@ -2,7 +2,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from cite_vote.accounts.tickets import TICKETS_PER_BATCH
 from cite_vote.forms import Form
+from cite_vote.forums.forms import whole_number
 
 
 class LoginForm(Form):
@@ -31,4 +33,13 @@ class ChangePasswordForm(Form):
             DataRequired(_l("Type the new password a second time.")),
             EqualTo("new_password", _l("The two new passwords are not the same.")),
         ],
+    )
+
+
+class TicketsForm(Form):
+    count = whole_number(
+        _l("Number of tickets"),
+        1,
+        TICKETS_PER_BATCH,
+        _l("Generate between 1 and 500 tickets at a time."),
     )

@@ -10,14 +10,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
 from cite_vote.extensions import db
-from cite_vote.forms import ID_MAX
+from cite_vote.forms import ID_MAX, NAME_MAX
 from cite_vote.forums.models import Forum
 from cite_vote.refusals import Invalid, NotAllowed, RuleError
 from cite_vote.text import text_problem
 from cite_vote.timeutil import utcnow
 from cite_vote.tokens import hash_token
-
-NAME_MAX = 80
 
 
 def participant_for_token(forum: Forum, token: str | None) -> Participant | None:

@@ -26,8 +26,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cite_vote.accounts.services import NAME_MAX
-from cite_vote.forms import Form, id_field
+from cite_vote.forms import NAME_MAX, Form, id_field
 from cite_vote.forums.models import PHASES
 from cite_vote.forums.setup import (
     BUDGET_MAX,
@@ -37,7 +36,6 @@ from cite_vote.forums.setup import (
     SLUG_MAX,
     SLUG_PATTERN,
 )
-from cite_vote.forums.tickets import TICKETS_PER_BATCH
 from cite_vote.i18n import LANGUAGE_NAMES
 from cite_vote.text import text_problem
 
@@ -284,13 +282,4 @@ class TeamMemberForm(Form):
             DataRequired(_l("Type the email address of a staff account.")),
             Length(max=254, message=_l("At most %(max)d characters.")),
         ],
-    )
-
-
-class TicketsForm(Form):
-    count = whole_number(
-        _l("Number of tickets"),
-        1,
-        TICKETS_PER_BATCH,
-        _l("Generate between 1 and 500 tickets at a time."),
     )

@@ -15,7 +15,10 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import select
 
+from cite_vote.accounts.forms import TicketsForm
 from cite_vote.accounts.staff import current_staff, require_staff, staff_forum
+from cite_vote.accounts.team import add_team_member, create_forum_for, remove_team_member, team_of
+from cite_vote.accounts.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.extensions import db
 from cite_vote.forms import ID_MAX
 from cite_vote.forums.forms import (
@@ -24,43 +27,38 @@ from cite_vote.forums.forms import (
     ForumSettingsForm,
     PhaseForm,
     TeamMemberForm,
-    TicketsForm,
 )
 from cite_vote.forums.join_codes import current_join_code
-from cite_vote.forums.models import PHASES, Challenge, Forum, Ticket
+from cite_vote.forums.models import PHASES, Challenge, Forum
 from cite_vote.forums.qr import qr_svg
 from cite_vote.forums.room import JOIN_BURST, room_state
 from cite_vote.forums.services import (
     PHASE_LABELS,
     ConfirmationNeeded,
     challenge_in_forum,
-    change_phase,
     next_phase,
     previous_phase,
 )
 from cite_vote.forums.setup import (
     EDITABLE_SETTINGS,
     VOTE_SETTINGS,
-    add_team_member,
     all_challenges,
     create_challenge,
-    create_forum_for,
-    delete_challenge,
     move_challenge,
     regenerate_join_code,
-    remove_team_member,
     set_archived,
     staff_challenge,
-    team_of,
     update_challenge,
     update_forum,
     voting_challenges,
 )
-from cite_vote.forums.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render, seen, unchanged
 from cite_vote.ideas.models import Idea
+from cite_vote.ideas.services import delete_empty_challenge
 from cite_vote.links import public_url
 from cite_vote.page_caches import STAFF_NAVS
+from cite_vote.votes.phases import change_phase
+from cite_vote.votes.services import dots_held
 
 bp = Blueprint("forums_manage", __name__, url_prefix="/staff")
 
@@ -160,7 +158,7 @@ def settings(slug: str):
     if not form.validate_on_submit():
         return _settings_page(forum, form, status=422)
     with refusable() as outcome:
-        update_forum(forum, **form.values())
+        update_forum(forum, held=dots_held(forum), **form.values())
     if not outcome.ok:
         if outcome.status == 409:
             # Refused now (a vote is under way, dots already placed): the vote settings show
@@ -295,7 +293,7 @@ def archive(slug: str, challenge_id: int):
 def delete(slug: str, challenge_id: int):
     forum = organiser_forum(slug)
     challenge = forum_challenge(forum, challenge_id)
-    delete_challenge(forum, challenge)
+    delete_empty_challenge(forum, challenge)
     db.session.commit()
     return _challenges_done(forum, _("Challenge deleted."))
 
@@ -417,7 +415,7 @@ def print_tickets(slug: str):
     """
     forum = organiser_forum(slug)
     first, last = ticket_range()
-    chosen: list[Ticket] = list(
+    chosen = list(
         db.session.scalars(
             forum_tickets(forum, unused_only=True, first=first, last=last).limit(
                 TICKETS_PER_SHEET + 1

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cite_vote.extensions import db
 from cite_vote.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from cite_vote.accounts.models import Participant
 
 PHASES = ("draft", "proposing", "voting", "closed")
 
@@ -109,23 +105,6 @@ class PhaseChange(db.Model):
     previous: Mapped[str | None] = mapped_column(String(12))
     phase: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Ticket(db.Model):
-    """A printed single-use ticket: its join link binds one phone to one participant."""
-
-    __tablename__ = "tickets"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(String(24), unique=True)
-    participant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participants.id", ondelete="SET NULL"), unique=True
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    used_at: Mapped[datetime | None]
-
-    participant: Mapped[Participant | None] = relationship()
 
 
 class ForumVersion(db.Model):

@@ -26,7 +26,6 @@ from cite_vote.forums.join_codes import new_join_code
 from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
 from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
-from cite_vote.votes.chain import close_ledger
 
 PHASE_LABELS = {
     "draft": _l("Not open yet"),
@@ -168,11 +167,6 @@ def _record_phase(challenge: Challenge, previous: str | None, phase: str, at: da
     db.session.add(PhaseChange(challenge_id=challenge.id, previous=previous, phase=phase, at=at))
 
 
-def set_phase(forum: Forum, phase: str, challenge: Challenge | None = None) -> list[Challenge]:
-    """Setting up a forum (scripts, the demo, tests): ``change_phase`` with no question asked."""
-    return change_phase(forum, phase, challenge, confirmed=True)
-
-
 def open_to_participants(challenge: Challenge) -> bool:
     """Participants (and the screen) see a challenge once it leaves draft, unless archived.
 
@@ -294,6 +288,14 @@ class ConfirmationNeeded(Exception):
         self.moves = moves
 
 
+@dataclass(frozen=True)
+class PhaseMove:
+    """The challenges a phase change named, and those of them whose phase it changed."""
+
+    targets: list[Challenge]
+    moved: list[Challenge]
+
+
 def next_phase(phase: str) -> str | None:
     at = PHASES.index(phase)
     return PHASES[at + 1] if at + 1 < len(PHASES) else None
@@ -304,10 +306,12 @@ def previous_phase(phase: str) -> str | None:
     return PHASES[at - 1] if at > 0 else None
 
 
-def change_phase(
+def move_phase(
     forum: Forum, phase: str, challenge: Challenge | None = None, *, confirmed: bool = False
-) -> list[Challenge]:
-    """Move one challenge (or all) to ``phase``: forward at once, backward only when confirmed.
+) -> PhaseMove:
+    """The forums' rule of a phase change: one challenge (or all) to ``phase``, forward at once,
+    backward only when confirmed. Called only by ``votes.phases.change_phase``, which seals the
+    ledger of every challenge it closes in the same transaction.
 
     Going back reopens what people were told was over (proposals after voting began, votes
     after results were frozen), so a second, deliberate step is asked for.
@@ -331,14 +335,12 @@ def change_phase(
     if backward and not confirmed:
         raise ConfirmationNeeded(backward)
     now = utcnow()
+    moved = []
     for target in targets:
         if target.phase != phase:
             _record_phase(target, target.phase, phase, now)
             target.phase = phase
             target.phase_changed_at = now
-            if phase == "closed":
-                # In the same transaction as the phase: no vote lands between the receipts,
-                # the seal and the close, and none of them exists without the others.
-                close_ledger(target)
+            moved.append(target)
     db.session.flush()
-    return targets
+    return PhaseMove(targets=targets, moved=moved)

@@ -1,33 +1,27 @@
-"""Setting up a forum before the day: settings, challenges and staff (tickets: tickets.py).
+"""Setting up a forum before the day: settings and challenges (its team: ``accounts.team``;
+tickets: ``accounts.tickets``).
 
 The rules the organiser's pages obey live here, so that they hold whatever calls them:
-settings that change the vote are frozen while a challenge is being voted on, and a challenge
-that has ideas is archived rather than deleted.
+settings that change the vote are frozen while a challenge is being voted on (and never go below
+the dots already placed: ``votes.services.dots_held``); a challenge that has ideas is archived
+rather than deleted (``ideas.services.delete_empty_challenge``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext  # eager: the number is known only when the rule refuses
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
-from cite_vote.accounts.models import ForumStaff, StaffUser
-from cite_vote.accounts.services import (
-    assign_staff,
-    end_sessions,
-    normalise_email,
-)
 from cite_vote.extensions import db
 from cite_vote.forums.join_codes import new_join_code
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import add_challenge, create_forum
-from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError
-from cite_vote.votes.models import Ballot, Vote
 
 SLUG_MAX = 60
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -56,6 +50,17 @@ EDITABLE_SETTINGS = (
     "cross_group_min",
     "expected_participants",
 )
+
+
+class DotsHeld(NamedTuple):
+    """The most dots anyone already holds in the forum: the floor of the budget and of the cap.
+
+    Dots are the votes domain's: ``votes.services.dots_held(forum)`` reads them, and
+    ``update_forum`` requires them, so no caller can change the budget or the cap unchecked.
+    """
+
+    in_a_challenge: int
+    on_an_idea: int
 
 
 class InvalidSetting(RuleError):
@@ -134,16 +139,16 @@ def _check_settings(values: dict, forum: Forum | None = None) -> dict:
     return values
 
 
-def create_forum_for(owner: StaffUser, **values) -> Forum:
-    """A new forum owned by ``owner``, with a fresh join code."""
+def new_forum(**values) -> Forum:
+    """A new forum with these settings (checked), a free address and a fresh join code.
+
+    Its owner is set by ``accounts.team.create_forum_for``.
+    """
     values = {k: v for k, v in values.items() if k in EDITABLE_SETTINGS}
     if not values.get("slug"):
         values["slug"] = free_slug(values.get("title", ""))
     values = _check_settings(values)
-    forum = create_forum(**values)
-    forum.owner_id = owner.id
-    db.session.flush()
-    return forum
+    return create_forum(**values)
 
 
 def voting_challenges(forum: Forum) -> list[Challenge]:
@@ -154,11 +159,12 @@ def voting_challenges(forum: Forum) -> list[Challenge]:
     )
 
 
-def update_forum(forum: Forum, **values) -> list[str]:
+def update_forum(forum: Forum, *, held: DotsHeld, **values) -> list[str]:
     """Change the forum's settings; returns the names of those that changed.
 
     While a challenge is being voted on, the budget, the cap and whether tickets are required
-    cannot change. Outside a vote they still cannot drop below what someone already holds.
+    cannot change. Outside a vote they still cannot drop below what someone already holds
+    (``held``, from ``votes.services.dots_held``).
     """
     values = {k: v for k, v in values.items() if k in EDITABLE_SETTINGS}
     changed = [name for name, value in values.items() if getattr(forum, name) != value]
@@ -171,11 +177,8 @@ def update_forum(forum: Forum, **values) -> list[str]:
                 "is being voted on: everyone must vote under the same rules. Close the vote first."
             )
         )
-    challenge_ids = select(Challenge.id).where(Challenge.forum_id == forum.id)
     if "dot_budget" in changed:
-        most = db.session.scalar(
-            select(func.max(Ballot.dots_spent)).where(Ballot.challenge_id.in_(challenge_ids))
-        )
+        most = held.in_a_challenge
         if most and values["dot_budget"] < most:
             raise RuleError(
                 ngettext(
@@ -187,9 +190,7 @@ def update_forum(forum: Forum, **values) -> list[str]:
                 )
             )
     if "dot_cap" in changed:
-        most = db.session.scalar(
-            select(func.max(Vote.dots)).where(Vote.challenge_id.in_(challenge_ids))
-        )
+        most = held.on_an_idea
         if most and values["dot_cap"] < most:
             raise RuleError(
                 ngettext(
@@ -231,7 +232,7 @@ def staff_challenge(forum: Forum, challenge_id: int) -> Challenge | None:
     return challenge
 
 
-def _renumber(forum: Forum, ordered: list[Challenge] | None = None) -> list[Challenge]:
+def renumber_challenges(forum: Forum, ordered: list[Challenge] | None = None) -> list[Challenge]:
     """Number the challenges 1, 2, 3… with the active ones first, as participants see them."""
     if ordered is None:
         ordered = list(db.session.scalars(all_challenges(forum)))
@@ -245,7 +246,7 @@ def _renumber(forum: Forum, ordered: list[Challenge] | None = None) -> list[Chal
 def create_challenge(forum: Forum, *, title: str, question: str = "", description: str = ""):
     """A new challenge, not open yet, after the other active ones."""
     challenge = add_challenge(forum, title=title, question=question, description=description)
-    _renumber(forum)
+    renumber_challenges(forum)
     return challenge
 
 
@@ -268,24 +269,7 @@ def move_challenge(forum: Forum, challenge: Challenge, direction: str) -> list[C
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(ordered):
         ordered[index], ordered[other] = ordered[other], ordered[index]
-    return _renumber(forum, ordered)
-
-
-def idea_count(challenge: Challenge) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Idea).where(Idea.challenge_id == challenge.id)
-    )
-
-
-def delete_challenge(forum: Forum, challenge: Challenge) -> None:
-    """Only an empty challenge is deleted: ideas, comments and dots are never thrown away."""
-    if idea_count(challenge):
-        raise RuleError(
-            _l("This challenge already has ideas, so it cannot be deleted: archive it instead.")
-        )
-    db.session.delete(challenge)
-    db.session.flush()
-    _renumber(forum)
+    return renumber_challenges(forum, ordered)
 
 
 def set_archived(forum: Forum, challenge: Challenge, archived: bool) -> Challenge:
@@ -299,53 +283,5 @@ def set_archived(forum: Forum, challenge: Challenge, archived: bool) -> Challeng
         # Put it at the end of its group: after the active ones, or last of the archive.
         challenge.position = 10**6
         db.session.flush()
-        _renumber(forum)
+        renumber_challenges(forum)
     return challenge
-
-
-# --- staff -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TeamMember:
-    user: StaffUser
-    owner: bool
-
-
-def team_of(forum: Forum) -> list[TeamMember]:
-    """The owner first, then the staff assigned to the forum, by email."""
-    assigned = select(ForumStaff.user_id).where(ForumStaff.forum_id == forum.id)
-    users = db.session.scalars(
-        select(StaffUser)
-        .where((StaffUser.id.in_(assigned)) | (StaffUser.id == forum.owner_id))
-        .order_by(StaffUser.email)
-    ).all()
-    members = [TeamMember(user=u, owner=u.id == forum.owner_id) for u in users]
-    return sorted(members, key=lambda m: not m.owner)
-
-
-def add_team_member(forum: Forum, email: str) -> StaffUser:
-    """Give an existing staff account access to this forum."""
-    user = db.session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
-    if user is None or not user.is_active:
-        raise RuleError(
-            _l(
-                "No staff account uses this email address. Ask the administrator to create it "
-                "(flask create-user), then add it here."
-            )
-        )
-    if user.id == forum.owner_id or db.session.get(ForumStaff, (forum.id, user.id)):
-        raise RuleError(_l("This person is already on the forum’s team."))
-    assign_staff(forum, user)
-    return user
-
-
-def remove_team_member(forum: Forum, user_id: int) -> None:
-    if user_id == forum.owner_id:
-        raise RuleError(_l("The forum’s owner cannot be removed from its team."))
-    link = db.session.get(ForumStaff, (forum.id, user_id))
-    if link is None:
-        raise RuleError(_l("This person is not on the forum’s team."))
-    db.session.delete(link)
-    # Their sessions were opened with rights they no longer have: they log in again.
-    end_sessions(db.session.get(StaffUser, user_id))

@@ -14,6 +14,7 @@ from cite_vote.accounts.identity import (
     remember,
 )
 from cite_vote.accounts.services import join_forum
+from cite_vote.accounts.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.extensions import db
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
 from cite_vote.forums.join_codes import (
@@ -25,7 +26,6 @@ from cite_vote.forums.join_codes import (
 from cite_vote.forums.models import Forum
 from cite_vote.forums.pages import forum_page
 from cite_vote.forums.services import forum_by_slug, forum_overview
-from cite_vote.forums.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.htmx import commits, done, page, refusable, render
 from cite_vote.tokens import new_token
 

@@ -16,6 +16,7 @@ from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import can_comment, can_propose
+from cite_vote.forums.setup import renumber_challenges
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Comment, Idea
 from cite_vote.refusals import RuleError, Unknown
 
@@ -259,3 +260,23 @@ def position_key(seed: int, idea_id: int) -> bytes:
     each voter's screen with it (results.bias), so it must stay the one ``personal_order`` uses.
     """
     return hashlib.sha256(f"{seed}:{idea_id}".encode()).digest()
+
+
+# --- organisers ------------------------------------------------------------------------------
+
+
+def idea_count(challenge: Challenge) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Idea).where(Idea.challenge_id == challenge.id)
+    )
+
+
+def delete_empty_challenge(forum: Forum, challenge: Challenge) -> None:
+    """Only an empty challenge is deleted: ideas, comments and dots are never thrown away."""
+    if idea_count(challenge):
+        raise RuleError(
+            _l("This challenge already has ideas, so it cannot be deleted: archive it instead.")
+        )
+    db.session.delete(challenge)
+    db.session.flush()
+    renumber_challenges(forum)

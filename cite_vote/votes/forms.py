@@ -3,8 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
-from cite_vote.accounts.services import NAME_MAX
-from cite_vote.forms import Form
+from cite_vote.forms import NAME_MAX, Form
 
 
 class DotsForm(Form):

@@ -26,9 +26,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from cite_vote import recount
-from cite_vote.accounts.models import Participant
+from cite_vote.accounts.models import Participant, Ticket
 from cite_vote.extensions import db
-from cite_vote.forums.models import Challenge, Ticket
+from cite_vote.forums.models import Challenge
 from cite_vote.ideas.models import Idea
 from cite_vote.votes.models import LedgerEntry, Receipt, Vote
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
+from cite_vote.forums.setup import DotsHeld
 from cite_vote.forums.versions import mark_challenge_changed, mark_changed
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
@@ -45,6 +46,22 @@ class DotsState:
 def dots_left(budget: int, spent: int) -> int:
     """Dots a participant can still place in a challenge (templates call it too)."""
     return budget - spent
+
+
+def dots_held(forum: Forum) -> DotsHeld:
+    """The most dots anyone holds in one challenge and on one idea of the forum (0 when none):
+    what ``forums.setup.update_forum`` needs to refuse a budget or a cap below them."""
+    challenge_ids = select(Challenge.id).where(Challenge.forum_id == forum.id)
+    in_a_challenge = (
+        select(func.max(Ballot.dots_spent))
+        .where(Ballot.challenge_id.in_(challenge_ids))
+        .scalar_subquery()
+    )
+    on_an_idea = (
+        select(func.max(Vote.dots)).where(Vote.challenge_id.in_(challenge_ids)).scalar_subquery()
+    )
+    row = db.session.execute(select(in_a_challenge, on_an_idea)).one()
+    return DotsHeld(in_a_challenge=row[0] or 0, on_an_idea=row[1] or 0)
 
 
 def hold_challenge(challenge_id: int, *, exclusive: bool = False) -> None:

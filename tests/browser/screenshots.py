@@ -29,9 +29,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from cite_vote.accounts.services import assign_staff, create_staff_user, new_participant
+from cite_vote.accounts.tickets import generate_tickets
+from cite_vote.demo import ensure_demo_forum
 from cite_vote.extensions import db
-from cite_vote.forums.demo import ensure_demo_forum
-from cite_vote.forums.tickets import generate_tickets
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.results.screen.services import show_on_screen
 from cite_vote.votes.services import set_dots

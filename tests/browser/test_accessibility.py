@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import expect
 
 from cite_vote.accounts.services import assign_staff, create_staff_user, join_forum
+from cite_vote.accounts.tickets import generate_tickets
 from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
-from cite_vote.forums.tickets import generate_tickets
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import PHONE, log_in, shot

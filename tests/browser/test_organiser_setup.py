@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cite_vote.accounts.services import create_staff_user
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
-from cite_vote.forums.services import set_phase
+from cite_vote.votes.phases import set_phase
 from tests.browser.helpers import log_in, shot
 from tests.helpers import quick_password_hashes
 

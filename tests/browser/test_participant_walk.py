@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from cite_vote.extensions import db
-from cite_vote.forums.services import add_challenge, create_forum, set_phase
+from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
+from cite_vote.votes.phases import set_phase
 from tests.browser.helpers import shot
 
 pytestmark = pytest.mark.browser

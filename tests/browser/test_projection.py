@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from cite_vote.accounts.services import join_forum
+from cite_vote.demo import CHALLENGES
 from cite_vote.extensions import db
-from cite_vote.forums.demo import CHALLENGES
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea

@@ -16,8 +16,8 @@ from cite_vote.accounts.services import (
     create_assisted_participant,
     create_staff_user,
 )
+from cite_vote.demo import DEMO_SLUG, ensure_demo_forum
 from cite_vote.extensions import db
-from cite_vote.forums.demo import DEMO_SLUG, ensure_demo_forum
 from cite_vote.forums.models import Forum
 from cite_vote.ideas.models import Idea
 from cite_vote.votes.services import set_dots

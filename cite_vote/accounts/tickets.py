@@ -2,7 +2,7 @@
 
 The organiser generates and prints them (forums/manage.py); a phone claims one at /t/<code>
 (forums/views.py). A ticket binds to one phone only, even when two phones scan it at the same
-moment.
+moment. The model, ``accounts.models.Ticket``, points to the participant it binds.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 
-from cite_vote.accounts.models import Participant
+from cite_vote.accounts.models import Participant, Ticket
 from cite_vote.accounts.services import clean_profile, new_participant, participant_for_token
 from cite_vote.extensions import db
 from cite_vote.forums.join_codes import JOIN_CODE_ALPHABET, normalise_code
-from cite_vote.forums.models import Forum, Ticket
+from cite_vote.forums.models import Forum
 from cite_vote.refusals import RuleError
 from cite_vote.timeutil import utcnow
 

@@ -1,4 +1,7 @@
-"""The demo forum: the six challenges of the 2018 regional forum (see shared/seed)."""
+"""The demo forum: the six challenges of the 2018 regional forum (see shared/seed).
+
+Above the domains: it makes a forum, its challenges, the ideas' authors and their ideas.
+"""
 
 from __future__ import annotations
 
