@@ -186,3 +186,16 @@ def snapshot(db):
 def count(db, model, *where) -> int:
     """Rows of ``model`` (matching ``where``): what a refused request must leave unchanged."""
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def every_get_page(app, values: dict[str, object]):
+    """(url) for every GET route of the app whose arguments ``values`` can fill."""
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        if not set(rule.arguments) <= set(values):
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            url = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), url)
+        yield url

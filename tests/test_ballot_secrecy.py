@@ -25,13 +25,13 @@ from cite_vote.votes.models import LedgerEntry
 VOTERS = 20
 
 
-def timed_records(document) -> list[dict]:
-    """Every record anywhere in a document that carries a time or a sequence number."""
+def records(document, wanted) -> list[dict]:
+    """Every object anywhere in a document for which ``wanted`` holds."""
     found: list[dict] = []
 
     def walk(node):
         if isinstance(node, dict):
-            if any(key in node for key in ("at", "seq", "time", "created_at")) and "idea" in node:
+            if wanted(node):
                 found.append(node)
             for value in node.values():
                 walk(value)
@@ -43,22 +43,22 @@ def timed_records(document) -> list[dict]:
     return found
 
 
+def timed_records(document) -> list[dict]:
+    """Every record that carries a time or a sequence number beside an idea."""
+    return records(
+        document,
+        lambda node: "idea" in node and any(k in node for k in ("at", "seq", "time", "created_at")),
+    )
+
+
 def receipts_in(document) -> dict[str, dict[int, int]]:
     """Each receipt's dots per idea, wherever the document lists them."""
-    out: dict[str, dict[int, int]] = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "receipt" in node and isinstance(node.get("dots"), list):
-                out[node["receipt"]] = {h["idea"]: h["dots"] for h in node["dots"] if h["dots"]}
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(document)
-    return out
+    return {
+        node["receipt"]: {h["idea"]: h["dots"] for h in node["dots"] if h["dots"]}
+        for node in records(
+            document, lambda node: "receipt" in node and isinstance(node.get("dots"), list)
+        )
+    }
 
 
 def link_by_time(records: list[dict], receipts: dict[str, dict[int, int]]) -> dict[str, str]:

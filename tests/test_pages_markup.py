@@ -10,20 +10,9 @@ from collections import Counter
 
 import pytest
 
+from tests.helpers import every_get_page
+
 ID = re.compile(r'\sid="([^"]+)"')
-
-
-def every_get_page(app, values: dict[str, object]):
-    """(url) for every GET route of the app whose arguments ``values`` can fill."""
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint == "static":
-            continue
-        if not set(rule.arguments) <= set(values):
-            continue
-        url = rule.rule
-        for name in rule.arguments:
-            url = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), url)
-        yield url
 
 
 @pytest.fixture

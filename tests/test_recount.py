@@ -304,12 +304,17 @@ def test_flask_recount_exit_codes(closed_scene, runner, db):
     assert unknown.exit_code != 0 and "No forum" in unknown.output
 
 
-def test_flask_recount_catches_a_vote_changed_in_the_database(closed_scene, runner, db):
+def take_a_dot_in_the_database(scene, db) -> None:
+    """Someone edits a stored vote after the closing, behind the app's back."""
     vote = db.session.scalars(
-        select(Vote).where(Vote.idea_id == closed_scene.ideas["observatoire"].id)
+        select(Vote).where(Vote.idea_id == scene.ideas["observatoire"].id)
     ).first()
     vote.dots -= 1
     db.session.commit()
+
+
+def test_flask_recount_catches_a_vote_changed_in_the_database(closed_scene, runner, db):
+    take_a_dot_in_the_database(closed_scene, db)
     result = runner.invoke(args=["recount", "recompte"])
     assert result.exit_code == 1
     assert f"idea {closed_scene.ideas['observatoire'].id}: the ledger adds up to" in result.output
@@ -319,11 +324,7 @@ def test_flask_recount_names_what_changed_in_the_database_after_the_seal(closed_
     """The log publishes the record as sealed; the server's recount compares it with today."""
     idea = closed_scene.ideas["mentorat"]
     idea.title = "Un titre changé après la clôture"
-    vote = db.session.scalars(
-        select(Vote).where(Vote.idea_id == closed_scene.ideas["observatoire"].id)
-    ).first()
-    vote.dots -= 1
-    db.session.commit()
+    take_a_dot_in_the_database(closed_scene, db)
     result = runner.invoke(args=["recount", "recompte"])
     assert result.exit_code == 1
     assert f"idea {idea.id}: its title changed since the seal" in result.output
