@@ -44,11 +44,13 @@ def init_app(app: Flask) -> None:
             if version:
                 values["v"] = version
 
-    @app.get("/favicon.ico")
     def favicon():
         """Browsers and tools ask for /favicon.ico before reading any page: our icon, not a 404
         on every first load. Every page also names it (``<link rel="icon">``)."""
         return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+    if "favicon" not in app.view_functions:
+        app.add_url_rule("/favicon.ico", "favicon", favicon)
 
     @app.after_request
     def keep_named_content(response):
