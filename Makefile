@@ -23,15 +23,18 @@ run: setup db demo
 # The tests marked slow (storms, soaks) run at SLOW_SCALE of their full size here and in CI;
 # `make test-slow` runs them alone at full size, on SQLite then PostgreSQL.
 SLOW_SCALE ?= 0.25
+# The suite runs on every core (pytest-xdist), a test file per worker so module fixtures stay
+# whole; `make test XDIST=` runs it in one process.
+XDIST ?= -n auto --dist loadfile
 PG_TEST_URL = $${CITE_VOTE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}
 
 test: setup browser
-	CITE_VOTE_SLOW_SCALE=$(SLOW_SCALE) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	CITE_VOTE_SLOW_SCALE=$(SLOW_SCALE) $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The whole suite against PostgreSQL (a throwaway database is made on the server named here).
 test-pg: setup browser
 	CITE_VOTE_SLOW_SCALE=$(SLOW_SCALE) CITE_VOTE_TEST_DATABASE_URL=$(PG_TEST_URL) \
-	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -m "not browser" $(XDIST) $(PYTEST_ARGS)
 
 test-slow: setup browser
 	CITE_VOTE_SLOW_SCALE=1 $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
