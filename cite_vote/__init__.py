@@ -34,11 +34,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from cite_vote import (
+        change_watch,  # noqa: F401  (the forum version follows every change)
         limits,
         models,  # noqa: F401  (registers every table)
     )
     from cite_vote.extensions import babel, csrf, db, init_migrations
-    from cite_vote.forums import versions  # noqa: F401  (the forum version follows every change)
     from cite_vote.i18n import select_locale
 
     db.init_app(app)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cite_vote.forums.room import room_state
+from cite_vote.room import room_state
 
 
 def test_control_page_shows_counts_and_phases(facilitator, scene):

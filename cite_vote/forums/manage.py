@@ -31,7 +31,6 @@ from cite_vote.forums.forms import (
 from cite_vote.forums.join_codes import current_join_code
 from cite_vote.forums.models import PHASES, Challenge, Forum
 from cite_vote.forums.qr import qr_svg
-from cite_vote.forums.room import JOIN_BURST, room_state
 from cite_vote.forums.services import (
     PHASE_LABELS,
     ConfirmationNeeded,
@@ -57,6 +56,7 @@ from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import delete_empty_challenge
 from cite_vote.links import public_url
 from cite_vote.page_caches import STAFF_NAVS
+from cite_vote.room import JOIN_BURST, room_state
 from cite_vote.votes.phases import change_phase
 from cite_vote.votes.services import dots_held
 
