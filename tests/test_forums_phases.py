@@ -1,4 +1,4 @@
-"""The room's control page and the phases over HTTP (forums/manage.py): fragments, polling."""
+"""The room's control page and the phases over HTTP (control/forum.py): fragments, polling."""
 
 import re
 

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from cite_vote.accounts.forms import TicketsForm
-from cite_vote.accounts.staff import current_staff, require_staff, staff_forum
+from cite_vote.accounts.staff import require_staff, staff_forum, staff_role
 from cite_vote.accounts.team import add_team_member, create_forum_for, remove_team_member, team_of
 from cite_vote.accounts.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.extensions import db
@@ -87,13 +87,6 @@ def staff_nav(context) -> Markup:
         html = template.render(context.get_all())
         STAFF_NAVS.put(key, html)
     return Markup(html)
-
-
-@bp.app_template_global()
-def staff_role() -> str | None:
-    """The logged-in staff member's role, for links only organisers may follow."""
-    user = current_staff()
-    return user.role if user is not None else None
 
 
 def organiser_forum(slug: str) -> Forum:
