@@ -218,8 +218,8 @@ def merge(slug: str, idea_id: int):
             "ideas/merge.html", forum=forum, user=user, source=source, target=target, plan=plan
         )
     # A refusal (note too long, phase closed, changed meanwhile) is the error page, nothing stored.
-    returned = dots_moderation.merge_ideas(source, target, user, request.form.get("note"))
-    db.session.commit()
+    with refusable(shown=False):
+        returned = dots_moderation.merge_ideas(source, target, user, request.form.get("note"))
     moved = sum(r.moved for r in returned)
     refunded = sum(r.refunded for r in returned)
     flash(

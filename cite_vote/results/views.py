@@ -26,7 +26,7 @@ from cite_vote.forums.services import (
     open_to_participants,
 )
 from cite_vote.forums.versions import forum_version
-from cite_vote.htmx import page, render
+from cite_vote.htmx import commits, page, refusable, render
 from cite_vote.page_caches import RESULTS_PAGES, RESULTS_RANKINGS, framed, frames_allowed
 from cite_vote.refusals import NotAllowed
 from cite_vote.results.bias import add_order_bias
@@ -209,6 +209,7 @@ def attachment(data: bytes, mimetype: str, name: str):
 
 
 @bp.get("/f/<slug>/results.json")
+@commits  # the token's last use
 def results_json_view(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
@@ -225,18 +226,17 @@ def results_json_view(slug: str):
         include_unranked=viewer.sees_everything,
         heads=closed_heads(results),
     )
-    db.session.commit()  # the token's last use
     return no_store(jsonify(data))
 
 
 @bp.get("/f/<slug>/log.json")
+@commits  # the token's last use
 def log_json(slug: str):
     """The anonymised log of the closed challenges the asker may see (docs/results-log.md)."""
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
     now = utcnow()
     data = build_log(forum, visible_challenges(forum, viewer), generated_at=now)
-    db.session.commit()  # the token's last use
     response = jsonify(data)
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
@@ -246,22 +246,22 @@ def log_json(slug: str):
 
 
 @bp.get("/f/<slug>/log.csv")
+@commits  # the token's last use
 def log_csv_view(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
     now = utcnow()
     data = log_csv(build_log(forum, visible_challenges(forum, viewer), generated_at=now))
-    db.session.commit()
     return attachment(data, "text/csv", f"{forum.slug}-log-{now:%Y-%m-%d}.csv")
 
 
 @bp.get("/f/<slug>/recount.py")
+@commits  # the token's last use
 def recount_script(slug: str):
     """The recount script, as it is in the app (it needs only Python's standard library)."""
     forum = forum_by_slug(slug)
     results_viewer(forum, allow_token=True)
     data = (Path(__file__).resolve().parent.parent / "recount.py").read_bytes()
-    db.session.commit()
     return attachment(data, "text/x-python", "recount.py")
 
 
@@ -292,6 +292,7 @@ def receipt(slug: str):
 
 
 @bp.get("/f/<slug>/results.csv")
+@commits  # the token's last use
 def results_csv(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
@@ -299,12 +300,12 @@ def results_csv(slug: str):
     sep = option("sep", tuple(SEPARATORS), "comma")
     results = challenge_results(forum, list(db.session.scalars(active_challenges(forum))))
     data = csv_bytes(results, order=order, scope=scope, sep=sep)
-    db.session.commit()
     name = stamp(forum, scope, order, "csv" if sep == "comma" else "semicolon.csv", utcnow())
     return attachment(data, "text/csv", name)
 
 
 @bp.get("/f/<slug>/results.xlsx")
+@commits  # the token's last use
 def results_xlsx(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
@@ -314,7 +315,6 @@ def results_xlsx(slug: str):
     )
     now = utcnow()
     data = xlsx_bytes(forum, results, order=order, scope=scope, generated_at=now)
-    db.session.commit()
     return attachment(
         data,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -323,16 +323,17 @@ def results_xlsx(slug: str):
 
 
 @bp.get("/f/<slug>/cahier")
+@commits  # after rendering: a commit expires every loaded idea and comment
 def cahier(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
     context = cahier_context(forum, *view_options())
     response = render("results/cahier.html", pdf=False, **context)
-    db.session.commit()  # after rendering: a commit expires every loaded idea and comment
     return no_store(response)
 
 
 @bp.get("/f/<slug>/cahier.pdf")
+@commits  # the claim and the PDF kept, after rendering
 def cahier_pdf(slug: str):
     """The PDF at once when it is built; a small one is built now, a big one in the background.
 
@@ -351,13 +352,12 @@ def cahier_pdf(slug: str):
             return _cahier_building(forum, key, items, context)
         file = claim_build(forum, key, items) or cahier_file(forum, key)
         keep_pdf(file, pdf_bytes(html))
-    db.session.commit()  # after rendering, as above
     return attachment(file.pdf, "application/pdf", name)
 
 
 def _cahier_building(forum: Forum, key: str, items: int, context: dict):
-    claimed = claim_build(forum, key, items)
-    db.session.commit()  # the claim is seen by the build process and by other requests
+    with refusable(shown=False):  # the claim is seen by the build process and by other requests
+        claimed = claim_build(forum, key, items)
     if claimed is not None:
         launch_build(
             forum.slug,
