@@ -1,7 +1,7 @@
 """Where the code's rules live (issue 18, "One home per rule"), checked on the source itself.
 
-The layers are import-linter's (tests/architecture.toml, ``make lint-imports-target``); these
-checks hold what a contract on imports cannot say.
+The layers are import-linter's (``[tool.importlinter]`` in pyproject.toml, run by ``make lint``);
+these checks hold what a contract on imports cannot say.
 """
 
 from __future__ import annotations
