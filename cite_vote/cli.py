@@ -218,14 +218,14 @@ def public_url_command(host: str, port: int) -> None:
 def cahier_build(slug: str, file_id: int | None, order: str, scope: str, lang: str) -> None:
     """Build the cahier's PDF and keep it: downloads are then served at once."""
     from cite_vote.forums.services import forum_by_slug
-    from cite_vote.results.views import build_cahier
+    from cite_vote.results.cahier import build_cahier
 
     base = current_app.config["PUBLIC_URL"] or "http://localhost"
     query = {"order": order, "scope": scope, "lang": lang}
     with current_app.test_request_context(
         f"/f/{slug}/cahier.pdf", base_url=base, query_string=query
     ):
-        file = build_cahier(forum_by_slug(slug), file_id)
+        file = build_cahier(forum_by_slug(slug), file_id, order=order, scope=scope)
         click.echo(f"{slug}: cahier built ({len(file.pdf or b'')} bytes).")
 
 

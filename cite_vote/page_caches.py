@@ -311,7 +311,7 @@ CHALLENGE_PAGES = PageCache(
         "inline": "not given on this page (the assisted ballot's counters)",
         "oob": "not given on this page (a vote's answer)",
         "similar": "not given on a page as loaded",
-        "receipts": "no frame for a page with a receipt (ideas.pages)",
+        "receipts": "no frame for a page with a receipt (phone.challenge_page)",
     },
 )
 
@@ -362,7 +362,7 @@ RESULTS_RANKINGS = PageCache(
     size=64,
     key_fields=(
         # Staff see each challenge's order bias beside its ranking.
-        derived(("viewer.staff", "show_positions"), "c['viewer'].staff is not None"),
+        derived(("viewer.sees_order_bias", "show_positions"), "c['viewer'].sees_order_bias"),
         # Everything read from the forum: its version, with the database (one process may serve
         # several) and the forum's creation (a database emptied or restored under a running
         # server may give another forum the same id and version number).

@@ -1,4 +1,4 @@
-"""Moderation over HTTP (ideas/manage.py): hide, approve, edit, merge, both ways; notices."""
+"""Moderation over HTTP (control/moderation.py): hide, approve, edit, merge, both ways; notices."""
 
 import pytest
 from sqlalchemy import func, select

@@ -22,10 +22,10 @@ from cite_vote import recount
 from cite_vote.accounts.models import Participant
 from cite_vote.forums.models import Forum
 from cite_vote.ideas.models import Idea
-from cite_vote.ideas.moderation import hide_idea, merge_ideas
 from cite_vote.results.public_log import build_log, recount_forum
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, Vote
+from cite_vote.votes.moderation import hide_idea, merge_ideas
 from cite_vote.votes.phases import set_phase
 from tests import recount_scenes
 

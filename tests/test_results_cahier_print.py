@@ -120,14 +120,14 @@ def test_dots_by_category_do_not_rely_on_colour(organiser):
 def with_an_appendix(app, monkeypatch):
     from jinja2 import ChoiceLoader, DictLoader
 
-    from cite_vote.results import views
+    from cite_vote.results import cahier
     from cite_vote.results.cahier import Appendix
 
     app.jinja_env.loader = ChoiceLoader(
         [DictLoader({"annex.html": "<p>Le texte de l’annexe.</p>"}), app.jinja_env.loader]
     )
     appendix = Appendix("method", "Comment le résultat a été établi", "annex.html")
-    monkeypatch.setattr(views, "cahier_appendices", lambda forum: [appendix])
+    monkeypatch.setattr(cahier, "cahier_appendices", lambda forum: [appendix])
 
 
 def test_an_appendix_comes_after_the_challenges_with_its_entry_in_the_contents(

@@ -125,6 +125,13 @@ def current_staff() -> StaffUser | None:
     return g.staff
 
 
+def staff_role() -> str | None:
+    """The logged-in staff member's role, for links only organisers may follow (a template
+    global: the staff nav and the results pages read it)."""
+    user = current_staff()
+    return user.role if user is not None else None
+
+
 def require_staff(roles: tuple[str, ...] = ROLES) -> StaffUser:
     """The logged-in staff member with one of ``roles``; otherwise login (GET) or 403."""
     user = current_staff()

@@ -24,8 +24,7 @@ from cite_vote.accounts.staff import (
     require_staff,
 )
 from cite_vote.extensions import db
-from cite_vote.htmx import done, render
-from cite_vote.refusals import RuleError
+from cite_vote.htmx import done, refusable, render
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 
@@ -59,9 +58,9 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        with refusable(shown=False):  # only a successful login writes (its time)
+            user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
             log_in(user)
             return remember_browser(done(safe_next(request.args.get("next"))), user)
         error = _("Wrong email or password.")
@@ -74,8 +73,8 @@ def logout():
     """Ends every session of the account, not only this browser's: a copied cookie dies too."""
     user = current_staff()
     if user is not None:
-        end_sessions(user)
-        db.session.commit()
+        with refusable(shown=False):
+            end_sessions(user)
     forget_login()
     return done(url_for("accounts.login"))
 
@@ -88,13 +87,10 @@ def password():
     form = ChangePasswordForm()
     error = None
     if form.validate_on_submit():
-        try:
+        with refusable() as outcome:
             change_own_password(user, form.current_password.data, form.new_password.data)
-        except RuleError as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
+        error = outcome.error
+        if outcome.ok:
             log_in(user)  # this browser carries on under the new session version
             flash(_("Your password is changed. Your other sessions are closed."), "success")
             return done(url_for(".home"))

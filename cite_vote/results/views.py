@@ -10,14 +10,14 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, abort, jsonify, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
+from cite_vote.accounts.staff import staff_role
 from cite_vote.extensions import db
-from cite_vote.forums.manage import staff_role
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     active_challenges,
@@ -26,27 +26,24 @@ from cite_vote.forums.services import (
     open_to_participants,
 )
 from cite_vote.forums.versions import forum_version
-from cite_vote.htmx import page, render
+from cite_vote.htmx import commits, page, refusable, render
 from cite_vote.page_caches import RESULTS_PAGES, RESULTS_RANKINGS, framed, frames_allowed
 from cite_vote.refusals import NotAllowed
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,
-    cahier_appendices,
+    cahier_context,
     cahier_file,
     cahier_items,
     cahier_key,
-    cahier_totals,
+    cahier_pdf_html,
     claim_build,
     estimated_seconds,
-    fail_build,
     keep_pdf,
     launch_build,
 )
-from cite_vote.results.charts import bar_segments, category_colours, timeline_chart
+from cite_vote.results.charts import chart_helpers, closed_heads, timeline_chart
 from cite_vote.results.exports import (
-    CROSS_RULE,
-    RANKING_RULE,
     SEPARATORS,
     csv_bytes,
     pdf_bytes,
@@ -54,9 +51,6 @@ from cite_vote.results.exports import (
     xlsx_bytes,
 )
 from cite_vote.results.forms import ReceiptForm
-from cite_vote.results.method import method_annex
-from cite_vote.results.models import CahierFile
-from cite_vote.results.privacy import MIN_VOTERS, group_label, merged_names
 from cite_vote.results.public_log import build_log, log_csv, receipt_holdings
 from cite_vote.results.services import (
     ORDERS,
@@ -66,7 +60,6 @@ from cite_vote.results.services import (
 )
 from cite_vote.results.viewers import Viewer, organiser_viewer, results_viewer
 from cite_vote.timeutil import utcnow
-from cite_vote.votes.chain import chain_heads
 
 bp = Blueprint("results", __name__)
 
@@ -91,24 +84,6 @@ def visible_challenges(forum: Forum, viewer: Viewer) -> list[Challenge]:
     if not challenges and not viewer.sees_everything:
         raise NotAllowed(NOT_YET)
     return challenges
-
-
-def closed_heads(results) -> dict:
-    """The chain head of each closed challenge among the results, by challenge id."""
-    return chain_heads([r.challenge.id for r in results if r.challenge.phase == "closed"])
-
-
-def chart_helpers(results) -> dict:
-    return {
-        "heads": closed_heads(results),
-        "bar_segments": bar_segments,
-        "colours": category_colours(results[0].buckets if results else [None]),
-        "group_label": group_label,
-        "merged_names": merged_names,
-        "min_voters": MIN_VOTERS,
-        "ranking_rule": RANKING_RULE,
-        "cross_rule": CROSS_RULE,
-    }
 
 
 def no_store(response):
@@ -140,7 +115,7 @@ def rankings(
     html = RESULTS_RANKINGS.get(key)
     if html is None:
         results = challenge_results(forum, challenges)
-        if viewer.staff is not None:
+        if viewer.sees_order_bias:
             add_order_bias(results)
         context = {
             "forum": forum,
@@ -202,7 +177,7 @@ def challenge(slug: str, challenge_id: int):
             abort(404)
         raise NotAllowed(NOT_YET)
     results = challenge_results(forum, [challenge])
-    if viewer.staff is not None:
+    if viewer.sees_order_bias:
         add_order_bias(results)
     chart = timeline_chart(ranking_timeline(results[0]))
     return no_store(
@@ -234,6 +209,7 @@ def attachment(data: bytes, mimetype: str, name: str):
 
 
 @bp.get("/f/<slug>/results.json")
+@commits  # the token's last use
 def results_json_view(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
@@ -250,18 +226,17 @@ def results_json_view(slug: str):
         include_unranked=viewer.sees_everything,
         heads=closed_heads(results),
     )
-    db.session.commit()  # the token's last use
     return no_store(jsonify(data))
 
 
 @bp.get("/f/<slug>/log.json")
+@commits  # the token's last use
 def log_json(slug: str):
     """The anonymised log of the closed challenges the asker may see (docs/results-log.md)."""
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
     now = utcnow()
     data = build_log(forum, visible_challenges(forum, viewer), generated_at=now)
-    db.session.commit()  # the token's last use
     response = jsonify(data)
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
@@ -271,22 +246,22 @@ def log_json(slug: str):
 
 
 @bp.get("/f/<slug>/log.csv")
+@commits  # the token's last use
 def log_csv_view(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
     now = utcnow()
     data = log_csv(build_log(forum, visible_challenges(forum, viewer), generated_at=now))
-    db.session.commit()
     return attachment(data, "text/csv", f"{forum.slug}-log-{now:%Y-%m-%d}.csv")
 
 
 @bp.get("/f/<slug>/recount.py")
+@commits  # the token's last use
 def recount_script(slug: str):
     """The recount script, as it is in the app (it needs only Python's standard library)."""
     forum = forum_by_slug(slug)
     results_viewer(forum, allow_token=True)
     data = (Path(__file__).resolve().parent.parent / "recount.py").read_bytes()
-    db.session.commit()
     return attachment(data, "text/x-python", "recount.py")
 
 
@@ -317,6 +292,7 @@ def receipt(slug: str):
 
 
 @bp.get("/f/<slug>/results.csv")
+@commits  # the token's last use
 def results_csv(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
@@ -324,12 +300,12 @@ def results_csv(slug: str):
     sep = option("sep", tuple(SEPARATORS), "comma")
     results = challenge_results(forum, list(db.session.scalars(active_challenges(forum))))
     data = csv_bytes(results, order=order, scope=scope, sep=sep)
-    db.session.commit()
     name = stamp(forum, scope, order, "csv" if sep == "comma" else "semicolon.csv", utcnow())
     return attachment(data, "text/csv", name)
 
 
 @bp.get("/f/<slug>/results.xlsx")
+@commits  # the token's last use
 def results_xlsx(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
@@ -339,7 +315,6 @@ def results_xlsx(slug: str):
     )
     now = utcnow()
     data = xlsx_bytes(forum, results, order=order, scope=scope, generated_at=now)
-    db.session.commit()
     return attachment(
         data,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -347,43 +322,18 @@ def results_xlsx(slug: str):
     )
 
 
-def cahier_context(forum: Forum) -> dict:
-    order, scope = view_options()
-    results = challenge_results(
-        forum, list(db.session.scalars(active_challenges(forum))), with_comments=True
-    )
-    closed = [r.challenge.phase_changed_at for r in results if r.challenge.phase == "closed"]
-    return {
-        "forum": forum,
-        "results": results,
-        "method": method_annex(forum, results),
-        "order": order,
-        "scope": scope,
-        "event_date": max(closed) if closed else utcnow(),
-        "generated_at": utcnow(),
-        "cahier_totals": cahier_totals(results, order, scope),
-        "appendices": cahier_appendices(forum),
-        **chart_helpers(results),
-    }
-
-
 @bp.get("/f/<slug>/cahier")
+@commits  # after rendering: a commit expires every loaded idea and comment
 def cahier(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
-    context = cahier_context(forum)
+    context = cahier_context(forum, *view_options())
     response = render("results/cahier.html", pdf=False, **context)
-    db.session.commit()  # after rendering: a commit expires every loaded idea and comment
     return no_store(response)
 
 
-def cahier_pdf_html(context: dict) -> str:
-    """The cahier as WeasyPrint reads it: the same template, its styles inline."""
-    css = (Path(current_app.static_folder) / "css" / "cahier.css").read_text()
-    return render("results/cahier.html", pdf=True, inline_css=css, **context).get_data(as_text=True)
-
-
 @bp.get("/f/<slug>/cahier.pdf")
+@commits  # the claim and the PDF kept, after rendering
 def cahier_pdf(slug: str):
     """The PDF at once when it is built; a small one is built now, a big one in the background.
 
@@ -391,7 +341,7 @@ def cahier_pdf(slug: str):
     """
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
-    context = cahier_context(forum)
+    context = cahier_context(forum, *view_options())
     html = cahier_pdf_html(context)
     name = f"{forum.slug}-cahier-{context['event_date']:%Y-%m-%d}.pdf"
     key = cahier_key(html)
@@ -402,37 +352,12 @@ def cahier_pdf(slug: str):
             return _cahier_building(forum, key, items, context)
         file = claim_build(forum, key, items) or cahier_file(forum, key)
         keep_pdf(file, pdf_bytes(html))
-    db.session.commit()  # after rendering, as above
     return attachment(file.pdf, "application/pdf", name)
 
 
-def build_cahier(forum: Forum, file_id: int | None = None) -> CahierFile:
-    """Build the cahier's PDF as the current request would show it, and keep it.
-
-    ``flask cahier-build`` runs this in its own process, for a request that is waiting
-    (``file_id``) or ahead of the day.
-    """
-    context = cahier_context(forum)
-    html = cahier_pdf_html(context)
-    key = cahier_key(html)
-    file = db.session.get(CahierFile, file_id) if file_id else None
-    if file is None:
-        file = claim_build(forum, key, cahier_items(context["results"])) or cahier_file(forum, key)
-    db.session.commit()
-    try:
-        pdf = pdf_bytes(html)
-    except Exception:
-        fail_build(file)
-        db.session.commit()
-        raise
-    keep_pdf(file, pdf)
-    db.session.commit()
-    return file
-
-
 def _cahier_building(forum: Forum, key: str, items: int, context: dict):
-    claimed = claim_build(forum, key, items)
-    db.session.commit()  # the claim is seen by the build process and by other requests
+    with refusable(shown=False):  # the claim is seen by the build process and by other requests
+        claimed = claim_build(forum, key, items)
     if claimed is not None:
         launch_build(
             forum.slug,

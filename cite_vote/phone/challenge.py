@@ -27,13 +27,13 @@ from cite_vote.htmx import (
 )
 from cite_vote.ideas.forms import CommentForm, IdeaForm
 from cite_vote.ideas.models import TITLE_MAX
-from cite_vote.ideas.pages import challenge_context, challenge_page, idea_context
 from cite_vote.ideas.services import (
     add_comment,
     idea_in_forum,
     propose_idea,
 )
 from cite_vote.ideas.similar import similar_ideas
+from cite_vote.phone.challenge_page import challenge_context, challenge_page, idea_context
 from cite_vote.tokens import hash_token
 from cite_vote.votes.target import challenge_target
 

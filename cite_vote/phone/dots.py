@@ -8,8 +8,13 @@ from cite_vote.accounts.identity import cookie_token, require_participant
 from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
 from cite_vote.htmx import commits, done, is_htmx, refusable, render
-from cite_vote.ideas.pages import cards_context, challenge_context, idea_cards, idea_context
 from cite_vote.ideas.services import idea_in_forum, seen_in_forum
+from cite_vote.phone.challenge_page import (
+    cards_context,
+    challenge_context,
+    idea_cards,
+    idea_context,
+)
 from cite_vote.responses import error_response
 from cite_vote.tokens import hash_token
 from cite_vote.votes import services
