@@ -62,13 +62,14 @@
       status.appendChild(button);
     }
     // Above the counter bar fixed at the bottom of the screen, not under it.
-    if (state !== "saved" && status.scrollIntoView && !inView(status)) {
-      status.scrollIntoView({ block: "center" });
+    var said = (state === "refused" && card.querySelector("[role=alert]")) || status;
+    if (state !== "saved" && said.scrollIntoView && !inView(said)) {
+      said.scrollIntoView({ block: "center" });
     }
   }
   function inView(elt) {
     var box = elt.getBoundingClientRect();
-    var bar = document.querySelector(".dots-left-bar");
+    var bar = document.querySelector(".dots-left-bar:not(.dots-left-inline)");
     var bottom = window.innerHeight - (bar ? bar.getBoundingClientRect().height : 0);
     return box.top >= 0 && box.bottom <= bottom;
   }
