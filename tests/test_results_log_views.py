@@ -285,6 +285,8 @@ def test_my_dots_page_lists_every_challenge_with_the_receipt(
     assert "Du mentorat entre générations" in mine
     assert "Hors sujet" not in mine  # refunded when hidden
     assert "Aucun point placé." in page.text  # the second challenge
+    assert "Gardez-le : il vous permet de vérifier que vos points ont été comptés" in page.text
+    assert "journal publié" not in page.text  # words a participant understands (issue 20)
 
 
 def test_my_dots_page_needs_a_participant(client, closed_scene):
