@@ -196,15 +196,18 @@ class Nginx:
     process: subprocess.Popen
 
     def wait_for(self, healthy: bool) -> None:
-        """Until /healthz answers 200 (``healthy``) or nginx's own 503."""
+        """Until /healthz answers 200 (``healthy``) or nginx's own 503, five times in a row:
+        after a reload, a worker still running the old configuration may answer a moment."""
         deadline = time.monotonic() + 20
+        in_a_row = 0
         while True:
             try:
                 status = requests.get(self.url + "/healthz", timeout=5).status_code
-                if (status == 200) == healthy:
+                in_a_row = in_a_row + 1 if (status == 200) == healthy else 0
+                if in_a_row == 5:
                     return
             except requests.RequestException:
-                pass
+                in_a_row = 0
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((self.folder / "error.log").read_text())
             time.sleep(0.1)

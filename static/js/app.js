@@ -27,6 +27,11 @@
   window.addEventListener("online", function () {
     showBanner(false);
     Object.keys(checks).forEach(function (id) { check(id, 0); });
+    // A tap not sent while offline: one look at the card, in case it did reach the server.
+    Object.keys(unsent).forEach(function (id) {
+      checks[id] = { tap: unsent[id], attempt: 0, timer: null, oldAt: null, quiet: true };
+      check(id, 0);
+    });
   });
 
   // --- Vote cards: every tap says what happened to it, next to the button touched, and never
@@ -41,7 +46,7 @@
     var button = form.querySelector("[data-focus-key]");
     return button ? button.dataset.focusKey : "";
   }
-  function setStatus(id, state, message, key, retry) {
+  function setStatus(id, state, message, key, retry, reveal) {
     var card = document.getElementById(id);
     var status = card && card.querySelector(".vote-status");
     if (!status) { return; }
@@ -61,9 +66,10 @@
       button.addEventListener("click", function () { resend(id); });
       status.appendChild(button);
     }
-    // Above the counter bar fixed at the bottom of the screen, not under it.
+    // An answer to the tap just made is brought above the counter bar fixed at the bottom of
+    // the screen, not left under it (a later one, after a timeout, does not move the page).
     var said = (state === "refused" && card.querySelector("[role=alert]")) || status;
-    if (state !== "saved" && said.scrollIntoView && !inView(said)) {
+    if ((state === "refused" || reveal) && said.scrollIntoView && !inView(said)) {
       said.scrollIntoView({ block: "center" });
     }
   }
@@ -91,10 +97,10 @@
     form.querySelector("input[name=dots]").value = tap.dots;  // set to N: safe to send again
     form.requestSubmit();
   }
-  function notSaved(id, tap, message) {
+  function notSaved(id, tap, message, reveal) {
     stopChecking(id);
     unsent[id] = tap;
-    setStatus(id, "unsent", message, tap.key, true);
+    setStatus(id, "unsent", message, tap.key, true, reveal);
   }
   function stopChecking(id) {
     if (checks[id]) { window.clearTimeout(checks[id].timer); delete checks[id]; }
@@ -143,9 +149,11 @@
       if (now) { htmx.swap(now, html, { swapStyle: "outerHTML" }); }
       if (dotsOn(id) === String(state.tap.dots)) {
         stopChecking(id);
+        delete unsent[id];
         setStatus(id, "saved", text("savedMessage"), state.tap.key, false);
         return;
       }
+      if (state.quiet) { notSaved(id, state.tap, text("unsentMessage")); return; }
       // The server does not hold it yet. The tap may still be on its way in (a server that
       // was stopped answers the check and the tap side by side): "not sent" only once a second
       // answer, two seconds later, still does not hold it.
@@ -160,6 +168,7 @@
     }).catch(function () {
       window.clearTimeout(timer);
       if (checks[id] !== state) { return; }
+      if (state.quiet) { stopChecking(id); return; }  // still "not sent", as the card says
       state.oldAt = null;  // an answer lost in between: two fresh answers are needed again
       setStatus(id, "checking", text("checkingMessage"), state.tap.key, true);
       later(id);
@@ -266,7 +275,7 @@
         startChecking(id, tap);  // a proxy's page, or an error after which nothing is known
       } else if (xhr.citeMessage !== undefined) {
         // The app refused the whole request (503: busy, rolled back): nothing was saved.
-        notSaved(id, tap, xhr.citeMessage || text("unsentMessage"));
+        notSaved(id, tap, xhr.citeMessage || text("unsentMessage"), true);
       } else if (status >= 200 && status < 300) {
         setStatus(id, "saved", text("savedMessage"), tap.key, false);
       } else {

@@ -72,7 +72,7 @@ def test_a_proxy_error_page_never_replaces_a_card_and_the_card_learns_the_truth(
             expect(status).to_contain_text("Pas envoyé", timeout=20_000)
             expect(card.locator(".my-dots")).to_have_attribute("data-dots", "0")
             card.get_by_role("button", name="Réessayer").click()
-            expect(status).to_contain_text("Enregistré")
+            expect(status).to_contain_text("Enregistré", timeout=15_000)
             assert stored_dots(db, idea_id) == 1
 
             # 504: the upstream is frozen; the tap waits in its queue and counts once it wakes.
@@ -131,7 +131,7 @@ def test_a_comment_answered_by_a_proxy_error_page_stays_in_its_form(
         shot(page, "22_proxy_503_comment", full_page=False)
         nginx.maintenance(False)
         form.get_by_role("button", name="Réessayer").click()
-        expect(page.locator(".comment-list")).to_contain_text(body)
+        expect(page.locator(".comment-list")).to_contain_text(body, timeout=15_000)
         expect(form.locator("[role=alert]")).to_have_count(0)
         db.session.expire_all()
         assert db.session.scalar(select(func.count(Comment.id))) == 1
