@@ -164,14 +164,15 @@ def test_merge_and_hide_leave_notices_shown_once(app, moderation_scene, db):
     db.session.commit()
     with app.test_request_context():
         texts = take_notices(ana)
+        # Ideas named by their titles, never by an internal number (issue 20).
         assert texts == [
-            f"2 points rendus : l’idée n° {dup.id} a été fusionnée avec la n° {kept.id}. "
-            f"1 point déplacé de l’idée n° {dup.id} vers la n° {kept.id}, "
+            f"2 points rendus : l’idée « {dup.title} » a été fusionnée avec « {kept.title} ». "
+            f"1 point déplacé de l’idée « {dup.title} » vers « {kept.title} », "
             "avec laquelle elle a été fusionnée."
         ]
         assert take_notices(ana) == []
         assert take_notices(bob) == [
-            f"2 points rendus : l’idée n° {third.id} a été retirée par un·e animateur·rice."
+            f"2 points rendus : l’idée « {third.title} » a été retirée par un·e animateur·rice."
         ]
     assert db.session.scalar(select(func.count()).select_from(Notice)) == 2
 
