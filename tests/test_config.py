@@ -18,6 +18,9 @@ LONG_KEY = "Vq3xZ8pLr2Tn7Kd5Wm1Hs9Yb4Fg6Jc0E"
 @pytest.fixture
 def production(monkeypatch):
     monkeypatch.setenv("CITE_VOTE_ENV", "production")
+    monkeypatch.setenv(
+        "CITE_VOTE_DATABASE_URL", "postgresql+psycopg://cite_vote@127.0.0.1/cite_vote"
+    )
     return monkeypatch
 
 
