@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +81,7 @@ class Guide:
             '{ declare -p SITE PGPASS KEY 2>/dev/null || true; echo cd "$PWD"; }'
             f" > {self.state}\n"
         )
+        started = time.monotonic()
         done = subprocess.run(
             ["bash", "-c", script],
             env=self.env,
@@ -87,6 +89,7 @@ class Guide:
             text=True,
             timeout=300,
         )
+        print(f"{time.monotonic() - started:5.1f} s  {commands.splitlines()[0]}")
         with self.log.open("a") as log:
             log.write(f"$ {commands}\n{done.stdout}{done.stderr}\n")
         assert done.returncode == 0, (
@@ -205,10 +208,7 @@ def test_the_server_guide_runs_as_written(scratch):
                     hook(output)
         assert walk.done == {"through_https", "after_the_backup", "restored", "redis"}
     finally:
-        subprocess.run([scratch / "bin" / "systemctl", "stop", "cite-vote"], env=shell_env)
-        pid = scratch / "run" / "nginx.pid"
-        if pid.exists():
-            subprocess.run(["kill", pid.read_text().strip()])
+        subprocess.run([scratch / "bin" / "systemctl", "stop", "cite-vote", "nginx"], env=shell_env)
         admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -72,6 +72,13 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def running(name: str) -> int | None:
+    """The pid of a running stand-in service (``nginx -t`` may leave an empty pid file)."""
+    path = pid_file(name)
+    found = path.read_text().strip() if path.exists() else ""
+    return int(found) if found.isdigit() and alive(int(found)) else None
+
+
 def start(name: str) -> None:
     fields = unit(name)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
@@ -106,12 +113,9 @@ def log_tail(name: str) -> str:
 
 
 def stop(name: str) -> None:
-    path = pid_file(name)
-    if not path.exists():
-        return
-    pid = int(path.read_text())
-    path.unlink()
-    if not alive(pid):
+    pid = running(name)
+    pid_file(name).unlink(missing_ok=True)
+    if pid is None:
         return
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
@@ -171,9 +175,9 @@ def nginx(args: list[str]) -> None:
 
 def reload_nginx() -> None:
     config = nginx_conf()
-    pid = pid_file("nginx")
-    if pid.exists() and alive(int(pid.read_text())):
-        os.kill(int(pid.read_text()), signal.SIGHUP)
+    pid = running("nginx")
+    if pid:
+        os.kill(pid, signal.SIGHUP)
         time.sleep(0.5)
         return
     subprocess.run([NGINX, "-c", str(config), "-p", str(config.parent)], check=True)
@@ -187,6 +191,10 @@ def systemctl(args: list[str]) -> None:
     for name in names:
         if name == "nginx" and verb in {"reload", "restart", "start"}:
             reload_nginx()
+        elif name == "nginx" and verb == "stop":
+            pid = running("nginx")
+            if pid:
+                os.kill(pid, signal.SIGQUIT)
         elif verb == "enable" and "--now" in args or verb == "start":
             start(name)
         elif verb == "stop":
