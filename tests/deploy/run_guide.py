@@ -77,7 +77,8 @@ class Guide:
         for before, after in self.substitutions:
             commands = re.sub(before, after, commands)
         script = (
-            f"set -euo pipefail\n. {self.state}\n{commands}\n"
+            f"set -euo pipefail\n. {self.state}\nPS4='+ $EPOCHREALTIME '\nset -x\n{commands}\n"
+            "set +x\n"
             '{ declare -p SITE PGPASS KEY 2>/dev/null || true; echo cd "$PWD"; }'
             f" > {self.state}\n"
         )
@@ -208,6 +209,10 @@ def test_the_server_guide_runs_as_written(scratch):
                     hook(output)
         assert walk.done == {"through_https", "after_the_backup", "restored", "redis"}
     finally:
+        # The shell's trace (a time on each command) and the logs, kept for reading.
+        artifacts = ROOT / "tests" / "artifacts" / "deploy"
+        shutil.rmtree(artifacts, ignore_errors=True)
+        shutil.copytree(scratch / "log", artifacts)
         subprocess.run([scratch / "bin" / "systemctl", "stop", "cite-vote", "nginx"], env=shell_env)
         admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
