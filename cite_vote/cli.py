@@ -94,6 +94,16 @@ def demo_info(host: str, port: int) -> None:
         click.echo(f"  Join link:   {public_url('forums.join', code=forum.join_code)}")
         click.echo(f"  Forum page:  {public_url('forums.forum', slug=forum.slug)}")
         click.echo(f"  Staff login: {public_url('accounts.login')}")
+        if host not in {"127.0.0.1", "localhost", "::1"} and base.startswith("http://"):
+            if current_app.config["STAFF_OVER_PLAIN_HTTP"]:
+                click.echo("  Staff logins from other machines are ALLOWED over plain HTTP:")
+                click.echo("  anyone on this network can read their passwords and sessions.")
+            else:
+                click.echo(f"  Staff log in on this computer: http://localhost:{port}/staff/login")
+                click.echo("  (refused from other machines over plain HTTP: the passwords would")
+                click.echo(
+                    "  cross the Wi-Fi in clear; CITE_VOTE_STAFF_OVER_PLAIN_HTTP=1 allows it)"
+                )
         click.echo("")
 
 

@@ -104,6 +104,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("CITE_VOTE_SECURE_COOKIES"), production),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        # Staff logins from other machines over plain HTTP (a laptop serving the room with
+        # `make run HOST=0.0.0.0`): refused unless set, since the password crosses in clear.
+        "STAFF_OVER_PLAIN_HTTP": _bool(env.get("CITE_VOTE_STAFF_OVER_PLAIN_HTTP"), False),
         "STAFF_SESSION_HOURS": int(env.get("CITE_VOTE_STAFF_SESSION_HOURS", "12")),
         "PARTICIPANT_COOKIE_NAME": "cite_vote_participant",
         "PARTICIPANT_COOKIE_DAYS": int(env.get("CITE_VOTE_PARTICIPANT_COOKIE_DAYS", "400")),
