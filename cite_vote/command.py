@@ -20,7 +20,10 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
+from sqlalchemy.engine import make_url
+
+from cite_vote.config import ConfigError
 
 DEFAULT_ENV_FILE = Path("/etc/cite-vote/env")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -76,30 +79,33 @@ def _load(ctx: click.Context, param: click.Parameter, value: str | None) -> None
     ctx.meta["cite_vote.env_file"] = path
 
 
-def _create_app() -> Flask:
-    from cite_vote import create_app
-    from cite_vote.config import ConfigError
+class ServerSettings(ScriptInfo):
+    """Loads the app the way ``flask --app cite_vote`` does (by its import path: nothing in the
+    package imports its root, the factory), then says on stderr which settings and database
+    the command works on."""
 
-    try:
-        app = create_app()
-    except ConfigError as refused:
-        click.echo(f"cite-vote: {refused}", err=True)
-        sys.exit(2)
-    source = click.get_current_context().meta.get("cite_vote.env_file")
-    from sqlalchemy.engine import make_url
+    def __init__(self) -> None:
+        super().__init__(app_import_path="cite_vote", set_debug_flag=False)
+        self.announced = False
 
-    database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
-    click.echo(
-        f"cite-vote: settings from {source or 'the environment'}; database {database}",
-        err=True,
-    )
-    return app
+    def load_app(self) -> Flask:
+        app = super().load_app()
+        if not self.announced:
+            self.announced = True
+            context = click.get_current_context(silent=True)
+            source = context.meta.get("cite_vote.env_file") if context else None
+            url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+            click.echo(
+                f"cite-vote: settings from {source or 'the environment'}; "
+                f"database {url.render_as_string(hide_password=True)}",
+                err=True,
+            )
+        return app
 
 
 def make_group() -> FlaskGroup:
     group = FlaskGroup(
         name="cite-vote",
-        create_app=_create_app,
         load_dotenv=False,
         set_debug_flag=False,
         help="cite-vote's commands (those of `flask --app cite_vote`), on the server's settings.",
@@ -125,4 +131,8 @@ def make_group() -> FlaskGroup:
 
 
 def main() -> None:
-    make_group().main(prog_name="cite-vote")
+    try:
+        make_group().main(prog_name="cite-vote", obj=ServerSettings())
+    except ConfigError as refused:  # production refusing what is unsafe: one line, no trace
+        click.echo(f"cite-vote: {refused}", err=True)
+        sys.exit(2)
