@@ -204,6 +204,7 @@ def restore(path: str, yes: bool) -> None:
     fails on every object and restores nothing. Then run `verify` and `recount` on it.
     """
     import sqlite3
+    from contextlib import closing
 
     from sqlalchemy import select
 
@@ -245,7 +246,11 @@ def restore(path: str, yes: bool) -> None:
                 f"pg_restore failed, nothing was changed: {done.stderr.strip()}"
             )
     else:
-        with sqlite3.connect(source) as backup_file, sqlite3.connect(engine.url.database) as live:
+        # closing(): sqlite3's own context manager commits but leaves the file open.
+        with (
+            closing(sqlite3.connect(source)) as backup_file,
+            closing(sqlite3.connect(engine.url.database)) as live,
+        ):
             backup_file.backup(live)
     slugs = db.session.scalars(select(Forum.slug).order_by(Forum.id)).all()
     click.echo(f"Restored {source} into {shown}: {len(slugs)} forum(s).")
