@@ -8,6 +8,9 @@ scratch root, free ports, a throwaway database and role, and ``systemctl``/``ngi
 stand-ins (``standin.py``) do with the unit file and the site file the guide installed.
 Between the blocks a participant and an organiser go through nginx over HTTPS.
 
+``<repository>`` is this checkout: the guide clones its last commit (work not committed is
+not in what it runs). pip installs as on a server, from this machine's package index.
+
 Not collected by ``make test`` (its name has no ``test_``): it needs root, PostgreSQL at
 127.0.0.1:5432, Redis at 127.0.0.1:6379, nginx, and it creates the system user ``cite-vote``.
 """
