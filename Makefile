@@ -138,7 +138,7 @@ browser: node $(AXE)
 	  echo "The tests need these Debian packages: sudo apt-get install" $$missing; exit 1; \
 	fi
 
-# docs/deploy.md's server section, run as written (tests/deploy/run_guide.py, about 2 minutes):
+# docs/deploy.md's server section, run as written (tests/deploy/run_guide.py; 2 to 4 minutes, mostly pip):
 # a system user, PostgreSQL, nginx with a self-signed certificate, Redis. Root only.
 DEPLOY_PACKAGES := python3-venv postgresql nginx redis-server git make openssl
 

@@ -174,8 +174,35 @@ def test_the_server_guide_runs_as_written(scratch):
             f'#!/bin/sh\nexec python3 {Path(__file__).parent / "standin.py"} {tool} "$@"\n'
         )
         wrapper.chmod(0o755)
+    # The repository the server clones and later pulls from: this checkout's last commit on a
+    # branch (a CI checkout may be a detached HEAD, which `git pull` cannot follow).
+    repository = scratch / "repository"
+    git = ["git", "-c", "user.name=deploy test", "-c", "user.email=deploy@test.invalid"]
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True)
+    subprocess.run([*git, "clone", "-q", "--no-checkout", ROOT, repository], check=True)
+    subprocess.run(
+        [*git, "-C", repository, "checkout", "-q", "-B", "main", head.stdout.strip()], check=True
+    )
+
+    def next_release(_output: str) -> None:
+        subprocess.run(
+            [*git, "-C", repository, "commit", "-q", "--allow-empty", "-m", "the next release"],
+            check=True,
+        )
+
+    def upgraded(_output: str) -> None:
+        ours = subprocess.run(
+            ["git", "-C", repository, "rev-parse", "HEAD"], capture_output=True, text=True
+        )
+        served = subprocess.run(
+            ["git", "-C", scratch / "srv/cite-vote", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+        )
+        assert served.stdout == ours.stdout, "git pull did not bring the next release"
+
     substitutions = [(re.escape(a), b) for a, b in paths] + [
-        (re.escape("<repository>"), str(ROOT)),
+        (re.escape("<repository>"), str(repository)),
         (r"SITE=forum\.example\.org", "SITE=localhost"),
         (re.escape("https://$SITE|"), f"https://$SITE:{https_port}|"),
         (r"\bcite_vote\b", name),
@@ -198,6 +225,8 @@ def test_the_server_guide_runs_as_written(scratch):
         ("create-user you@example.org", walk.keep_password),
         ("demo\n", walk.keep_join_code),
         ("systemctl reload nginx", walk.through_https),
+        ("systemctl reload nginx", next_release),
+        ("git pull", upgraded),
         ("git pull", walk.vote_after_the_backup),
         ("restore /var/backups", walk.after_the_restore),
         ("CITE_VOTE_RATELIMIT_STORAGE_URI=redis://", walk.logins_counted_in_redis),
