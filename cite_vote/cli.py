@@ -251,7 +251,12 @@ def restore(path: str, yes: bool) -> None:
             closing(sqlite3.connect(source)) as backup_file,
             closing(sqlite3.connect(engine.url.database)) as live,
         ):
-            backup_file.backup(live)
+            try:
+                backup_file.backup(live)  # in one write transaction: a failure changes nothing
+            except sqlite3.DatabaseError as error:
+                raise click.ClickException(
+                    f"{source} cannot be read as a database ({error}): nothing was changed."
+                ) from None
     slugs = db.session.scalars(select(Forum.slug).order_by(Forum.id)).all()
     click.echo(f"Restored {source} into {shown}: {len(slugs)} forum(s).")
     for slug in slugs:

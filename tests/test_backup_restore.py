@@ -177,3 +177,17 @@ def test_an_unreadable_settings_file_says_so(tmp_path):
         timeout=120,
     )
     assert done.returncode != 0 and "Cannot read the settings file" in done.stderr
+
+
+def test_a_damaged_backup_fails_and_changes_nothing(runner, db, make_forum, tmp_path):
+    """PostgreSQL restores in one transaction, SQLite copies in one: a backup cut short (a
+    disk full, a copy interrupted) is refused whole, the database as it was."""
+    make_forum(slug="intacte")
+    whole = tmp_path / "whole.backup"
+    assert runner.invoke(args=["backup", str(whole)]).exit_code == 0
+    damaged = tmp_path / "damaged.backup"
+    data = whole.read_bytes()
+    damaged.write_bytes(data[: len(data) // 2])
+    result = runner.invoke(args=["restore", str(damaged), "--yes"])
+    assert result.exit_code != 0 and "nothing was changed" in result.output, result.output
+    assert db.session.scalars(select(Forum.slug)).all() == ["intacte"]
