@@ -10,7 +10,7 @@ PORT   ?= 8000
 WORKERS ?=
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg test-slow setup system-deps install translations db demo node browser screenshots lint lint-imports-target format i18n bench bench-tools bench-two-hosts clean
+.PHONY: run test test-pg test-slow test-deploy deploy-deps setup production lock system-deps install translations db demo node browser screenshots lint lint-imports-target format i18n bench bench-tools bench-two-hosts clean
 
 # Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
 # the machine's address on the room's network.
@@ -62,11 +62,26 @@ system-deps:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The versions of requirements.lock (pip-compile's, `make lock`), the ones the suite runs on.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,bench]'
 	touch $@
+
+# A server's install (docs/deploy.md): the same locked versions, without the test and bench
+# extras; then the translations. No demo, no database: `cite-vote db upgrade` makes the schema.
+# EXTRAS=redis adds the Redis client (several hosts sharing their rate-limit counters).
+production: system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.$(if $(EXTRAS),[$(EXTRAS)])'
+	$(BIN)/pybabel -q compile -d cite_vote/translations
+
+# Re-resolve requirements.lock after changing a dependency in pyproject.toml (pip-tools).
+lock: install
+	$(BIN)/python -m pip install --quiet -c requirements.lock pip-tools
+	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-emit-index-url \
+	  --no-emit-trusted-host --no-emit-find-links -o requirements.lock pyproject.toml
 
 translations: install
 	$(BIN)/pybabel -q compile -d cite_vote/translations
@@ -125,6 +140,23 @@ browser: node $(AXE)
 	else \
 	  echo "The tests need these Debian packages: sudo apt-get install" $$missing; exit 1; \
 	fi
+
+# docs/deploy.md's server section, run as written (tests/deploy/run_guide.py; 2 to 4 minutes, mostly pip):
+# a system user, PostgreSQL, nginx with a self-signed certificate, Redis. Root only.
+DEPLOY_PACKAGES := python3-venv postgresql nginx redis-server git make openssl
+
+deploy-deps:
+	@missing=$$(for p in $(DEPLOY_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian packages for the deployment test:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+	  echo "make test-deploy needs root and these Debian packages:" $$missing; exit 1; \
+	fi
+
+test-deploy: setup deploy-deps
+	$(BIN)/python -m pytest -p no:cacheprovider -q tests/deploy/run_guide.py $(PYTEST_ARGS)
 
 # Every page at 360x740, 1366x768 and 1920x1080 into tests/artifacts/screenshots/, and the
 # README's chosen set into docs/screenshots/ (the cahier's pages drawn by poppler's pdftoppm).

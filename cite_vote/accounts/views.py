@@ -20,6 +20,7 @@ from cite_vote.accounts.staff import (
     forget_login,
     known_browser,
     log_in,
+    password_would_travel_in_clear,
     remember_browser,
     require_staff,
 )
@@ -55,6 +56,17 @@ def safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limits.login(known_browser=known_browser)
 def login():
+    if password_would_travel_in_clear():
+        # Refused before the password is typed: the page holds no form, only why and where.
+        port = request.environ.get("SERVER_PORT", "8000")
+        return render(
+            "accounts/login.html",
+            "login_form",
+            form=None,
+            in_clear=True,
+            laptop_url=f"http://localhost:{port}{url_for('accounts.login')}",
+            status=403,
+        )
     form = LoginForm()
     error = None
     if form.validate_on_submit():
