@@ -267,3 +267,22 @@ def test_the_paper_counts_say_sheets_people_dots_and_roles(paper_scene, facilita
     counts = paper_counts([s["challenge"].id])
     assert (counts.sheets, counts.people, counts.dots) == (1, 4, 6)
     assert counts.entries_by_role == {"facilitator": 2}
+
+
+def test_results_json_and_the_method_annex_say_what_came_from_paper(
+    paper_scene, facilitator, staff_login, app, db
+):
+    s = paper_scene
+    facilitator.post(f"{s['url']}/1", data=sheet_data(s, people=4, dup=5, kept=7))
+    set_phase(s["forum"], "closed", s["challenge"])
+    db.session.commit()
+    organiser = app.test_client()
+    staff_login(organiser, s["organiser"])
+    data = organiser.get("/f/salle/results.json").get_json()
+    first = data["challenges"][0]
+    assert first["paper"] == {"sheets": 1, "people": 4, "dots": 12}
+    paper_share = {i["idea_id"]: (i["dots"], i["paper_dots"]) for i in first["ideas"]}
+    assert paper_share == {s["dup"].id: (7, 5), s["kept"].id: (7, 7)}
+    annex = organiser.get("/f/salle/cahier").text
+    assert 'id="method-paper"' in annex
+    assert "1 sheet" in annex or "1 feuille" in annex
