@@ -45,7 +45,7 @@ def test_the_printed_sheets_are_an_a4_pdf_with_a_page_per_number(paper_scene):
     first = reader.pages[0].extract_text()
     assert "Forum de test" in first and "Comment pourrions-nous 1" in first
     assert paper_scene["kept"].title in first and "7" in first  # an idea, the sheet's number
-    assert "5 points" in first or "5 dots" in first  # the rule
+    assert "5 points, au plus 3" in first  # the rule
     assert "9" in reader.pages[2].extract_text()
 
 
@@ -76,18 +76,18 @@ def test_a_sheet_is_entered_and_counted_with_the_phones(paper_scene, facilitator
     assert sorted(e.delta for e in entries) == [5, 7]
     assert rule_breaches([s["challenge"].id]) == []
     page = facilitator.get(f"{s['url']}/3")
-    assert "<html" in page.text and "Correct this sheet" in page.text or "Corriger" in page.text
+    assert "<html" in page.text and "Corriger cette feuille" in page.text
 
 
 @pytest.mark.parametrize(
     ("data", "status", "says"),
     [
-        ({"people": 2, "dup": 7}, 422, "more than 2 people × 3 per idea = 6"),
-        ({"people": 2, "dup": 6, "kept": 5}, 422, "Total: 11 dots, more than 2 people × 5"),
+        ({"people": 2, "dup": 7}, 422, "plus que 2 personnes × 3 par idée = 6"),
+        ({"people": 2, "dup": 6, "kept": 5}, 422, "Total : 11 points, plus que 2 personnes × 5"),
         ({"people": 0, "dup": 1}, 422, "1"),
         ({"people": "trois", "dup": 1}, 422, ""),
-        ({"people": 2, "dup": -1}, 422, "whole number"),
-        ({"people": 2, "dup": "beaucoup"}, 422, "whole number"),
+        ({"people": 2, "dup": -1}, 422, "nombre entier"),
+        ({"people": 2, "dup": "beaucoup"}, 422, "nombre entier"),
     ],
 )
 def test_a_sheet_breaking_the_rule_is_refused_naming_the_line_and_nothing_is_stored(
@@ -98,7 +98,7 @@ def test_a_sheet_breaking_the_rule_is_refused_naming_the_line_and_nothing_is_sto
     response = facilitator.post(f"{s['url']}/1", data=sheet_data(s, **data))
     assert response.status_code == status, response.text
     assert says in response.text.replace("&#34;", '"')
-    if "Line" in says or "whole number" in says:
+    if "plus que" in says or "nombre entier" in says:
         assert s["dup"].title in response.text  # the line is named
     assert (count(db, LedgerEntry), count(db, PaperSheet), count(db, PaperEntry)) == before
 
@@ -108,7 +108,7 @@ def test_a_sheet_number_entered_twice_is_refused_the_second_time(paper_scene, fa
     assert facilitator.post(f"{s['url']}/2", data=sheet_data(s, dup=1)).status_code == 303
     before = count(db, LedgerEntry)
     again = facilitator.post(f"{s['url']}/2", data=sheet_data(s, dup=3))
-    assert again.status_code == 409 and "already been entered" in again.text
+    assert again.status_code == 409 and "déjà été saisie" in again.text
     assert count(db, LedgerEntry) == before
 
 
@@ -190,7 +190,7 @@ def test_a_merge_after_printing_moves_the_sheet_s_dots_within_its_cap(paper_scen
     facilitator.post(f"{s['url']}/1", data=sheet_data(s, people=2, dup=4, kept=4))
     assert paper_dots([s["challenge"].id]) == {s["kept"].id: 6}  # 2 people × cap 3
     page = facilitator.get(f"{s['url']}/1").text
-    assert "Merged after printing" in page or "Fusionnée après impression" in page
+    assert "Fusionnée après impression" in page
 
 
 def test_a_merge_or_hide_after_entry_uses_the_sheet_s_cap_and_refunds(paper_scene, facilitator, db):
@@ -285,4 +285,4 @@ def test_results_json_and_the_method_annex_say_what_came_from_paper(
     assert paper_share == {s["dup"].id: (7, 5), s["kept"].id: (7, 7)}
     annex = organiser.get("/f/salle/cahier").text
     assert 'id="method-paper"' in annex
-    assert "1 sheet" in annex or "1 feuille" in annex
+    assert "1 feuille" in annex
