@@ -67,6 +67,7 @@ from cite_vote.results.services import (
 from cite_vote.results.viewers import Viewer, organiser_viewer, results_viewer
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.chain import chain_heads
+from cite_vote.votes.paper import paper_dots
 
 bp = Blueprint("results", __name__)
 
@@ -108,6 +109,8 @@ def chart_helpers(results) -> dict:
         "min_voters": MIN_VOTERS,
         "ranking_rule": RANKING_RULE,
         "cross_rule": CROSS_RULE,
+        # Per idea, the dots that came from printed sheets (staff pages and the cahier say it).
+        "paper": paper_dots([r.challenge.id for r in results]),
     }
 
 
