@@ -1,6 +1,7 @@
 """Printed ballot sheets (votes/paper.py, votes/paper_manage.py): printed, entered, corrected,
 counted with the phones, sealed in the log and recounted by both recounts."""
 
+import hashlib
 import io
 import json
 
@@ -286,3 +287,36 @@ def test_results_json_and_the_method_annex_say_what_came_from_paper(
     annex = organiser.get("/f/salle/cahier").text
     assert 'id="method-paper"' in annex
     assert "1 feuille" in annex
+
+
+def test_staff_see_when_sheets_were_entered_beside_the_timeline(paper_scene, facilitator, db):
+    s = paper_scene
+    facilitator.post(f"{s['url']}/3", data=sheet_data(s, people=4, dup=5, kept=7))
+    facilitator.post(f"{s['url']}/3", data=sheet_data(s, people=4, dup=6, correcting="1"))
+    page = facilitator.get(f"/f/salle/results/c/{s['challenge'].id}").text
+    assert f'id="timeline-paper-{s["challenge"].id}"' in page
+    assert "feuille 3 à" in page and "corrigée à" in page
+
+
+def test_photos_go_with_the_log_only_when_the_organiser_publishes_them(
+    paper_scene, facilitator, staff_login, app, db
+):
+    s = paper_scene
+    data = {**sheet_data(s, dup=1), "photo": (io.BytesIO(PNG), "sheet.png")}
+    facilitator.post(f"{s['url']}/9", data=data, content_type="multipart/form-data")
+    set_phase(s["forum"], "closed", s["challenge"])
+    db.session.commit()
+    photo_url = f"/f/salle/log/sheet/{s['challenge'].id}/9"
+    assert "sheet_photos" not in facilitator.get("/f/salle/log.json").get_json()
+    assert facilitator.get(photo_url).status_code == 404
+    # A facilitator may not decide; the organiser may.
+    assert facilitator.post("/staff/f/salle/paper/photos", data={"publish": "1"}).status_code == 403
+    organiser = app.test_client()
+    staff_login(organiser, s["organiser"])
+    assert organiser.post("/staff/f/salle/paper/photos", data={"publish": "1"}).status_code == 303
+    log = facilitator.get("/f/salle/log.json").get_json()
+    [photo] = log["sheet_photos"]
+    assert photo["sheet"] == 9 and photo["url"].endswith(photo_url)
+    assert photo["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert facilitator.get(photo_url).data == PNG
+    assert app.test_client().get(photo_url).status_code in (401, 403)  # not for everyone

@@ -17,7 +17,9 @@ latest is the sheet's. The sealed record publishes each sheet as a ballot of its
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
@@ -28,7 +30,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
-from cite_vote.votes.models import LedgerEntry, PaperEntry, PaperPolicy, PaperSheet, Vote
+from cite_vote.votes.models import PaperEntry, PaperPolicy, PaperSheet, Vote
 from cite_vote.votes.services import hold_challenge, lock_ballot, move_dots
 
 # A table, not a hall: more people than this on one sheet is a typing error.
@@ -407,15 +409,69 @@ def record_sheets(challenge_id: int) -> list[dict]:
     return out
 
 
-def paper_ledger_times(challenge_id: int) -> list:
-    """When sheets were entered or corrected (the ledger's paper entries' minutes)."""
-    return list(
-        db.session.scalars(
-            select(func.min(LedgerEntry.created_at))
-            .where(LedgerEntry.challenge_id == challenge_id, LedgerEntry.reason == "paper")
-            .group_by(LedgerEntry.participant_id, LedgerEntry.created_at)
-        )
+@dataclass(frozen=True)
+class SheetTimes:
+    number: int
+    entered_at: datetime
+    corrected_at: datetime | None
+
+
+def sheet_times(challenge_id: int) -> list[SheetTimes]:
+    """When each sheet was entered, and last corrected: for the staff's timeline."""
+    rows = db.session.execute(
+        select(PaperSheet.number, func.min(PaperEntry.created_at), func.max(PaperEntry.created_at))
+        .add_columns(func.count(PaperEntry.id))
+        .join(PaperEntry, PaperEntry.sheet_id == PaperSheet.id)
+        .where(PaperSheet.challenge_id == challenge_id)
+        .group_by(PaperSheet.number)
+        .order_by(func.min(PaperEntry.created_at), PaperSheet.number)
     )
+    return [
+        SheetTimes(number, first, last if entries > 1 else None)
+        for number, first, last, entries in rows
+    ]
+
+
+def sheet_photos(challenge_ids: list[int]) -> list[dict]:
+    """Each sheet's photo (its latest entry's), for the log when the organiser publishes them:
+    ``{"challenge_id", "sheet", "type", "sha256"}``. Not sealed: the organiser may decide after
+    the closing; the hash lets a reader check the file they fetch."""
+    if not challenge_ids:
+        return []
+    latest = select(func.max(PaperEntry.id)).group_by(PaperEntry.sheet_id).scalar_subquery()
+    rows = db.session.execute(
+        select(PaperSheet.challenge_id, PaperSheet.number, PaperEntry.photo_type, PaperEntry.photo)
+        .join(PaperEntry, PaperEntry.sheet_id == PaperSheet.id)
+        .where(
+            PaperSheet.challenge_id.in_(challenge_ids),
+            PaperEntry.id.in_(latest),
+            PaperEntry.photo.is_not(None),
+        )
+        .order_by(PaperSheet.challenge_id, PaperSheet.number)
+    )
+    return [
+        {
+            "challenge_id": challenge_id,
+            "sheet": number,
+            "type": kind,
+            "sha256": hashlib.sha256(photo).hexdigest(),
+        }
+        for challenge_id, number, kind, photo in rows
+    ]
+
+
+def sheet_photo(challenge_id: int, number: int) -> tuple[bytes, str] | None:
+    """The photo of a sheet as it counts now (its latest entry's), or None."""
+    row = db.session.execute(
+        select(PaperEntry.photo, PaperEntry.photo_type)
+        .join(PaperSheet, PaperSheet.id == PaperEntry.sheet_id)
+        .where(PaperSheet.challenge_id == challenge_id, PaperSheet.number == number)
+        .order_by(PaperEntry.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.photo is None:
+        return None
+    return row.photo, row.photo_type
 
 
 def publishes_photos(forum: Forum) -> bool:
