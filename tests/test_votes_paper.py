@@ -320,3 +320,15 @@ def test_photos_go_with_the_log_only_when_the_organiser_publishes_them(
     assert photo["sha256"] == hashlib.sha256(PNG).hexdigest()
     assert facilitator.get(photo_url).data == PNG
     assert app.test_client().get(photo_url).status_code in (401, 403)  # not for everyone
+
+
+def test_a_sheet_of_another_challenge_is_refused_and_nothing_is_stored(
+    paper_scene, facilitator, db
+):
+    s = paper_scene
+    other = s["forum"].challenges[1]
+    before = (count(db, LedgerEntry), count(db, PaperSheet))
+    data = {"people": 2, f"idea-{s['kept'].id}": 3}  # the form of challenge 1, posted to 2
+    response = facilitator.post(f"/staff/f/salle/paper/c/{other.id}/1", data=data)
+    assert response.status_code == 422 and "autre défi" in response.text
+    assert (count(db, LedgerEntry), count(db, PaperSheet)) == before

@@ -158,6 +158,11 @@ def sheet(slug: str, challenge_id: int, number: int):
 def typed_dots(ideas) -> tuple[dict[int, int], str | None]:
     """The dots typed per idea (empty is 0); an error naming the line that is not a number."""
     dots: dict[int, int] = {}
+    printed = {f"idea-{idea.id}" for idea in ideas}
+    if any(key.startswith("idea-") and key not in printed for key in request.form):
+        return {}, _(
+            "This sheet names ideas of another challenge: open the page its QR code leads to."
+        )
     for idea in ideas:
         raw = request.form.get(f"idea-{idea.id}", "").strip()
         if not raw:
