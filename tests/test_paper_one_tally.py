@@ -92,6 +92,7 @@ def test_phones_and_paper_give_one_ranking_everywhere(
     text = organiser.get(f"/f/{SLUG}/results.csv").data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [int(r["N° de l’idée"]) for r in rows if r["Rang"] != ""] == expected
+    assert sum(int(r["Points des feuilles papier"]) for r in rows) == counts.dots
     book = load_workbook(io.BytesIO(organiser.get(f"/f/{SLUG}/results.xlsx").data))
     listed = [r[4] for r in book.worksheets[1].iter_rows(min_row=2, values_only=True) if r[2]]
     assert listed == expected

@@ -52,6 +52,7 @@ COLUMNS = (
     "status",
     "merged_into",
     "proposed_at",
+    "paper_dots",
 )
 
 HEADINGS = {
@@ -72,6 +73,7 @@ HEADINGS = {
     "status": _l("Status"),
     "merged_into": _l("Merged into"),
     "proposed_at": _l("Proposed at"),
+    "paper_dots": _l("Dots from paper sheets"),
 }
 
 RANKING_RULE = _l(
@@ -214,10 +216,15 @@ def table(
     if OTHER in groups:
         header.append(OTHER_MEMBERS)
     rows = []
+    # How many of each idea's dots came from printed sheets (votes/paper.py): one query.
+    from_paper = paper_dots([res.challenge.id for res in results])
     for res in results:
-        rows += [ranked_row(res, r, groups) for r in res.rows(order, scope)]
+        rows += [
+            {**ranked_row(res, r, groups), "paper_dots": from_paper.get(r.idea.id, 0)}
+            for r in res.rows(order, scope)
+        ]
         if scope == "all":
-            rows += [unranked_row(res, idea, groups) for idea in res.unranked]
+            rows += [{**unranked_row(res, idea, groups), "paper_dots": 0} for idea in res.unranked]
     return header, rows, groups
 
 
