@@ -1,6 +1,7 @@
 """Printed ballot sheets (votes/paper.py, votes/paper_manage.py): printed, entered, corrected,
 counted with the phones, sealed in the log and recounted by both recounts."""
 
+import csv
 import hashlib
 import io
 import json
@@ -332,3 +333,23 @@ def test_a_sheet_of_another_challenge_is_refused_and_nothing_is_stored(
     response = facilitator.post(f"/staff/f/salle/paper/c/{other.id}/1", data=data)
     assert response.status_code == 422 and "autre défi" in response.text
     assert (count(db, LedgerEntry), count(db, PaperSheet)) == before
+
+
+@pytest.mark.parametrize(("number", "status"), [("3", 303), ("trois", 400), ("0", 400)])
+def test_opening_a_sheet_by_its_number_without_javascript(paper_scene, number, status):
+    response = paper_scene["client"].get(f"{paper_scene['url']}?number={number}")
+    assert response.status_code == status
+    if status == 303:
+        assert response.location.endswith(f"{paper_scene['url']}/3")
+
+
+def test_the_log_s_csv_lists_each_sheet_s_dots(paper_scene, facilitator, db):
+    s = paper_scene
+    facilitator.post(f"{s['url']}/2", data=sheet_data(s, people=1, kept=3))
+    set_phase(s["forum"], "closed", s["challenge"])
+    db.session.commit()
+    text = facilitator.get("/f/salle/log.csv").data.decode("utf-8-sig")
+    sheets = [r for r in csv.DictReader(io.StringIO(text)) if r["record"] == "sheet"]
+    assert [(r["sheet"], r["people"], r["idea"], r["dots"]) for r in sheets] == [
+        ("2", "1", str(s["kept"].id), "3")
+    ]

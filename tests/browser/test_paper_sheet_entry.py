@@ -33,3 +33,8 @@ def test_a_facilitator_enters_a_sheet_on_a_phone_then_a_refused_one(live_server,
     expect(page.locator("#sheet-error")).to_contain_text("tiers lieux jeunes : en créer un")
     expect(page.locator("#sheet-error")).to_contain_text("4 personnes × 3 par idée = 12")
     shot(page, "paper-sheet-refused")
+    # The challenge's sheets: the one entered is listed, with its people.
+    page.get_by_role("link", name="← Feuilles papier · Défi 1").click()
+    expect(page.locator("#sheet-list")).to_contain_text("Feuille 3")
+    expect(page.locator("#sheet-list")).to_contain_text("4 personnes")
+    shot(page, "paper-sheets-list")
