@@ -189,6 +189,8 @@ def test_a_merge_after_printing_moves_the_sheet_s_dots_within_its_cap(paper_scen
     # Printed before the merge; the sheet is entered after it: its "dup" line counts on "kept".
     merge_ideas(s["dup"], s["kept"], s["organiser"])
     db.session.commit()
+    blank = facilitator.get(f"{s['url']}/1").text  # the printed line is still there to fill
+    assert f'id="idea-{s["dup"].id}"' in blank and f'id="idea-{s["dup"].id}-note"' in blank
     facilitator.post(f"{s['url']}/1", data=sheet_data(s, people=2, dup=4, kept=4))
     assert paper_dots([s["challenge"].id]) == {s["kept"].id: 6}  # 2 people × cap 3
     page = facilitator.get(f"{s['url']}/1").text

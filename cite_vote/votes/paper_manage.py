@@ -111,7 +111,7 @@ def sheet_pdf(html: str) -> bytes:
     return HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
-def sheet_context(forum, user, challenge, number, *, form=None, error=None, bad_idea=None):
+def sheet_context(forum, user, challenge, number, *, form=None, error=None):
     sheet = paper.sheet_by_number(challenge, number)
     ideas = db.session.scalars(paper.printed_ideas(challenge)).all()
     entry = paper.latest_entry(sheet) if sheet else None
@@ -133,14 +133,12 @@ def sheet_context(forum, user, challenge, number, *, form=None, error=None, bad_
         "entry": entry,
         "history": paper.sheet_history(sheet) if sheet else [],
         "lines": paper.sheet_lines(sheet, entry, ideas) if entry else [],
-        "ideas": [
-            i for i in ideas if i.status == "visible" or (entry and typed.get(f"idea-{i.id}"))
-        ],
-        "all_ideas": ideas,
+        # Every idea a sheet may have printed: the visible ones first, then those merged or
+        # hidden since (their lines count as a phone's dots would, and the page says so).
+        "ideas": sorted(ideas, key=lambda i: i.status != "visible"),
         "typed": typed,
         "form": form,
         "error": error,
-        "bad_idea": bad_idea,
         "open": challenge.phase == "voting",
         "people_max": paper.PEOPLE_MAX,
     }
