@@ -4,6 +4,7 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from cite_vote.forms import NAME_MAX, Form
+from cite_vote.votes.paper import PEOPLE_MAX, SHEETS_PER_PRINT
 
 
 class DotsForm(Form):
@@ -42,7 +43,11 @@ class PaperSheetForm(Form):
         _l("People who voted on this sheet"),
         validators=[
             InputRequired(_l("Say how many people voted on this sheet.")),
-            NumberRange(min=1, max=200, message=_l("Give a whole number from 1 to 200.")),
+            NumberRange(
+                min=1,
+                max=PEOPLE_MAX,
+                message=_l("Give a whole number from 1 to %(max)d.", max=PEOPLE_MAX),
+            ),
         ],
     )
     # Checked by the service (``paper.enter_sheet``): a forum without categories sends none.
@@ -66,5 +71,5 @@ class PaperPrintForm(Form):
     count = IntegerField(
         _l("How many sheets"),
         default=10,
-        validators=[InputRequired(), NumberRange(min=1, max=100)],
+        validators=[InputRequired(), NumberRange(min=1, max=SHEETS_PER_PRINT)],
     )

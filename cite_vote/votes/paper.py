@@ -36,8 +36,9 @@ from cite_vote.votes.services import hold_challenge, lock_ballot, move_dots
 # A table, not a hall: more people than this on one sheet is a typing error.
 PEOPLE_MAX = 200
 SHEET_NUMBER_MAX = 9999
-# Sheets printed at once (each is a page with a QR code).
-SHEETS_PER_PRINT = 100
+# Sheets printed at once (each is a page with a QR code): about 10 s of WeasyPrint for 40 sheets
+# of 10 ideas on a busy 2-core machine, well within a worker's 30 s timeout.
+SHEETS_PER_PRINT = 40
 # The photo of a sheet: a phone's camera picture, kept with the sheet.
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_TYPES = {

@@ -43,6 +43,7 @@ def sheets_context(forum, user, challenge, **extra):
         "counts": paper.paper_counts([challenge.id]),
         "print_form": extra.pop("print_form", None) or PaperPrintForm(formdata=None),
         "publish_photos": paper.publishes_photos(forum),
+        "print_max": paper.SHEETS_PER_PRINT,
         **extra,
     }
 
