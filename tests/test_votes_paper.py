@@ -14,7 +14,7 @@ from cite_vote import recount
 from cite_vote.ideas.moderation import hide_idea, merge_ideas
 from cite_vote.results.public_log import build_log
 from cite_vote.timeutil import utcnow
-from cite_vote.votes.models import LedgerEntry, PaperEntry, PaperSheet, Receipt
+from cite_vote.votes.models import LedgerEntry, PaperEntry, PaperSheet, Receipt, Vote
 from cite_vote.votes.paper import paper_counts, paper_dots
 from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import idea_totals, rule_breaches
@@ -355,3 +355,26 @@ def test_the_log_s_csv_lists_each_sheet_s_dots(paper_scene, facilitator, db):
     assert [(r["sheet"], r["people"], r["idea"], r["dots"]) for r in sheets] == [
         ("2", "1", str(s["kept"].id), "3")
     ]
+
+
+def test_a_sheet_s_category_carries_its_dots_and_a_correction_moves_them(
+    paper_scene, facilitator, db
+):
+    s = paper_scene
+    data = sheet_data(s, people=3, kept=4, category="association")
+    assert facilitator.post(f"{s['url']}/6", data=data).status_code == 303
+    sheet = db.session.scalar(select(PaperSheet).where(PaperSheet.number == 6))
+    held = select(Vote.category).where(Vote.participant_id == sheet.participant_id)
+    assert set(db.session.scalars(held)) == {"association"}
+    fixed = sheet_data(s, people=3, kept=4, category="citoyen·ne", correcting="1")
+    assert facilitator.post(f"{s['url']}/6", data=fixed).status_code == 303
+    assert set(db.session.scalars(held)) == {"citoyen·ne"}
+
+
+def test_a_category_the_forum_does_not_have_is_refused(paper_scene, facilitator, db):
+    s = paper_scene
+    before = (count(db, LedgerEntry), count(db, PaperSheet))
+    data = sheet_data(s, people=3, kept=4, category="inconnu")
+    response = facilitator.post(f"{s['url']}/6", data=data)
+    assert response.status_code == 422 and "catégorie" in response.text
+    assert (count(db, LedgerEntry), count(db, PaperSheet)) == before
