@@ -54,8 +54,11 @@ def sheets(slug: str, challenge_id: int):
     challenge = challenge_of(forum, challenge_id)
     number = request.args.get("number", "").strip()
     if number:  # the "open sheet number…" form, without JavaScript
-        if not (number.isascii() and number.isdigit() and len(number) <= 4 and int(number) >= 1):
-            flash(_("Sheet number: give a whole number from 1 to 9999."), "error")
+        most = paper.SHEET_NUMBER_MAX
+        if not (number.isascii() and number.isdigit() and len(number) <= len(str(most))) or not (
+            1 <= int(number) <= most
+        ):
+            flash(_("Sheet number: give a whole number from 1 to %(max)d.", max=most), "error")
             return render(
                 "votes/paper_sheets.html", status=400, **sheets_context(forum, user, challenge)
             )
