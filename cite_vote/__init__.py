@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cite_vote.results.screen.views import bp as screen_bp
     from cite_vote.results.views import bp as results_bp
     from cite_vote.votes.manage import bp as votes_manage_bp
+    from cite_vote.votes.paper_manage import bp as paper_manage_bp
 
     # Participant routes (views.py), then each domain's staff routes (manage.py).
     for blueprint in (
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
         forums_manage_bp,
         ideas_manage_bp,
         votes_manage_bp,
+        paper_manage_bp,
         results_bp,
         results_manage_bp,
         screen_bp,

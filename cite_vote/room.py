@@ -124,6 +124,8 @@ def people_and_recent_joins(forum: Forum) -> tuple[int, list[int]]:
         ).where(
             Participant.forum_id == forum.id,
             Participant.assisted.is_(False),
+            # A phone has a token; a printed sheet's ballot holder (votes/paper.py) has none.
+            Participant.token_hash.is_not(None),
             Participant.created_at >= since[-1],
         )
     ).one()

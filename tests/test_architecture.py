@@ -108,6 +108,8 @@ OTHER_SHA256 = {
     # Fingerprints of content: the cahier's pages, the static files' cache-busting versions.
     "cite_vote/results/cahier.py",
     "cite_vote/static_files.py",
+    # The published log's fingerprint of each printed sheet's photo (votes/paper.sheet_photos).
+    "cite_vote/votes/paper.py",
 }
 
 

@@ -525,7 +525,10 @@ def test_the_spec_s_test_vector_recounts_with_the_seals_it_gives(tmp_path):
     }
     text = recount.canonical(recount.record_fields(log["challenges"][1])).decode("utf-8")
     assert f"\n{text}\n" in spec
+    with_sheets = recount.canonical(recount.record_fields(log["challenges"][2])).decode("utf-8")
+    assert with_sheets.startswith('["cite-vote/record/3"') and f"\n{with_sheets}\n" in spec
     done = run_script(tmp_path, log, "--head", f"1:{table['1'][:12]}", "--head", f"2:{table['2']}")
     assert done.returncode == 0, done.stdout
     assert done.stdout.count("checked against the printed seal") == 2
+    assert "2 printed sheets of 8 people" in done.stdout
     assert run_script(tmp_path, tamper(log, "title")).returncode == 1

@@ -8,6 +8,7 @@ from cite_vote.results.exports import CROSS_RULE, RANKING_RULE
 from cite_vote.results.privacy import MIN_VOTERS, OTHER, Group, group_label, merged_names
 from cite_vote.results.services import ChallengeResults, RankedIdea, Timeline
 from cite_vote.votes.chain import chain_heads
+from cite_vote.votes.paper import paper_dots
 
 # Distinguishable, print-safe colours; "no category" is grey, "other" (merged) dark grey.
 PALETTE = (
@@ -153,4 +154,6 @@ def chart_helpers(results) -> dict:
         "min_voters": MIN_VOTERS,
         "ranking_rule": RANKING_RULE,
         "cross_rule": CROSS_RULE,
+        # Per idea, the dots that came from printed sheets (staff pages and the cahier say it).
+        "paper": paper_dots([r.challenge.id for r in results]),
     }

@@ -27,6 +27,7 @@ from cite_vote.ideas.services import IDEA_STATUS_LABELS
 from cite_vote.results.privacy import MIN_VOTERS, OTHER, Group, group_label, merged_names
 from cite_vote.results.services import ChallengeResults, RankedIdea
 from cite_vote.text import is_invisible, replace_controls
+from cite_vote.votes.paper import paper_counts, paper_dots
 
 SEPARATORS = {"comma": ",", "semicolon": ";"}
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection), also after
@@ -51,6 +52,7 @@ COLUMNS = (
     "status",
     "merged_into",
     "proposed_at",
+    "paper_dots",
 )
 
 HEADINGS = {
@@ -71,6 +73,7 @@ HEADINGS = {
     "status": _l("Status"),
     "merged_into": _l("Merged into"),
     "proposed_at": _l("Proposed at"),
+    "paper_dots": _l("Dots from paper sheets"),
 }
 
 RANKING_RULE = _l(
@@ -213,10 +216,15 @@ def table(
     if OTHER in groups:
         header.append(OTHER_MEMBERS)
     rows = []
+    # How many of each idea's dots came from printed sheets (votes/paper.py): one query.
+    from_paper = paper_dots([res.challenge.id for res in results])
     for res in results:
-        rows += [ranked_row(res, r, groups) for r in res.rows(order, scope)]
+        rows += [
+            {**ranked_row(res, r, groups), "paper_dots": from_paper.get(r.idea.id, 0)}
+            for r in res.rows(order, scope)
+        ]
         if scope == "all":
-            rows += [unranked_row(res, idea, groups) for idea in res.unranked]
+            rows += [{**unranked_row(res, idea, groups), "paper_dots": 0} for idea in res.unranked]
     return header, rows, groups
 
 
@@ -457,7 +465,9 @@ def results_json(
     """The results as documented in docs/results-json.md."""
     categories = forum_categories(results)
     challenges = []
+    from_paper = paper_dots([res.challenge.id for res in results])
     for res in results:
+        sheets = paper_counts([res.challenge.id])
         entry = {
             "id": res.challenge.id,
             "position": res.challenge.position,
@@ -466,6 +476,7 @@ def results_json(
             "phase": res.challenge.phase,
             "voters": res.voters,
             "total_dots": res.total_dots,
+            "paper": {"sheets": sheets.sheets, "people": sheets.people, "dots": sheets.dots},
             "other_categories": list(res.groups.merged),
             "chain": _chain(res, heads or {}),
             "ideas": [
@@ -478,6 +489,7 @@ def results_json(
                     "description": r.idea.description,
                     "dots": r.dots,
                     "supporters": r.supporters,
+                    "paper_dots": from_paper.get(r.idea.id, 0),
                     "comments": r.comments,
                     "categories_supporting": r.categories_supporting,
                     "cross_group": r.cross_group,

@@ -10,7 +10,16 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
@@ -60,6 +69,12 @@ from cite_vote.results.services import (
 )
 from cite_vote.results.viewers import Viewer, organiser_viewer, results_viewer
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.paper import (
+    publishes_photos,
+    sheet_photo,
+    sheet_photos,
+    sheet_times,
+)
 
 bp = Blueprint("results", __name__)
 
@@ -188,6 +203,7 @@ def challenge(slug: str, challenge_id: int):
             res=results[0],
             results=results,
             chart=chart,
+            sheets_entered=sheet_times(challenge.id) if viewer.staff is not None else [],
             order=order,
             scope=scope,
             **chart_helpers(results),
@@ -237,11 +253,40 @@ def log_json(slug: str):
     viewer = results_viewer(forum, allow_token=True)
     now = utcnow()
     data = build_log(forum, visible_challenges(forum, viewer), generated_at=now)
+    if publishes_photos(forum):  # the organiser's choice; informative, not sealed
+        data["sheet_photos"] = [
+            {
+                **photo,
+                "url": url_for(
+                    ".log_sheet_photo",
+                    slug=slug,
+                    challenge_id=photo["challenge_id"],
+                    number=photo["sheet"],
+                    _external=True,
+                ),
+            }
+            for photo in sheet_photos([c["id"] for c in data["challenges"]])
+        ]
     response = jsonify(data)
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
             f'attachment; filename="{forum.slug}-log-{now:%Y-%m-%d}.json"'
         )
+    return no_store(response)
+
+
+@bp.get("/f/<slug>/log/sheet/<int:challenge_id>/<int:number>")
+@commits  # the token's last use
+def log_sheet_photo(slug: str, challenge_id: int, number: int):
+    """A printed sheet's photo, for whoever may read the log, when the organiser publishes them."""
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum, allow_token=True)
+    published = {c.id for c in visible_challenges(forum, viewer) if c.phase == "closed"}
+    found = sheet_photo(challenge_id, number) if challenge_id in published else None
+    if found is None or not publishes_photos(forum):
+        abort(404)
+    response = Response(found[0], mimetype=found[1])
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return no_store(response)
 
 
