@@ -10,10 +10,10 @@ import re
 from openpyxl import load_workbook
 
 from cite_vote.forums.models import Challenge
-from cite_vote.ideas.moderation import merge_ideas
 from cite_vote.results.public_log import build_log
 from cite_vote.results.screen.services import _ranking
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.moderation import merge_ideas
 from cite_vote.votes.paper import paper_counts, paper_dots
 from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import rule_breaches, set_dots

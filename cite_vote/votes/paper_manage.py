@@ -246,7 +246,7 @@ def index(slug: str):
 def publish_photos(slug: str):
     """The organiser's choice: the sheets' photos published with the log, or kept by staff."""
     forum, _user = staff_forum(slug, roles=ORGANISER)
-    paper.set_publish_photos(forum, request.form.get("publish") == "1")
-    db.session.commit()
+    with refusable(shown=False):
+        paper.set_publish_photos(forum, request.form.get("publish") == "1")
     flash(_("Saved."), "success")
     return done(url_for(".index", slug=slug))
