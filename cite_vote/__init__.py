@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cite_vote.accounts.views import bp as accounts_bp
     from cite_vote.forums.manage import bp as forums_manage_bp
     from cite_vote.forums.views import bp as forums_bp
+    from cite_vote.ideas.imports.views import bp as ideas_import_bp
     from cite_vote.ideas.manage import bp as ideas_manage_bp
     from cite_vote.ideas.views import bp as ideas_bp
     from cite_vote.results.manage import bp as results_manage_bp
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
         accounts_bp,
         forums_manage_bp,
         ideas_manage_bp,
+        ideas_import_bp,
         votes_manage_bp,
         results_bp,
         results_manage_bp,

@@ -35,6 +35,8 @@ class Idea(db.Model):
     # Copied when proposed: the cahier shows the category, never a name unless the author chose.
     author_category: Mapped[str | None] = mapped_column(String(80))
     show_author_name: Mapped[bool] = mapped_column(default=False)
+    # An idea brought in from a file (ideas/imports.py): its author's name as the file gave it.
+    imported_author: Mapped[str | None] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="visible")
@@ -79,7 +81,8 @@ class Comment(db.Model):
 
 
 class ModerationRecord(db.Model):
-    """A hide, a restore or a merge of an idea, with its reason: the cahier's method lists them.
+    """A hide, a restore, a merge or an import of an idea, with its reason: the cahier's method
+    lists them (an import's ``note`` is the name of the file the idea came from).
 
     Kept even if the idea is restored later, so the method shows every change made to the
     running. ``dots_moved``/``dots_refunded`` are what the action did to the voters' dots.
@@ -103,7 +106,7 @@ class ModerationRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("action in ('hide', 'restore', 'merge')", name="action_known"),
+        CheckConstraint("action in ('hide', 'restore', 'merge', 'import')", name="action_known"),
         CheckConstraint(
             "action <> 'hide' or reason in "
             "('duplicate', 'off_topic', 'charter', 'author_request', 'other')",

@@ -151,7 +151,7 @@ def _group_cells(res: ChallengeResults, r: RankedIdea | None, groups: list[Group
 def _author_name(idea: Idea) -> str:
     if idea.show_author_name and idea.author is not None and idea.author.display_name:
         return idea.author.display_name
-    return ""
+    return (idea.imported_author or "") if idea.show_author_name else ""
 
 
 def ranked_row(res: ChallengeResults, r: RankedIdea, groups: list[Group]) -> dict:
