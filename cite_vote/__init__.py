@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from cite_vote.forums.views import bp as forums_bp
     from cite_vote.ideas.imports.views import bp as ideas_import_bp
     from cite_vote.ideas.manage import bp as ideas_manage_bp
+    from cite_vote.ideas.questions.views import bp as ideas_questions_bp
     from cite_vote.ideas.views import bp as ideas_bp
     from cite_vote.results.manage import bp as results_manage_bp
     from cite_vote.results.screen.views import bp as screen_bp
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
         forums_manage_bp,
         ideas_manage_bp,
         ideas_import_bp,
+        ideas_questions_bp,
         votes_manage_bp,
         results_bp,
         results_manage_bp,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cite_vote.extensions import db
@@ -113,3 +113,46 @@ class ModerationRecord(db.Model):
             name="hide_has_reason",
         ),
     )
+
+
+# Idea sheets (ideas/questions/): the organiser's own questions on the idea form.
+QUESTIONS_MAX = 5
+QUESTION_LABEL_MAX = 120
+ANSWER_LIMIT_MAX = TEXT_MAX
+
+
+class IdeaQuestion(db.Model):
+    """A question of the forum's idea form ("Pour qui ?"), answered when proposing."""
+
+    __tablename__ = "idea_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=1)
+    label: Mapped[str] = mapped_column(String(QUESTION_LABEL_MAX))
+    required: Mapped[bool] = mapped_column(default=False)
+    max_length: Mapped[int] = mapped_column(default=300)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            f"max_length >= 1 and max_length <= {ANSWER_LIMIT_MAX}", name="max_length_range"
+        ),
+    )
+
+
+class IdeaAnswer(db.Model):
+    """An idea's answer to a question; a facilitator's edit keeps the author's first wording."""
+
+    __tablename__ = "idea_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("idea_questions.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(Text, default="")
+    original_value: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("idea_id", "question_id"),)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
+from cite_vote.ideas.questions.services import idea_sheets
 from cite_vote.results.models import CahierFile
 from cite_vote.timeutil import utcnow
 
@@ -66,6 +67,13 @@ def cahier_totals(results, order: str, scope: str) -> CahierTotals:
         ideas=sum(len(r.rows(order, scope)) for r in results),
         dots=sum(r.total_dots for r in results),
     )
+
+
+def shortlist_sheets(forum: Forum, results, order: str) -> dict:
+    """The sheets (answers to the idea form's questions) of each challenge's shortlisted ideas:
+    the cahier prints one under each of them."""
+    ids = [r.idea.id for res in results for r in res.shortlist(order)]
+    return idea_sheets(forum.id, ids)
 
 
 def cahier_key(html: str) -> str:

@@ -44,6 +44,7 @@ from cite_vote.results.cahier import (
     fail_build,
     keep_pdf,
     launch_build,
+    shortlist_sheets,
 )
 from cite_vote.results.charts import bar_segments, category_colours, timeline_chart
 from cite_vote.results.exports import (
@@ -365,6 +366,7 @@ def cahier_context(forum: Forum) -> dict:
         "generated_at": utcnow(),
         "cahier_totals": cahier_totals(results, order, scope),
         "appendices": cahier_appendices(forum),
+        "sheets": shortlist_sheets(forum, results, order),
         **chart_helpers(results),
     }
 
