@@ -347,3 +347,13 @@ def test_a_row_repeated_in_the_file_is_a_likely_duplicate(imports):
 def test_the_upload_page_works_without_javascript(imports):
     html = imports.client.get(imports.url).text
     assert 'enctype="multipart/form-data"' in html and 'method="post"' in html
+
+
+def test_a_bullet_before_brackets_is_text_not_a_formula(imports):
+    data = b"title;description\nDes bancs;- Ajouter (voir plus bas) des bancs\n"
+    response = upload(imports.client, imports.url, data, "x.csv")
+    assert response.status_code == 200
+    assert fates(response.text) == ["new"]
+    for formula in ("+SUM(A1)", "@SUM(A1)", "-cmd(1)", "=1+1"):
+        data = f"title\n{formula}\n".encode()
+        assert upload(imports.client, imports.url, data, "x.csv").status_code == 422

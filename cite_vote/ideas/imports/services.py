@@ -69,7 +69,8 @@ COLUMN_NAMES = {
 # Decidim puts its HTML in a proposal's body (older versions): its tags are taken out.
 HTML_TAG = re.compile(r"<(/?)(p|br|div|ul|ol|li|strong|b|em|i|u|a|span|h\d)\b[^>]*>", re.I)
 # A cell a spreadsheet would run: "=HYPERLINK(…)", "+SUM(…)", "@cmd|…". Such a file is refused.
-FORMULA = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][A-Za-z0-9_.]*\s*\()")
+# A "- " bullet before words in brackets is text: the sign must touch the function's name.
+FORMULA = re.compile(r"^\s*(=|[+\-@][A-Za-z_][A-Za-z0-9_.]*\()")
 
 
 class ImportRefused(Invalid):
