@@ -357,3 +357,28 @@ def test_a_bullet_before_brackets_is_text_not_a_formula(imports):
     for formula in ("+SUM(A1)", "@SUM(A1)", "-cmd(1)", "=1+1"):
         data = f"title\n{formula}\n".encode()
         assert upload(imports.client, imports.url, data, "x.csv").status_code == 422
+
+
+def test_the_quick_pick_of_likely_duplicates_misses_none():
+    """``_candidates`` leaves out only ideas the similar-idea score could not rate alike."""
+    from itertools import product
+
+    from cite_vote.ideas.imports.services import _candidates
+    from cite_vote.ideas.similar import THRESHOLD, fold, folded_score
+
+    titles = [
+        "Créer un tiers-lieu pour les jeunes",
+        "tiers lieux jeunes : en créer un",
+        "Un fab lab dans chaque lycée",
+        "Fab lab lycée",
+        "Des binômes chercheur·e – entreprise",
+        "Binômes entreprises chercheurs",
+        "Un observatoire des métiers",
+        "Observatoire régional des métiers de demain",
+        "jeunes",
+        "Une fête de la science élargie",
+    ]
+    folded = [fold(t) for t in titles]
+    for a, b in product(range(len(titles)), repeat=2):
+        if folded_score(folded[a], folded[b]) >= THRESHOLD:
+            assert b in _candidates(folded[a], folded)
