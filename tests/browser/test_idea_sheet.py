@@ -107,3 +107,43 @@ def test_the_import_preview_on_a_laptop(live_server, forum, laptop, tmp_path):
     expect(laptop.locator("tr.fate-refused")).to_have_count(2)
     expect(laptop.locator("tr.fate-duplicate")).to_have_count(1)
     shot(laptop, "issue23_05_import_preview")
+
+
+def test_the_new_pages_have_no_axe_violation(browser, live_server, forum, tmp_path):
+    """axe-core on the pages of issue 23: the phone's form with questions and the idea's sheet,
+    the import preview, the questions page, an idea's sheet for staff, the open data page."""
+    from tests.browser.test_accessibility import AXE, assert_clean, violations
+
+    found = {}
+    phone_context = browser.new_context(**PHONE, bypass_csp=True)
+    phone_context.add_init_script(path=str(AXE))
+    phone = phone_context.new_page()
+    enter(phone, live_server.url, "FICHE2")
+    found["phone_form"] = violations(phone)
+    phone.get_by_label("Votre idée en quelques mots").fill("Un fab lab au lycée")
+    phone.get_by_label("Pour qui ?").fill("Les lycéens")
+    phone.get_by_role("button", name="Proposer", exact=True).click()
+    expect(phone.get_by_text("Merci ! Votre idée a été ajoutée.")).to_be_visible()
+    phone.get_by_role("link", name="Un fab lab au lycée").first.click()
+    expect(phone.locator(".idea-sheet")).to_be_visible()
+    found["idea_sheet"] = violations(phone)
+    phone_context.close()
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    context.add_init_script(path=str(AXE))
+    laptop = context.new_page()
+    log_in(laptop, f"{live_server.url}/staff/f/fiches/questions", EMAIL)
+    found["questions"] = violations(laptop)
+    laptop.goto(f"{live_server.url}/staff/f/fiches/moderation/i/1/sheet")
+    found["staff_sheet"] = violations(laptop)
+    laptop.goto(f"{live_server.url}/staff/f/fiches/c/{forum}/import")
+    data = tmp_path / "idees.csv"
+    data.write_text("titre;catégorie\nUne idée;inconnue\nUne autre;\n", encoding="utf-8")
+    laptop.get_by_label("Fichier d’idées (CSV, XLSX ou JSON)").set_input_files(str(data))
+    laptop.get_by_role("button", name="Voir ce qu’il ajouterait").click()
+    expect(laptop.locator("tr.fate-refused")).to_have_count(1)
+    found["import_preview"] = violations(laptop)
+    laptop.goto(f"{live_server.url}/f/fiches/open-data")
+    found["open_data"] = violations(laptop)
+    context.close()
+    assert_clean(found)
