@@ -216,7 +216,9 @@ def test_confirming_imports_every_row_and_marks_them_in_the_history(imports, db)
     assert {r.staff_id for r in records} == {imports.organiser.id}
     # The cahier's annex says where they came from.
     cahier = imports.client.get("/f/import/cahier").text
-    assert "idees-2017.csv" in cahier
+    annex = cahier[cahier.index('id="method-imports"') :]
+    assert "idees-2017.csv" in annex and "Un fab lab dans chaque lycée" in annex
+    assert "Aucune idée n’a été masquée ni fusionnée." in cahier
 
 
 def test_likely_duplicates_may_be_left_out(imports, db):
