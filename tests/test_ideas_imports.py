@@ -214,6 +214,9 @@ def test_confirming_imports_every_row_and_marks_them_in_the_history(imports, db)
     assert len(records) == 3
     assert {r.note for r in records} == {"idees-2017.csv"}
     assert {r.staff_id for r in records} == {imports.organiser.id}
+    # The staff's page of the idea says where it came from, who brought it and when.
+    page = imports.client.get(f"/staff/f/import/moderation/i/{ideas[1].id}").text
+    assert "idees-2017.csv" in page and imports.organiser.email in page and "Léa" in page
     # The cahier's annex says where they came from.
     cahier = imports.client.get("/f/import/cahier").text
     annex = cahier[cahier.index('id="method-imports"') :]

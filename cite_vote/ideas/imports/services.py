@@ -20,6 +20,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from flask import current_app
@@ -500,3 +501,24 @@ def import_ideas(
         )
     db.session.flush()
     return ideas
+
+
+@dataclass(frozen=True)
+class ImportMark:
+    """Where an imported idea came from, as the staff's idea page shows it."""
+
+    filename: str
+    staff_email: str | None
+    at: datetime
+
+
+def import_mark(idea_id: int) -> ImportMark | None:
+    """The import record of an idea (None: it was proposed in the room)."""
+    row = db.session.execute(
+        select(ModerationRecord.note, StaffUser.email, ModerationRecord.created_at)
+        .outerjoin(StaffUser, StaffUser.id == ModerationRecord.staff_id)
+        .where(ModerationRecord.idea_id == idea_id, ModerationRecord.action == "import")
+        .order_by(ModerationRecord.id)
+        .limit(1)
+    ).first()
+    return ImportMark(*row) if row is not None else None
