@@ -60,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     from cite_vote.accounts.views import bp as accounts_bp
     from cite_vote.control.forum import bp as forums_manage_bp
     from cite_vote.control.moderation import bp as ideas_manage_bp
+    from cite_vote.ideas.imports.views import bp as ideas_import_bp
+    from cite_vote.ideas.questions.views import bp as ideas_questions_bp
     from cite_vote.phone.challenge import bp as ideas_bp
     from cite_vote.phone.dots import bp as votes_bp
     from cite_vote.phone.forum import bp as forums_bp
@@ -77,6 +79,8 @@ def create_app(config: dict | None = None) -> Flask:
         accounts_bp,
         forums_manage_bp,
         ideas_manage_bp,
+        ideas_import_bp,
+        ideas_questions_bp,
         votes_manage_bp,
         paper_manage_bp,
         results_bp,

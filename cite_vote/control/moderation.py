@@ -15,6 +15,7 @@ from cite_vote.extensions import db
 from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render
 from cite_vote.ideas import moderation
 from cite_vote.ideas.forms import EditForm, MergeForm
+from cite_vote.ideas.imports.services import import_mark
 from cite_vote.ideas.similar import duplicate_pairs
 from cite_vote.responses import error_response
 from cite_vote.votes import moderation as dots_moderation
@@ -152,6 +153,7 @@ def idea_page_context(forum, user, idea, edit_form=None, merge_form=None, **extr
         "totals": idea_totals(idea_ids=[idea.id, *[i.id for i in others]]),
         "others": others,
         "hide_records": moderation.latest_hides([idea.id]),
+        "imported": import_mark(idea.id),  # from a file: which, who, when (ideas/imports)
         "edit_form": edit_form or EditForm(formdata=None, obj=idea),
         "merge_form": merge_form or MergeForm(formdata=None),
         "error": None,

@@ -27,6 +27,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import active_challenges
 from cite_vote.htmx import render
+from cite_vote.ideas.questions.services import idea_sheets
 from cite_vote.results.charts import chart_helpers
 from cite_vote.results.exports import pdf_bytes
 from cite_vote.results.method import method_annex
@@ -74,6 +75,13 @@ def cahier_totals(results, order: str, scope: str) -> CahierTotals:
         ideas=sum(len(r.rows(order, scope)) for r in results),
         dots=sum(r.total_dots for r in results),
     )
+
+
+def shortlist_sheets(forum: Forum, results, order: str) -> dict:
+    """The sheets (answers to the idea form's questions) of each challenge's shortlisted ideas:
+    the cahier prints one under each of them."""
+    ids = [r.idea.id for res in results for r in res.shortlist(order)]
+    return idea_sheets(forum.id, ids)
 
 
 def cahier_key(html: str) -> str:
@@ -179,6 +187,7 @@ def cahier_context(forum: Forum, order: str, scope: str) -> dict:
         "generated_at": utcnow(),
         "cahier_totals": cahier_totals(results, order, scope),
         "appendices": cahier_appendices(forum),
+        "sheets": shortlist_sheets(forum, results, order),
         **chart_helpers(results),
     }
 

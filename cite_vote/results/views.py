@@ -7,6 +7,7 @@ or a comment (a read-only token's ``last_used_at`` is the only write).
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -37,7 +38,8 @@ from cite_vote.forums.services import (
 from cite_vote.forums.versions import forum_version
 from cite_vote.htmx import commits, page, refusable, render
 from cite_vote.page_caches import RESULTS_PAGES, RESULTS_RANKINGS, framed, frames_allowed
-from cite_vote.refusals import NotAllowed
+from cite_vote.refusals import NotAllowed, RuleError
+from cite_vote.results import handoff
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,
@@ -60,6 +62,7 @@ from cite_vote.results.exports import (
     xlsx_bytes,
 )
 from cite_vote.results.forms import ReceiptForm
+from cite_vote.results.models import CahierFile
 from cite_vote.results.public_log import build_log, log_csv, receipt_holdings
 from cite_vote.results.services import (
     ORDERS,
@@ -387,8 +390,16 @@ def cahier_pdf(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
     context = cahier_context(forum, *view_options())
-    html = cahier_pdf_html(context)
+    file = ready_cahier(forum, context)
+    if not isinstance(file, CahierFile):
+        return file
     name = f"{forum.slug}-cahier-{context['event_date']:%Y-%m-%d}.pdf"
+    return attachment(file.pdf, "application/pdf", name)
+
+
+def ready_cahier(forum: Forum, context: dict):
+    """The cahier's built PDF (a small one is built now), or the page saying it is building."""
+    html = cahier_pdf_html(context)
     key = cahier_key(html)
     file = cahier_file(forum, key)
     if file is None or file.status != "ready":
@@ -397,7 +408,83 @@ def cahier_pdf(slug: str):
             return _cahier_building(forum, key, items, context)
         file = claim_build(forum, key, items) or cahier_file(forum, key)
         keep_pdf(file, pdf_bytes(html))
-    return attachment(file.pdf, "application/pdf", name)
+    return file
+
+
+@bp.get("/f/<slug>/decidim-proposals.<any(csv, json):extension>")
+@commits  # the token's last use
+def decidim_proposals(slug: str, extension: str):
+    """The ranked ideas as Decidim's "Import proposals from a file" reads them (handoff.py)."""
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    order, scope = view_options()
+    locale = option("locale", handoff.DECIDIM_LOCALES, "fr")
+    results = challenge_results(forum, list(db.session.scalars(active_challenges(forum))))
+    rows = handoff.decidim_rows(forum, results, order=order, scope=scope, locale=locale)
+    name = stamp(forum, scope, order, f"decidim.{extension}", utcnow())
+    if extension == "csv":
+        return attachment(handoff.decidim_csv(rows, locale), "text/csv", name)
+    return attachment(handoff.decidim_json(rows), "application/json", name)
+
+
+@bp.get("/f/<slug>/open-data")
+@commits
+def open_data_page(slug: str):
+    """What the open data ZIP holds, and the licence to publish it under (a plain GET form)."""
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    response = render(
+        "results/open_data.html",
+        forum=forum,
+        licences=handoff.LICENCES,
+        default=handoff.DEFAULT_LICENCE,
+        files=[
+            (name, handoff.describe(name)) for name in (handoff.README, *handoff.OPEN_DATA_FILES)
+        ],
+    )
+    return no_store(response)
+
+
+@bp.get("/f/<slug>/open-data.zip")
+@commits  # the cahier claimed and kept
+def open_data(slug: str):
+    """Everything public about the forum in one ZIP, with a README in French (handoff.py)."""
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    licence = option("licence", tuple(handoff.LICENCES), handoff.DEFAULT_LICENCE)
+    closed = [c for c in db.session.scalars(active_challenges(forum)) if c.phase == "closed"]
+    if not closed:
+        raise RuleError(handoff.NOTHING_PUBLIC)
+    context = cahier_context(forum, "dots", "all")
+    cahier = ready_cahier(forum, context)
+    if not isinstance(cahier, CahierFile):
+        return cahier  # a big cahier builds first: its page says so and checks again
+    now = utcnow()
+    results = challenge_results(forum, closed)
+    add_order_bias(results)
+    log = build_log(forum, closed, generated_at=now)
+    results_data = results_json(
+        forum,
+        results,
+        order="dots",
+        scope="all",
+        generated_at=now,
+        include_unranked=False,
+        heads=closed_heads(results),
+    )
+    decidim = handoff.decidim_rows(forum, results, order="dots", scope="all", locale="fr")
+    contents = {
+        "results.csv": handoff.public_results_csv(results, "dots"),
+        "results.json": json.dumps(results_data, ensure_ascii=False, indent=2).encode(),
+        "log.json": json.dumps(log, ensure_ascii=False, indent=2).encode(),
+        "log.csv": log_csv(log),
+        "recount.py": handoff.recount_script(),
+        "cahier.pdf": cahier.pdf,
+        "decidim-proposals.csv": handoff.decidim_csv(decidim, "fr"),
+    }
+    files = [handoff.OpenDataFile(n, d, handoff.describe(n)) for n, d in contents.items()]
+    data = handoff.open_data_zip(forum, files, licence=licence, generated_at=now)
+    return attachment(data, "application/zip", f"{forum.slug}-open-data-{now:%Y-%m-%d}.zip")
 
 
 def _cahier_building(forum: Forum, key: str, items: int, context: dict):
