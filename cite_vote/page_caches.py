@@ -367,6 +367,8 @@ RESULTS_RANKINGS = PageCache(
     key_fields=(
         # Staff see each challenge's order bias beside its ranking.
         derived(("viewer.sees_order_bias", "show_positions"), "c['viewer'].sees_order_bias"),
+        # Staff also see the seal's hash and each idea's dots from paper (only its truth counts).
+        derived("viewer.staff", "c['viewer'].staff is not None"),
         # Everything read from the forum: its version, with the database (one process may serve
         # several) and the forum's creation (a database emptied or restored under a running
         # server may give another forum the same id and version number).
