@@ -39,12 +39,14 @@ def forum_addresses(app, room) -> list[tuple[str, str]]:
         "slug": "salle",
         "challenge_id": str(room["challenge"].id),
         "idea_id": str(room["idea"].id),
+        "number": "1",  # a printed sheet's number
+        "extension": "csv",  # the Decidim file's
     }
     found = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/f/<slug>"):
             continue
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values[m[1]], rule.rule)
+        path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", lambda m: values[m[1]], rule.rule)
         found += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return found
 

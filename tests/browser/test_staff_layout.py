@@ -120,7 +120,7 @@ def test_staff_pages_do_not_overflow_sideways(browser, live_server, demo, size):
 
 
 GROUPS = {
-    "Préparer": ["Réglages", "Défis", "Équipe", "Tickets"],
+    "Préparer": ["Réglages", "Défis", "Formulaire d’idée", "Équipe", "Tickets"],
     "Animer la salle": [
         "Pilotage",
         "Modération",
