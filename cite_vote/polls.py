@@ -132,6 +132,7 @@ class UnchangedPolls:
         if self._engine is None:
             from cite_vote.extensions import db
             from cite_vote.forums.services import open_to_participants_sql
+            from cite_vote.forums.versions import VERSION_SQL
 
             with self.app.app_context():
                 self._engine = db.engine
@@ -142,9 +143,8 @@ class UnchangedPolls:
                 " JOIN forums f ON f.id = challenges.forum_id"
                 f" WHERE challenges.id = {mark} AND f.slug = {mark}"
                 f" AND {open_to_participants_sql(self._engine.dialect)}",
-                "screen": "SELECT f.id, v.version, f.screen_rotate, f.join_code_rotates"
-                " FROM forums f JOIN forum_versions v ON v.forum_id = f.id"
-                f" WHERE f.screen_token_hash = {mark}",
+                "screen": f"SELECT f.id, {VERSION_SQL}, f.screen_rotate, f.join_code_rotates"
+                f" FROM forums f WHERE f.screen_token_hash = {mark}",
             }
         connection = self._engine.raw_connection()
         try:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from cite_vote.extensions import db
+from cite_vote.forums.holds import hold_challenges
 from cite_vote.forums.join_codes import new_join_code
 from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
 from cite_vote.refusals import RuleError
@@ -328,9 +329,10 @@ def move_phase(
         select(Challenge)
         .where(Challenge.id.in_([c.id for c in targets]))
         .order_by(Challenge.id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # votes' foreign keys share the row (forums.holds)
         .execution_options(populate_existing=True)
     ).all()
+    hold_challenges([c.id for c in targets], exclusive=True)  # and votes in flight finish
     backward = [(c, c.phase, phase) for c in targets if PHASES.index(phase) < PHASES.index(c.phase)]
     if backward and not confirmed:
         raise ConfirmationNeeded(backward)
