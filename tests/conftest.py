@@ -184,7 +184,8 @@ def count_queries(app):
 @pytest.fixture
 def count_round_trips(app):
     """Counts the round trips to PostgreSQL inside the ``with`` block: libpq's trace of every
-    connection of the pool (those in it now and those opened meanwhile), one ``ReadyForQuery``
+    connection of the pool (those in it now and those opened meanwhile) and of the connections
+    given (outside the pool: the polls' own), one ``ReadyForQuery``
     from the server per round trip (a statement, the pool's ping, BEGIN, COMMIT). Skipped on
     SQLite, which has no round trips."""
     import tempfile
@@ -195,9 +196,14 @@ def count_round_trips(app):
         pytest.skip("round trips are counted on PostgreSQL")
 
     class Counter:
+        def __init__(self, *connections):
+            self.connections = connections  # psycopg connections outside the pool
+
         def __enter__(self):
-            self.file = tempfile.TemporaryFile("w+")
+            self.file = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by __exit__)
             self.traced = []
+            for connection in self.connections:
+                self._trace(connection)
             for record in list(_db.engine.pool._pool.queue):
                 if record.dbapi_connection is not None:
                     self._trace(record.dbapi_connection)
