@@ -85,8 +85,12 @@ def ping_with_begin(engine) -> None:
         with dbapi_connection.lock:
             result = pgconn.exec_(b"BEGIN")
         if result.status != pq.ExecStatus.COMMAND_OK:
-            message = pgconn.get_error_message() or b"the connection is lost"
-            raise psycopg.OperationalError(message.decode(errors="replace"))
+            # Only a connection the server dropped fails a BEGIN (its last words, "terminating
+            # connection", may arrive before libpq sees the socket closed): closed here, the
+            # pool knows it for a disconnect and opens a new one, as after its own ping.
+            message = pgconn.get_error_message() or "the connection is lost"
+            dbapi_connection.close()
+            raise psycopg.OperationalError(message)
         return True
 
     engine.dialect.do_ping = do_ping
