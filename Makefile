@@ -10,7 +10,7 @@ PORT   ?= 8000
 WORKERS ?=
 export FLASK_APP := cite_vote
 
-.PHONY: run test test-pg test-slow setup system-deps install translations db demo node browser screenshots lint lint-imports-target format i18n bench bench-tools bench-two-hosts clean
+.PHONY: run test test-pg test-slow test-deploy deploy-deps setup production lock system-deps install translations db demo node browser screenshots lint lint-imports-target format i18n bench bench-tools bench-two-hosts clean
 
 # Printed links and QR codes use CITE_VOTE_PUBLIC_URL; with HOST=0.0.0.0 and no such setting,
 # the machine's address on the room's network.
@@ -23,15 +23,18 @@ run: setup db demo
 # The tests marked slow (storms, soaks) run at SLOW_SCALE of their full size here and in CI;
 # `make test-slow` runs them alone at full size, on SQLite then PostgreSQL.
 SLOW_SCALE ?= 0.25
+# The suite runs on every core (pytest-xdist), a test file per worker so module fixtures stay
+# whole; `make test XDIST=` runs it in one process.
+XDIST ?= -n auto --dist loadfile
 PG_TEST_URL = $${CITE_VOTE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}
 
 test: setup browser
-	CITE_VOTE_SLOW_SCALE=$(SLOW_SCALE) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	CITE_VOTE_SLOW_SCALE=$(SLOW_SCALE) $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The whole suite against PostgreSQL (a throwaway database is made on the server named here).
 test-pg: setup browser
 	CITE_VOTE_SLOW_SCALE=$(SLOW_SCALE) CITE_VOTE_TEST_DATABASE_URL=$(PG_TEST_URL) \
-	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -m "not browser" $(XDIST) $(PYTEST_ARGS)
 
 test-slow: setup browser
 	CITE_VOTE_SLOW_SCALE=1 $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
@@ -59,11 +62,26 @@ system-deps:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The versions of requirements.lock (pip-compile's, `make lock`), the ones the suite runs on.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,bench]'
 	touch $@
+
+# A server's install (docs/deploy.md): the same locked versions, without the test and bench
+# extras; then the translations. No demo, no database: `cite-vote db upgrade` makes the schema.
+# EXTRAS=redis adds the Redis client (several hosts sharing their rate-limit counters).
+production: system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.$(if $(EXTRAS),[$(EXTRAS)])'
+	$(BIN)/pybabel -q compile -d cite_vote/translations
+
+# Re-resolve requirements.lock after changing a dependency in pyproject.toml (pip-tools).
+lock: install
+	$(BIN)/python -m pip install --quiet -c requirements.lock pip-tools
+	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-emit-index-url \
+	  --no-emit-trusted-host --no-emit-find-links -o requirements.lock pyproject.toml
 
 translations: install
 	$(BIN)/pybabel -q compile -d cite_vote/translations
@@ -123,6 +141,23 @@ browser: node $(AXE)
 	  echo "The tests need these Debian packages: sudo apt-get install" $$missing; exit 1; \
 	fi
 
+# docs/deploy.md's server section, run as written (tests/deploy/run_guide.py; 2 to 4 minutes, mostly pip):
+# a system user, PostgreSQL, nginx with a self-signed certificate, Redis. Root only.
+DEPLOY_PACKAGES := python3-venv postgresql nginx redis-server git make openssl
+
+deploy-deps:
+	@missing=$$(for p in $(DEPLOY_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian packages for the deployment test:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+	  echo "make test-deploy needs root and these Debian packages:" $$missing; exit 1; \
+	fi
+
+test-deploy: setup deploy-deps
+	$(BIN)/python -m pytest -p no:cacheprovider -q tests/deploy/run_guide.py $(PYTEST_ARGS)
+
 # Every page at 360x740, 1366x768 and 1920x1080 into tests/artifacts/screenshots/, and the
 # README's chosen set into docs/screenshots/ (the cahier's pages drawn by poppler's pdftoppm).
 screenshots: setup browser
@@ -131,16 +166,17 @@ screenshots: setup browser
 	  else echo "make screenshots needs: sudo apt-get install poppler-utils"; exit 1; fi; }
 	$(BIN)/python -m tests.browser.screenshots
 
+# ruff, then the layout's contract (import-linter, [tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
-# How far the imports are from issue 18's target layers (tests/architecture.toml): the report,
-# then the count of broken contracts and of the import chains that break them. It never fails the
-# build: the contract joins `lint` once every contract is kept.
+# The layout's contract alone (`make lint` runs it too): the report, then the count of broken
+# contracts and of the import chains that break them. It never fails the build.
 lint-imports-target: install
 	@report=$$(mktemp); \
-	$(BIN)/lint-imports --no-cache --no-logo tests/architecture.toml > $$report 2>&1; \
+	$(BIN)/lint-imports --no-cache --no-logo > $$report 2>&1; \
 	cat $$report; \
 	echo "Broken contracts: $$(grep -Eo '[0-9]+ broken' $$report | grep -Eo '[0-9]+' || echo '?')" \
 	  "($$(grep -c '^-' $$report) illegal import chains)"; \

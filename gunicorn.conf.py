@@ -13,8 +13,6 @@ import contextlib
 import os
 import socket
 
-import gunicorn.util
-
 # Loopback by default: put a reverse proxy in front, or `make run HOST=0.0.0.0` in a room.
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
 
@@ -73,16 +71,19 @@ control_socket_disable = True
 # second (tests/test_deploy_slow_clients.py: the next request waited 2.0 s behind a phone that
 # kept its connection; the event benchmark's workers spent 12 % of their time there). The wait
 # exists so that a client still sending (a body refused before it was read) gets the answer
-# rather than a reset; only then is it kept. When the request was read whole, nothing is left
-# to drain: the connection is closed at once, the FIN following the response.
-def _close_without_waiting(sock, timeout=2.0, max_drain=65536):
+# rather than a reset; only then is it kept. When the request was read whole and its answer
+# sent, nothing is left to drain: gunicorn's public post_request hook shuts the connection both
+# ways, so the FIN follows the response and gunicorn's own close that comes next finds the
+# read side shut and waits for nothing. Only public parts of gunicorn are used (the hook and
+# the WSGI environ's ``gunicorn.socket``); ``tests/test_deploy_slow_clients.py`` checks it.
+def post_request(worker, req, environ, resp):
+    sock = environ.get("gunicorn.socket") if environ else None
+    if sock is None or resp is None or not resp.headers_sent or not resp.should_close():
+        return  # an error answer still to write, or a connection kept alive (gthread)
     if _still_sending(sock):
-        _linger_close(sock, timeout=timeout, max_drain=max_drain)
-        return
+        return  # gunicorn's linger, so the refusal arrives rather than a reset
     with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_WR)
-    with contextlib.suppress(OSError):
-        sock.close()
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _still_sending(sock) -> bool:
@@ -95,13 +96,3 @@ def _still_sending(sock) -> bool:
     finally:
         with contextlib.suppress(OSError):
             sock.setblocking(True)
-
-
-def _patch_close() -> None:
-    global _linger_close
-    if gunicorn.util.close_graceful is not _close_without_waiting:
-        _linger_close = gunicorn.util.close_graceful
-        gunicorn.util.close_graceful = _close_without_waiting
-
-
-_patch_close()

@@ -142,7 +142,7 @@ def main() -> None:
         def cahier_pdf():
             from flask import render_template
 
-            from cite_vote.results.views import cahier_context
+            from cite_vote.results.cahier import cahier_context
 
             # What the cahier's PDF is made of: the same context as the page (cover, contents,
             # chapters, the method annex), the challenge's results read again within it.
@@ -150,7 +150,7 @@ def main() -> None:
                 "results/cahier.html",
                 pdf=True,
                 inline_css=(ROOT / "static/css/cahier.css").read_text(),
-                **cahier_context(forum),
+                **cahier_context(forum, "dots", "all"),
             )
             return pdf_bytes(html)
 

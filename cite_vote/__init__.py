@@ -34,11 +34,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from cite_vote import (
+        change_watch,  # noqa: F401  (the forum version follows every change)
         limits,
         models,  # noqa: F401  (registers every table)
     )
     from cite_vote.extensions import babel, csrf, db, init_migrations, ping_with_begin
-    from cite_vote.forums import versions  # noqa: F401  (the forum version follows every change)
     from cite_vote.i18n import select_locale
 
     db.init_app(app)
@@ -60,15 +60,18 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cite_vote.accessibility import bp as accessibility_bp
     from cite_vote.accounts.views import bp as accounts_bp
-    from cite_vote.forums.manage import bp as forums_manage_bp
-    from cite_vote.forums.views import bp as forums_bp
-    from cite_vote.ideas.manage import bp as ideas_manage_bp
-    from cite_vote.ideas.views import bp as ideas_bp
+    from cite_vote.control.forum import bp as forums_manage_bp
+    from cite_vote.control.moderation import bp as ideas_manage_bp
+    from cite_vote.ideas.imports.views import bp as ideas_import_bp
+    from cite_vote.ideas.questions.views import bp as ideas_questions_bp
+    from cite_vote.phone.challenge import bp as ideas_bp
+    from cite_vote.phone.dots import bp as votes_bp
+    from cite_vote.phone.forum import bp as forums_bp
     from cite_vote.results.manage import bp as results_manage_bp
     from cite_vote.results.screen.views import bp as screen_bp
     from cite_vote.results.views import bp as results_bp
     from cite_vote.votes.manage import bp as votes_manage_bp
-    from cite_vote.votes.views import bp as votes_bp
+    from cite_vote.votes.paper_manage import bp as paper_manage_bp
 
     # Participant routes (views.py), then each domain's staff routes (manage.py).
     for blueprint in (
@@ -78,7 +81,10 @@ def create_app(config: dict | None = None) -> Flask:
         accounts_bp,
         forums_manage_bp,
         ideas_manage_bp,
+        ideas_import_bp,
+        ideas_questions_bp,
         votes_manage_bp,
+        paper_manage_bp,
         results_bp,
         results_manage_bp,
         screen_bp,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import subprocess
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -92,6 +94,16 @@ def demo_info(host: str, port: int) -> None:
         click.echo(f"  Join link:   {public_url('forums.join', code=forum.join_code)}")
         click.echo(f"  Forum page:  {public_url('forums.forum', slug=forum.slug)}")
         click.echo(f"  Staff login: {public_url('accounts.login')}")
+        if host not in {"127.0.0.1", "localhost", "::1"} and base.startswith("http://"):
+            if current_app.config["STAFF_OVER_PLAIN_HTTP"]:
+                click.echo("  Staff logins from other machines are ALLOWED over plain HTTP:")
+                click.echo("  anyone on this network can read their passwords and sessions.")
+            else:
+                click.echo(f"  Staff log in on this computer: http://localhost:{port}/staff/login")
+                click.echo("  (refused from other machines over plain HTTP: the passwords would")
+                click.echo(
+                    "  cross the Wi-Fi in clear; CITE_VOTE_STAFF_OVER_PLAIN_HTTP=1 allows it)"
+                )
         click.echo("")
 
 
@@ -127,29 +139,128 @@ def phase(slug: str, phase: str, position: int | None) -> None:
         click.echo(f"{c.position}. {c.title}: {c.phase}")
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+PG_DUMP_HEADER = b"PGDMP"
+
+
+def _postgres_tool(tool: str, url, *args: str) -> subprocess.CompletedProcess:
+    """Run pg_dump or pg_restore on the database of ``url`` (its password in the environment,
+    never on the command line, where every user of the host could read it)."""
+    import os
+    import shutil
+
+    if shutil.which(tool) is None:
+        raise click.ClickException(
+            f"{tool} is not installed: `apt-get install postgresql-client` (Debian), of the "
+            "server's major version or newer."
+        )
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    target = url.set(drivername="postgresql", password=None)
+    conninfo = target.render_as_string(hide_password=False)
+    return subprocess.run(
+        [tool, *args, f"--dbname={conninfo}"], env=env, capture_output=True, text=True
+    )
+
+
 @commands.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def backup(path: str) -> None:
-    """Copy the SQLite database to PATH, consistently, even while the room is voting."""
+    """Copy the database to PATH, consistently, even while the room is voting.
+
+    SQLite: a copy of the database file. PostgreSQL: pg_dump's custom format (one
+    transaction's snapshot). `restore PATH` puts either back.
+    """
     import sqlite3
-    from pathlib import Path
 
     engine = db.engine
-    if engine.dialect.name != "sqlite":
-        raise click.ClickException(
-            "This database is PostgreSQL: back it up with pg_dump, e.g. "
-            "`pg_dump --format=custom --file=backup.dump DBNAME`."
-        )
     target = Path(path)
     if target.exists():
         raise click.ClickException(f"{target} exists already: choose a new file name.")
-    source = engine.raw_connection()
-    try:
-        with sqlite3.connect(target) as copy:
-            source.driver_connection.backup(copy)
-    finally:
-        source.close()
+    if engine.dialect.name == "postgresql":
+        done = _postgres_tool("pg_dump", engine.url, "--format=custom", f"--file={target}")
+        if done.returncode != 0:
+            target.unlink(missing_ok=True)
+            raise click.ClickException(f"pg_dump failed: {done.stderr.strip()}")
+    else:
+        source = engine.raw_connection()
+        try:
+            with sqlite3.connect(target) as copy:
+                source.driver_connection.backup(copy)
+        finally:
+            source.close()
     click.echo(f"Backed up the database to {target}.")
+
+
+@commands.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the database's contents without asking.")
+def restore(path: str, yes: bool) -> None:
+    """Replace everything in the configured database with a backup made by `backup`.
+
+    Stop the service first. PostgreSQL: pg_restore --clean --if-exists in one transaction
+    (a failure changes nothing); a plain pg_restore into a database that has the tables
+    fails on every object and restores nothing. Then run `verify` and `recount` on it.
+    """
+    import sqlite3
+    from contextlib import closing
+
+    from sqlalchemy import select
+
+    from cite_vote.forums.models import Forum
+
+    engine = db.engine
+    source = Path(path)
+    with source.open("rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    kind = engine.dialect.name
+    expected = {"postgresql": PG_DUMP_HEADER, "sqlite": SQLITE_HEADER}.get(kind)
+    if expected is None or not header.startswith(expected):
+        made_by = "PostgreSQL" if kind == "postgresql" else "SQLite"
+        raise click.ClickException(
+            f"{source} is not a backup of a {made_by} database as `backup` makes them: "
+            "nothing was changed."
+        )
+    shown = engine.url.render_as_string(hide_password=True)
+    if not yes:
+        click.confirm(
+            f"Replace everything in {shown} with {source}? (stop the service first)", abort=True
+        )
+    db.session.remove()
+    engine.dispose()
+    if kind == "postgresql":
+        done = _postgres_tool(
+            "pg_restore",
+            engine.url,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            str(source),
+        )
+        if done.returncode != 0:
+            raise click.ClickException(
+                f"pg_restore failed, nothing was changed: {done.stderr.strip()}"
+            )
+    else:
+        # closing(): sqlite3's own context manager commits but leaves the file open.
+        with (
+            closing(sqlite3.connect(source)) as backup_file,
+            closing(sqlite3.connect(engine.url.database)) as live,
+        ):
+            try:
+                backup_file.backup(live)  # in one write transaction: a failure changes nothing
+            except sqlite3.DatabaseError as error:
+                raise click.ClickException(
+                    f"{source} cannot be read as a database ({error}): nothing was changed."
+                ) from None
+    slugs = db.session.scalars(select(Forum.slug).order_by(Forum.id)).all()
+    click.echo(f"Restored {source} into {shown}: {len(slugs)} forum(s).")
+    for slug in slugs:
+        click.echo(f"  check it: verify {slug} && recount {slug}")
 
 
 @commands.command("set-password")
@@ -218,14 +329,14 @@ def public_url_command(host: str, port: int) -> None:
 def cahier_build(slug: str, file_id: int | None, order: str, scope: str, lang: str) -> None:
     """Build the cahier's PDF and keep it: downloads are then served at once."""
     from cite_vote.forums.services import forum_by_slug
-    from cite_vote.results.views import build_cahier
+    from cite_vote.results.cahier import build_cahier
 
     base = current_app.config["PUBLIC_URL"] or "http://localhost"
     query = {"order": order, "scope": scope, "lang": lang}
     with current_app.test_request_context(
         f"/f/{slug}/cahier.pdf", base_url=base, query_string=query
     ):
-        file = build_cahier(forum_by_slug(slug), file_id)
+        file = build_cahier(forum_by_slug(slug), file_id, order=order, scope=scope)
         click.echo(f"{slug}: cahier built ({len(file.pdf or b'')} bytes).")
 
 

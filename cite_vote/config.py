@@ -3,7 +3,8 @@
 Every setting is read from a ``CITE_VOTE_*`` environment variable. In production
 (``CITE_VOTE_ENV=production``) the app refuses to start with a secret key that is not a secret:
 the development key, a value written in our docs, a key shorter than 32 characters, or one
-whose characters are too few or too regular to be random (``secret_key_problem``).
+whose characters are too few or too regular to be random (``secret_key_problem``), and
+without ``CITE_VOTE_DATABASE_URL`` (never a new SQLite file in place of the real database).
 """
 
 from __future__ import annotations
@@ -72,10 +73,19 @@ def from_environment(instance_path: str) -> dict:
     public_url = env.get("CITE_VOTE_PUBLIC_URL", "").strip().rstrip("/")
     if public_url and not public_url.startswith(("http://", "https://")):
         raise ConfigError("CITE_VOTE_PUBLIC_URL must start with http:// or https://.")
-    default_db = "sqlite:///" + str(Path(instance_path) / "cite_vote.sqlite3")
+    database_url = (env.get("CITE_VOTE_DATABASE_URL") or "").strip()
+    if production and not database_url:
+        # A command run from a shell that did not read the service's settings would otherwise
+        # make, migrate or back up a new, empty SQLite file and say it went well.
+        raise ConfigError(
+            "CITE_VOTE_DATABASE_URL is not set: production never falls back to a new SQLite "
+            "file under instance/. Run commands as `cite-vote --env-file /etc/cite-vote/env "
+            "...` (docs/deploy.md), or set it in the settings file."
+        )
+    database_url = database_url or "sqlite:///" + str(Path(instance_path) / "cite_vote.sqlite3")
     return {
         "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": env.get("CITE_VOTE_DATABASE_URL", default_db),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         # How long a request waits for the database before answering 503 (busy / away): well
         # under htmx's 15 s, so the phone hears "not saved, retry" instead of timing out.
         "DATABASE_BUSY_TIMEOUT": float(env.get("CITE_VOTE_DATABASE_BUSY_TIMEOUT", "5")),
@@ -96,6 +106,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("CITE_VOTE_SECURE_COOKIES"), production),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        # Staff logins from other machines over plain HTTP (a laptop serving the room with
+        # `make run HOST=0.0.0.0`): refused unless set, since the password crosses in clear.
+        "STAFF_OVER_PLAIN_HTTP": _bool(env.get("CITE_VOTE_STAFF_OVER_PLAIN_HTTP"), False),
         "STAFF_SESSION_HOURS": int(env.get("CITE_VOTE_STAFF_SESSION_HOURS", "12")),
         "PARTICIPANT_COOKIE_NAME": "cite_vote_participant",
         "PARTICIPANT_COOKIE_DAYS": int(env.get("CITE_VOTE_PARTICIPANT_COOKIE_DAYS", "400")),

@@ -117,33 +117,46 @@ class Outcome:
 
 
 @contextmanager
-def refusable() -> Iterator[Outcome]:
-    """Run service calls a rule may refuse: commit once if they went through; if a rule refused,
-    roll back (nothing stored half-way) and keep its message and status for the answer.
+def refusable(*, shown: bool = True, error_pages: bool = False) -> Iterator[Outcome]:
+    """The one way a view stores what it did: run its service calls in this block, and the
+    block commits once they went through (after the rendering too, when the block holds it).
+
+    If a rule refused, everything is rolled back (nothing stored half-way); ``shown``: its
+    message and status are kept in the outcome for the view's answer (a form shown again with
+    the message), else the refusal goes on to the error page. Any other failure rolls back and
+    goes on. An HTTP error (an abort) leaves the session as it is, or with ``error_pages``
+    commits first: a phone's error page shows the notices too (``commits``). Services never
+    commit; only this block, the CLI and the cahier's build (``results.cahier.build_cahier``)
+    do (tests/test_architecture.py).
     """
     outcome = Outcome()
     try:
         yield outcome
     except RuleError as refused:
         db.session.rollback()
+        if not shown:
+            raise
         outcome.error, outcome.status = refused.message, refused.status
+    except HTTPException:
+        if error_pages:
+            db.session.commit()
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
     else:
         db.session.commit()
 
 
 def commits(view: Callable[P, R]) -> Callable[P, R]:
     """A GET view whose reads flush what its page shows only once (a phone's notices,
-    ``votes.notices.show_notices``): it commits once it has answered, with its page, its
-    redirect or its error page (which shows the notices too). Anything else rolls back."""
+    ``votes.notices.show_notices``): the whole view runs in ``refusable``, so it commits once
+    it has answered, with its page, its redirect or its error page (which shows the notices
+    too). A refusal or any other failure rolls back."""
 
     @functools.wraps(view)
     def committing(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            answer = view(*args, **kwargs)
-        except HTTPException:
-            db.session.commit()
-            raise
-        db.session.commit()
-        return answer
+        with refusable(shown=False, error_pages=True):
+            return view(*args, **kwargs)
 
     return committing

@@ -12,6 +12,7 @@ already in the forum), the view hands it the function that answers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.util import find_spec
 from typing import Protocol
 
 from flask import current_app, g, request
@@ -33,9 +34,16 @@ def init_app(app) -> None:
     a room out mid-event), so a server started that way would run with no limit at all, not a
     line in its log: it refuses to start instead, and says where the counters should go.
     """
+    where = app.config.get("RATELIMIT_STORAGE_URI", "")
+    if where.startswith(("redis://", "rediss://", "redis+")) and not find_spec("redis"):
+        # The client is an extra (one host keeps its counters in a file and needs no Redis).
+        raise ConfigError(
+            f"CITE_VOTE_RATELIMIT_STORAGE_URI names Redis ({where}) but its Python client is "
+            "not installed: `make production EXTRAS=redis` (or `pip install -c "
+            "requirements.lock redis`) in the checkout, then start again."
+        )
     limiter.init_app(app)
     if app.config.get("RATELIMIT_ENABLED", True) and not limiter.storage.check():
-        where = app.config.get("RATELIMIT_STORAGE_URI", "")
         raise ConfigError(
             f"The rate-limit counters cannot be stored at {where}: make that folder writable "
             "by the user the server runs as (docs/deploy.md), or set "

@@ -293,6 +293,10 @@ CHALLENGE_PAGES = PageCache(
         "spent",
         "pending[].id",
         "pending[].title",
+        "questions[].id",
+        "questions[].label",
+        "questions[].required",
+        "questions[].max_length",
         derived("participant.display_name", "bool(c['participant'].display_name)"),
         derived("cards", "bool(c['cards'])"),
         LOCALE,
@@ -311,7 +315,7 @@ CHALLENGE_PAGES = PageCache(
         "inline": "not given on this page (the assisted ballot's counters)",
         "oob": "not given on this page (a vote's answer)",
         "similar": "not given on a page as loaded",
-        "receipts": "no frame for a page with a receipt (ideas.pages)",
+        "receipts": "no frame for a page with a receipt (phone.challenge_page)",
     },
 )
 
@@ -362,11 +366,13 @@ RESULTS_RANKINGS = PageCache(
     size=64,
     key_fields=(
         # Staff see each challenge's order bias beside its ranking.
-        derived(("viewer.staff", "show_positions"), "c['viewer'].staff is not None"),
+        derived(("viewer.sees_order_bias", "show_positions"), "c['viewer'].sees_order_bias"),
+        # Staff also see the seal's hash and each idea's dots from paper (only its truth counts).
+        derived("viewer.staff", "c['viewer'].staff is not None"),
         # Everything read from the forum: its version, with the database (one process may serve
         # several) and the forum's creation (a database emptied or restored under a running
         # server may give another forum the same id and version number).
-        derived(("forum", "results", "heads", "colours"), "c['version']"),
+        derived(("forum", "results", "heads", "colours", "paper"), "c['version']"),
         "challenges[].id",
         "order",
         "scope",

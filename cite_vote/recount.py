@@ -35,10 +35,14 @@ import sys
 from collections import defaultdict
 
 LOG_FORMAT = "cite-vote/log"
-LOG_VERSION = 2
+# Version 3 adds printed ballot sheets (a record's ``sheets``). A log is written as version 2
+# when none of its records has sheets, so that every recount of version 2 still reads it.
+LOG_VERSION = 3
+LOG_VERSIONS = (2, 3)
 # The first element of every sealed array: names the format, so a seal of another layout
-# cannot be taken for this one.
+# cannot be taken for this one. A record with sheets is sealed in the layout of version 3.
 RECORD_FORMAT = "cite-vote/record/2"
+RECORD_FORMAT_SHEETS = "cite-vote/record/3"
 # The seal before a challenge's first closing.
 GENESIS = "0" * 64
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -59,8 +63,18 @@ def record_fields(challenge: dict) -> list:
     list is taken in the order the log gives it, which the recount also checks is canonical.
     """
     seal, rule, turnout = challenge["seal"], challenge["rule"], challenge["turnout"]
+    sheets = (
+        [
+            [
+                [s["sheet"], s["people"], [[h["idea"], h["dots"]] for h in s["dots"]]]
+                for s in challenge["sheets"]
+            ]
+        ]
+        if "sheets" in challenge
+        else []
+    )
     return [
-        RECORD_FORMAT,
+        RECORD_FORMAT_SHEETS if "sheets" in challenge else RECORD_FORMAT,
         seal["prev"],
         seal["closing"],
         challenge["id"],
@@ -77,6 +91,7 @@ def record_fields(challenge: dict) -> list:
             [b["receipt"], b["kind"], [[h["idea"], h["dots"]] for h in b["dots"]]]
             for b in challenge["ballots"]
         ],
+        *sheets,
         [
             [m["kind"], m["idea"], m["into"], m["dots_moved"], m["dots_refunded"]]
             for m in challenge["moves"]
@@ -121,7 +136,8 @@ def group_receipt(code: str) -> str:
 
 
 def receipt_totals(ballots: list[dict]) -> tuple[dict[int, int], dict[int, int]]:
-    """Per idea: the ballots' dots and the number of ballots that gave it at least one."""
+    """Per idea: the ballots' dots and the number of ballots that gave it at least one (a
+    printed sheet is one ballot: it counts once among an idea's supporters)."""
     dots: dict[int, int] = defaultdict(int)
     supporters: dict[int, int] = defaultdict(int)
     for ballot in ballots:
@@ -279,6 +295,54 @@ def check_ballots(challenge: dict) -> list[str]:
     return problems
 
 
+def check_sheets(challenge: dict) -> list[str]:
+    """Each printed sheet: its rule is the phones' times its people."""
+    if "sheets" not in challenge:
+        return []
+    rule = challenge["rule"]
+    status = {i["idea_id"]: i["status"] for i in challenge["ideas"]}
+    problems = []
+    sheets = challenge["sheets"]
+    if not sheets:
+        problems.append("the record lists sheets but none: a record without paper has no sheets")
+    numbers = [s["sheet"] for s in sheets]
+    if not all(_whole(n) and n >= 1 for n in numbers):
+        problems.append("a sheet's number is not a whole number of 1 or more")
+    elif numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
+        problems.append("the sheets are not listed once each, in the order of their numbers")
+    for sheet in sheets:
+        where = f"sheet {sheet['sheet']}"
+        people = sheet["people"]
+        if not (_whole(people) and people >= 1):
+            problems.append(f"{where}: its people {people!r} is not a whole number of 1 or more")
+            continue
+        held = sheet["dots"]
+        ideas = [h["idea"] for h in held]
+        if ideas != sorted(ideas) or len(set(ideas)) != len(ideas):
+            problems.append(f"{where}: its ideas are not listed once each, in order")
+        if not all(_whole(h["dots"]) and h["dots"] > 0 for h in held):
+            problems.append(f"{where}: dots that are not a whole number above 0")
+            continue
+        total = sum(h["dots"] for h in held)
+        if total > people * rule["budget"]:
+            problems.append(
+                f"{where}: {total} dots for {people} people, more than {people} × "
+                f"{rule['budget']} = {people * rule['budget']}"
+            )
+        for h in held:
+            if h["dots"] > people * rule["cap"]:
+                problems.append(
+                    f"{where}: {h['dots']} dots on idea {h['idea']}, more than {people} × "
+                    f"{rule['cap']} = {people * rule['cap']}"
+                )
+            if status.get(h["idea"]) != "visible":
+                problems.append(
+                    f"{where}: dots on idea {h['idea']}, which is "
+                    f"{status.get(h['idea'], 'not in the list of ideas')}"
+                )
+    return problems
+
+
 def check_moves(challenge: dict) -> list[str]:
     ideas = {i["idea_id"]: i for i in challenge["ideas"]}
     problems = []
@@ -310,11 +374,16 @@ def check_challenge(challenge: dict) -> tuple[list[dict], list[str]]:
     """(the recounted ranking, the problems found) for one challenge of the log."""
     if challenge.get("seal") is None:
         return [], ["this challenge has no sealed record (closed before records were sealed)"]
-    problems = check_seal(challenge) + check_ballots(challenge) + check_moves(challenge)
+    problems = (
+        check_seal(challenge)
+        + check_ballots(challenge)
+        + check_sheets(challenge)
+        + check_moves(challenge)
+    )
     ids = [i["idea_id"] for i in challenge["ideas"]]
     if ids != sorted(ids) or len(set(ids)) != len(ids):
         problems.append("the ideas are not listed once each, in the order of their numbers")
-    dots, supporters = receipt_totals(challenge["ballots"])
+    dots, supporters = receipt_totals(challenge["ballots"] + challenge.get("sheets", []))
     ranking = rank(challenge["ideas"], dots, supporters)
     problems += compare_rankings(ranking, challenge["ranking"])
     return ranking, problems
@@ -351,13 +420,15 @@ def recount(log: dict, heads: dict[int, str] | None = None) -> tuple[bool, list[
     """Check every challenge of a log; (all good, the report's lines)."""
     lines = []
     ok = True
-    if log.get("format") != LOG_FORMAT or log.get("version") != LOG_VERSION:
+    if log.get("format") != LOG_FORMAT or log.get("version") not in LOG_VERSIONS:
         return False, [
-            f"not a cite-vote log of version {LOG_VERSION} "
+            f"not a cite-vote log of version {' or '.join(map(str, LOG_VERSIONS))} "
             f"(format {log.get('format')!r}, version {log.get('version')!r})"
         ]
     for challenge in log["challenges"]:
         _ranking, problems = check_challenge(challenge)
+        if "sheets" in challenge and log["version"] < 3:
+            problems.append("printed sheets in a log of version 2: they need version 3")
         printed = (heads or {}).get(challenge["position"])
         head = (challenge.get("seal") or {}).get("head") or ""
         if printed and not head.startswith(printed):
@@ -369,12 +440,26 @@ def recount(log: dict, heads: dict[int, str] | None = None) -> tuple[bool, list[
             lines += [f"  - {p}" for p in problems]
         else:
             lines.append(
-                f"{title}: matches ({len(challenge['ballots'])} ballots, seal {head}"
+                f"{title}: matches ({len(challenge['ballots'])} ballots"
+                f"{sheets_said(challenge)}, seal {head}"
                 f"{', checked against the printed seal' if printed else ''})"
             )
     if not log["challenges"]:
         lines.append("no closed challenge in this log")
     return ok, lines
+
+
+def sheets_said(challenge: dict) -> str:
+    sheets = challenge.get("sheets") or []
+    if not sheets:
+        return ""
+    people = sum(s["people"] for s in sheets)
+    return f", {len(sheets)} printed sheets of {people} people"
+
+
+def log_version(challenges: list[dict]) -> int:
+    """The version a log is written in: 3 as soon as one record has printed sheets."""
+    return 3 if any("sheets" in c for c in challenges) else 2
 
 
 def receipt_lines(log: dict, code: str) -> list[str]:

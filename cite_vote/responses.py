@@ -3,6 +3,10 @@ security headers on every answer, the 204s of unchanged polls (cite_vote.polls) 
 
 ``request_hooks`` installs them on the app; a view that refuses with its own status calls
 ``error_response`` directly.
+
+Every answer also carries the app's mark (``APP_MARK``): static/js/app.js swaps into the page
+only what carries it, so an error page from a proxy in front (nginx's 502, 503, 504) never
+replaces a card or a form (the card asks the server what it holds instead).
 """
 
 from __future__ import annotations
@@ -12,7 +16,11 @@ from jinja2_fragments.flask import render_block
 
 from cite_vote.htmx import is_htmx, render
 
+# The header that says "this answer comes from the app itself" (static/js/app.js reads it).
+APP_MARK = "X-Cite-Vote"
+
 SECURITY_HEADERS = {
+    APP_MARK: "1",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (

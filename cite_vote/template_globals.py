@@ -15,6 +15,7 @@ from markupsafe import Markup
 from wtforms import Field
 from wtforms.validators import Length
 
+from cite_vote.accounts.staff import staff_role
 from cite_vote.ideas.models import NOTE_MAX
 from cite_vote.ideas.moderation import REASON_LABELS, moderation_actions
 from cite_vote.votes.services import dots_left
@@ -69,4 +70,5 @@ def init_app(app: Flask) -> None:
         moderation_actions=moderation_actions,
         hide_reasons=REASON_LABELS,
         note_max=NOTE_MAX,
+        staff_role=staff_role,
     )

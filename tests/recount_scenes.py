@@ -9,7 +9,7 @@ import pytest
 from cite_vote.accounts.models import Participant
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import Idea
-from cite_vote.ideas.moderation import hide_idea, merge_ideas
+from cite_vote.votes.moderation import hide_idea, merge_ideas
 from cite_vote.votes.phases import set_phase
 
 

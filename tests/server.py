@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
@@ -143,3 +145,96 @@ def staff_tab(url: str, user, password: str) -> requests.Session:
     home = session.get(url + "/staff/", timeout=30)
     session.headers.update({"X-CSRFToken": csrf_of(home.text)})
     return session
+
+
+def plain_nginx_config(folder: Path, app_port: int, port: int, *, maintenance: bool) -> Path:
+    """Plain HTTP in front of the app, a frozen upstream answered 504 after 2 s; under
+    ``maintenance`` nginx answers 503 itself."""
+    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    for path in temp.values():
+        path.mkdir(exist_ok=True)
+    config = folder / "nginx.conf"
+    config.write_text(
+        f"""
+daemon off;
+worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"};
+events {{ worker_connections 256; }}
+http {{
+    access_log {folder / "access.log"};
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+    keepalive_timeout 0;  # each request on a new connection: a reload applies to the next one
+    upstream cite_vote {{ server 127.0.0.1:{app_port}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            {"return 503;" if maintenance else ""}
+            proxy_pass http://cite_vote;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_read_timeout 2s;
+        }}
+    }}
+}}
+"""
+    )
+    return config
+
+
+@dataclass
+class Nginx:
+    url: str
+    folder: Path
+    app_port: int
+    port: int
+    process: subprocess.Popen
+
+    def wait_for(self, healthy: bool) -> None:
+        """Until /healthz answers 200 (``healthy``) or nginx's own 503, five times in a row:
+        after a reload, a worker still running the old configuration may answer a moment."""
+        deadline = time.monotonic() + 20
+        in_a_row = 0
+        while True:
+            try:
+                status = requests.get(self.url + "/healthz", timeout=5).status_code
+                in_a_row = in_a_row + 1 if (status == 200) == healthy else 0
+                if in_a_row == 5:
+                    return
+            except requests.RequestException:
+                in_a_row = 0
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((self.folder / "error.log").read_text())
+            time.sleep(0.1)
+
+    def maintenance(self, on: bool) -> None:
+        """Reload nginx with (or without) its maintenance 503, as an operator would."""
+        plain_nginx_config(self.folder, self.app_port, self.port, maintenance=on)
+        self.process.send_signal(signal.SIGHUP)
+        self.wait_for(healthy=not on)
+
+
+@contextmanager
+def nginx_in_front(folder: Path, app_port: int) -> Iterator[Nginx]:
+    """nginx on a free port of 127.0.0.1 in front of the app on ``app_port``."""
+    if not os.path.exists(NGINX):
+        raise RuntimeError("nginx is needed (Debian package nginx; `make test` installs it)")
+    port = free_port()
+    config = plain_nginx_config(folder, app_port, port, maintenance=False)
+    process = subprocess.Popen(
+        [NGINX, "-c", str(config), "-p", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    nginx = Nginx(f"http://127.0.0.1:{port}", folder, app_port, port, process)
+    try:
+        nginx.wait_for(healthy=True)
+        yield nginx
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -118,7 +118,6 @@ def pages(scene, db, as_participant, make_comment):
         "tickets": f"{staff}/tickets",
         "ticket sheet": f"{staff}/tickets/print",
         "screen control": f"{staff}/screen",
-        "projector": f"{base}/screen",
         "cahier": f"{base}/cahier",
         "forbidden (error page)": "/staff/f/ailleurs",
     }
@@ -144,3 +143,6 @@ def test_every_page_links_to_the_statement_from_its_footer(
             if LINK not in response.text or label not in response.text:
                 missing.append(name)
     assert not missing
+    # The room's screen shows no link no one could follow (issue 20, finding 6): the statement
+    # is linked from the staff's screen page above.
+    assert label not in laptop.get(f"/f/{scene['forum'].slug}/screen").text

@@ -313,10 +313,13 @@ throttled = pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
 
 
 def login_from(client, address: str, email: str, password: str) -> int:
+    # Over HTTPS: from another machine over plain HTTP, staff logins are refused outright
+    # (tests/test_staff_in_clear.py).
     return client.post(
         "/staff/login",
         data={"email": email, "password": password},
         environ_base={"REMOTE_ADDR": address},
+        base_url="https://cite.test",
     ).status_code
 
 
@@ -545,7 +548,7 @@ def test_a_refused_password_change_with_htmx_is_the_form_alone(client, make_staf
     assert 'id="password-form"' in response.text
 
 
-ROOM = {"environ_base": {"REMOTE_ADDR": "10.0.0.1"}}
+ROOM = {"environ_base": {"REMOTE_ADDR": "10.0.0.1"}, "base_url": "https://cite.test"}
 
 
 @throttled

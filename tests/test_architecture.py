@@ -1,7 +1,7 @@
 """Where the code's rules live (issue 18, "One home per rule"), checked on the source itself.
 
-The layers are import-linter's (tests/architecture.toml, ``make lint-imports-target``); these
-checks hold what a contract on imports cannot say.
+The layers are import-linter's (``[tool.importlinter]`` in pyproject.toml, run by ``make lint``);
+these checks hold what a contract on imports cannot say.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+
+import pytest
 
 from cite_vote.paths import ROOT
 
@@ -106,6 +108,8 @@ OTHER_SHA256 = {
     # Fingerprints of content: the cahier's pages, the static files' cache-busting versions.
     "cite_vote/results/cahier.py",
     "cite_vote/static_files.py",
+    # The published log's fingerprint of each printed sheet's photo (votes/paper.sheet_photos).
+    "cite_vote/votes/paper.py",
 }
 
 
@@ -145,3 +149,58 @@ def test_a_phase_change_goes_through_votes_phases():
 
     assert callers("cite_vote.forums.services.move_phase") == {"cite_vote/votes/phases.py"}
     assert callers("cite_vote.votes.chain.close_ledger") == {"cite_vote/votes/phases.py"}
+
+
+def commits_in(source: str) -> list[tuple[str, int]]:
+    """The ``….session.commit()`` calls of ``source``: the function each is in, and its line."""
+    found = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inside = (
+                child.name
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+                else function
+            )
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr == "commit"
+                and ast.unparse(child.func.value).split(".")[-1] in ("session", "session()")
+            ):
+                found.append((function, child.lineno))
+            visit(child, inside)
+
+    visit(ast.parse(source), "<module>")
+    return found
+
+
+def test_only_the_views_idiom_the_cli_and_the_cahiers_build_commit():
+    """Services change the session and flush; a view stores what it did through one idiom,
+    ``htmx.refusable`` (``@htmx.commits`` runs a GET view in it). Beside it only the commands
+    and the cahier's build (three commits: the claim, a failure, the PDF) commit. There were
+    bare commits, try/except blocks and a commit in a GET helper (accounts/identity.py)."""
+    found = {
+        (str(path.relative_to(ROOT)), function)
+        for path in python_files(PACKAGE)
+        for function, _line in commits_in(path.read_text(encoding="utf-8"))
+        if path.name != "cli.py" or path.parent != PACKAGE
+    }
+    assert found == {
+        ("cite_vote/htmx.py", "refusable"),
+        ("cite_vote/results/cahier.py", "build_cahier"),
+    }
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("def f():\n    db.session.commit()", [("f", 2)]),
+        ("def f():\n    with x:\n        session.commit()", [("f", 3)]),
+        ("db.session().commit()", [("<module>", 1)]),
+        ("def f():\n    def g():\n        db.session.commit()", [("g", 3)]),
+        ("def f():\n    repo.commit()\n    db.session.flush()", []),
+    ],
+)
+def test_the_commit_check_sees_every_form(source, expected):
+    assert commits_in(source) == expected

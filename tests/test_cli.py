@@ -103,9 +103,7 @@ def test_backup_copies_the_sqlite_database(runner, db, tmp_path, make_forum):
     import sqlite3
 
     if db.engine.dialect.name != "sqlite":
-        result = runner.invoke(args=["backup", str(tmp_path / "copy.sqlite3")])
-        assert result.exit_code != 0 and "pg_dump" in result.output
-        return
+        return  # PostgreSQL: pg_dump's format, tests/test_backup_restore.py
     make_forum(slug="sauvegarde")
     target = tmp_path / "copy.sqlite3"
     result = runner.invoke(args=["backup", str(target)])

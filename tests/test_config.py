@@ -18,6 +18,9 @@ LONG_KEY = "Vq3xZ8pLr2Tn7Kd5Wm1Hs9Yb4Fg6Jc0E"
 @pytest.fixture
 def production(monkeypatch):
     monkeypatch.setenv("CITE_VOTE_ENV", "production")
+    monkeypatch.setenv(
+        "CITE_VOTE_DATABASE_URL", "postgresql+psycopg://cite_vote@127.0.0.1/cite_vote"
+    )
     return monkeypatch
 
 
@@ -131,3 +134,24 @@ def test_a_server_that_cannot_store_its_limit_counters_refuses_to_start(tmp_path
         ).returncode
         == 0
     )
+
+
+# --- issue 19: a command that never read the service's settings ---------------------------------
+
+
+def test_production_without_a_database_url_refuses_rather_than_make_sqlite(production, tmp_path):
+    """The guide's upgrade, in a fresh shell, created and migrated instance/cite_vote.sqlite3
+    and exited 0; production now never falls back to a new SQLite file."""
+    production.setenv("CITE_VOTE_SECRET_KEY", LONG_KEY)
+    production.delenv("CITE_VOTE_DATABASE_URL")
+    with pytest.raises(ConfigError, match="CITE_VOTE_DATABASE_URL is not set") as refused:
+        from_environment(str(tmp_path))
+    assert "cite-vote --env-file /etc/cite-vote/env" in str(refused.value)  # what to run
+    assert not (tmp_path / "cite_vote.sqlite3").exists()
+
+
+def test_development_keeps_its_sqlite_file_under_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("CITE_VOTE_ENV", raising=False)
+    monkeypatch.delenv("CITE_VOTE_DATABASE_URL", raising=False)
+    url = from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
+    assert url == f"sqlite:///{tmp_path / 'cite_vote.sqlite3'}"

@@ -66,3 +66,19 @@ def test_a_client_still_sending_gets_its_refusal_before_the_connection_closes(
             timeout=20,
         )
         assert response.status_code == 413
+
+
+def test_the_settings_use_no_private_part_of_gunicorn():
+    """gunicorn.conf.py used to replace gunicorn.util.close_graceful, an internal function a
+    new release may rename or stop calling: the fast close then silently disappears."""
+    import gunicorn.util
+
+    from tests.server import ROOT
+
+    original = gunicorn.util.close_graceful
+    source = (ROOT / "gunicorn.conf.py").read_text()
+    namespace: dict = {}
+    exec(compile(source, "gunicorn.conf.py", "exec"), namespace)
+    assert gunicorn.util.close_graceful is original
+    assert "gunicorn.util" not in source and "gunicorn.workers" not in source
+    assert callable(namespace["post_request"])  # a documented server hook

@@ -795,7 +795,7 @@ def test_ticket_range_at_the_bounds_is_accepted(owner_client, world, db, page):
 def test_a_big_print_run_comes_in_sheets_of_500_with_a_link_to_the_next(
     owner_client, world, db, monkeypatch
 ):
-    from cite_vote.forums import manage
+    from cite_vote.control import forum as manage
 
     monkeypatch.setattr(manage, "TICKETS_PER_SHEET", 4)
     tickets = generate_tickets(world.forum, 10)

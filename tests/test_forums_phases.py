@@ -1,10 +1,10 @@
-"""The room's control page and the phases over HTTP (forums/manage.py): fragments, polling."""
+"""The room's control page and the phases over HTTP (control/forum.py): fragments, polling."""
 
 import re
 
 import pytest
 
-from cite_vote.forums.room import room_state
+from cite_vote.room import room_state
 
 
 def test_control_page_shows_counts_and_phases(facilitator, scene):

@@ -119,17 +119,18 @@ def test_forum_page_runs_four_statements(
 
 
 def test_a_notice_waiting_is_shown_once_on_the_forum_page(
-    client, make_forum, make_participant, as_participant, db
+    client, make_forum, make_participant, make_idea, as_participant, db
 ):
     from cite_vote.votes.notices import notify
 
     forum = make_forum(challenges=1, phase="voting")
     person = make_participant(forum)
-    notify(person.id, "hide", refunded=2, idea=41)
+    idea = make_idea(forum.challenges[0], title="Une idée retirée")
+    notify(person.id, "hide", refunded=2, idea=idea.id)
     db.session.commit()
     as_participant(client, person)
-    assert "l’idée n° 41" in client.get(f"/f/{forum.slug}").text
-    assert "l’idée n° 41" not in client.get(f"/f/{forum.slug}").text
+    assert "l’idée « Une idée retirée »" in client.get(f"/f/{forum.slug}").text
+    assert "l’idée « Une idée retirée »" not in client.get(f"/f/{forum.slug}").text
 
 
 def test_unknown_forum_is_404(client):

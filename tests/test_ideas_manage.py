@@ -1,6 +1,7 @@
-"""Moderation over HTTP (ideas/manage.py): hide, approve, edit, merge, both ways; notices."""
+"""Moderation over HTTP (control/moderation.py): hide, approve, edit, merge, both ways; notices."""
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from cite_vote.votes.models import Vote
@@ -198,7 +199,8 @@ def test_participant_sees_the_merge_notice_once(
     phone = app.test_client()
     as_participant(phone, scene["voter"])
     first = phone.get("/f/salle")
-    assert f"2 points déplacés de l’idée n° {dup.id} vers la n° {kept.id}" in first.text
+    moved = f"2 points déplacés de l’idée « {dup.title} » vers « {kept.title} »"
+    assert str(escape(moved)) in first.text  # named by their titles (issue 20)
     second = phone.get("/f/salle")
     assert "déplacés" not in second.text
 

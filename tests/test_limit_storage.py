@@ -11,6 +11,7 @@ import redis
 
 from cite_vote.limit_storage import SQLiteFileStorage
 from tests.helpers import make_test_app
+from tests.server import ROOT
 
 REDIS_URL = os.environ.get("CITE_VOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -95,3 +96,53 @@ def test_the_default_storage_is_the_hosts_file_not_one_count_per_worker(tmp_path
     monkeypatch.delenv("CITE_VOTE_RATELIMIT_STORAGE_URI", raising=False)
     uri = from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"]
     assert uri == f"sqlite:///{tmp_path / 'ratelimits.sqlite3'}"
+
+
+# --- issue 19: Redis is for several hosts only --------------------------------------------------
+
+WITHOUT_REDIS = """
+import sys
+sys.modules["redis"] = None  # as on a server installed without the redis extra
+from cite_vote import create_app
+app = create_app()
+print("started", app.config["RATELIMIT_STORAGE_URI"])
+"""
+
+
+def start_without_the_redis_client(tmp_path, storage: str):
+    import secrets
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "CITE_VOTE_ENV": "production",
+        "CITE_VOTE_SECRET_KEY": secrets.token_urlsafe(48),
+        "CITE_VOTE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CITE_VOTE_RATELIMIT_STORAGE_URI": storage,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_REDIS], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_one_host_runs_without_the_redis_client(tmp_path):
+    """redis was a required dependency though only several hosts use it."""
+    done = start_without_the_redis_client(tmp_path, f"sqlite:///{tmp_path / 'limits.sqlite3'}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "started sqlite:///" in done.stdout
+
+
+def test_redis_counters_without_the_client_refuse_to_start_and_say_how(tmp_path):
+    done = start_without_the_redis_client(tmp_path, "redis://127.0.0.1:6379/0")
+    assert done.returncode != 0
+    assert "its Python client is not installed" in done.stderr, done.stderr[-2000:]
+    assert "make production EXTRAS=redis" in done.stderr
+
+
+def test_redis_is_an_extra_not_a_requirement():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not any(d.startswith("redis") for d in project["dependencies"])
+    assert any(d.startswith("redis") for d in project["optional-dependencies"]["redis"])

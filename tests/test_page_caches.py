@@ -17,8 +17,6 @@ from dataclasses import dataclass
 import pytest
 from jinja2 import nodes
 
-from cite_vote.forums import pages as forum_pages
-from cite_vote.ideas import pages as challenge_pages
 from cite_vote.ideas.models import Comment
 from cite_vote.ideas.moderation import edit_idea
 from cite_vote.page_caches import (
@@ -33,6 +31,8 @@ from cite_vote.page_caches import (
     TRANSLATIONS,
     RenderedCache,
 )
+from cite_vote.phone import challenge_page as challenge_pages
+from cite_vote.phone import forum_page as forum_pages
 from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 from tests.helpers import page_token

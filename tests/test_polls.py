@@ -74,6 +74,7 @@ def test_an_unchanged_phase_poll_never_enters_flask(phone, htmx_client, app):
     assert cost == {"requests": 0, "checkouts": 1, "statements": 0}
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Cite-Vote"] == "1"  # the app's mark (issue 20): its own answer
     assert {"HX-Request", "Cookie"} <= {v.strip() for v in response.headers["Vary"].split(",")}
 
 

@@ -22,10 +22,10 @@ from cite_vote import recount
 from cite_vote.accounts.models import Participant
 from cite_vote.forums.models import Forum
 from cite_vote.ideas.models import Idea
-from cite_vote.ideas.moderation import hide_idea, merge_ideas
 from cite_vote.results.public_log import build_log, recount_forum
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Ballot, LedgerEntry, Vote
+from cite_vote.votes.moderation import hide_idea, merge_ideas
 from cite_vote.votes.phases import set_phase
 from tests import recount_scenes
 
@@ -525,7 +525,10 @@ def test_the_spec_s_test_vector_recounts_with_the_seals_it_gives(tmp_path):
     }
     text = recount.canonical(recount.record_fields(log["challenges"][1])).decode("utf-8")
     assert f"\n{text}\n" in spec
+    with_sheets = recount.canonical(recount.record_fields(log["challenges"][2])).decode("utf-8")
+    assert with_sheets.startswith('["cite-vote/record/3"') and f"\n{with_sheets}\n" in spec
     done = run_script(tmp_path, log, "--head", f"1:{table['1'][:12]}", "--head", f"2:{table['2']}")
     assert done.returncode == 0, done.stdout
     assert done.stdout.count("checked against the printed seal") == 2
+    assert "2 printed sheets of 8 people" in done.stdout
     assert run_script(tmp_path, tamper(log, "title")).returncode == 1

@@ -12,7 +12,7 @@ from flask import session
 
 from cite_vote.forms import ID_MAX
 from cite_vote.i18n import LANGUAGE_NAMES, select_locale
-from cite_vote.responses import SECURITY_HEADERS, error_response
+from cite_vote.responses import APP_MARK, SECURITY_HEADERS, error_response
 
 
 def has_security_headers(response) -> bool:
@@ -27,6 +27,17 @@ def test_the_security_headers_are_on_pages_errors_and_static_files(client, propo
         assert "Cookie" in response.headers["Vary"], url
     assert SECURITY_HEADERS["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in SECURITY_HEADERS["Content-Security-Policy"]
+
+
+def test_every_answer_of_the_app_carries_its_mark(client, htmx_client, proposing_scene):
+    """static/js/app.js swaps in only what carries it: a proxy's error page never replaces a
+    card or a form (issue 20)."""
+    forum, challenge, _ = proposing_scene
+    answers = [client.get(url) for url in ("/", "/nowhere", "/static/css/app.css")]
+    answers.append(htmx_client.get("/nowhere"))
+    answers.append(htmx_client.post(f"/f/{forum.slug}/c/{challenge.id}/ideas", data={}))
+    for response in answers:
+        assert response.headers.get(APP_MARK) == "1", response.request.path
 
 
 def test_an_unknown_page_is_the_error_page_in_french(client):

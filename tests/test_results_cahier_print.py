@@ -116,18 +116,28 @@ def test_dots_by_category_do_not_rely_on_colour(organiser):
     assert "swatch" not in html and "background-color" not in html and "<rect" not in html
 
 
+def test_ideas_without_dots_are_grouped_under_one_line(organiser):
+    """Not a rank and "0 dots · 0 supporters · supported by 0 categories" for each (issue 20)."""
+    html = organiser.get("/f/imprime/cahier").text
+    chapter = html.split('class="chapter"')[1]
+    assert "1 idée n’a reçu aucun point :" in chapter
+    unvoted = chapter.split('class="cahier-unvoted"')[1]
+    assert "Des ateliers du soir" in unvoted and "Un café des métiers" not in unvoted
+    assert "0 point" not in html and "0 soutien" not in html and "0 collège" not in html
+
+
 @pytest.fixture
 def with_an_appendix(app, monkeypatch):
     from jinja2 import ChoiceLoader, DictLoader
 
-    from cite_vote.results import views
+    from cite_vote.results import cahier
     from cite_vote.results.cahier import Appendix
 
     app.jinja_env.loader = ChoiceLoader(
         [DictLoader({"annex.html": "<p>Le texte de l’annexe.</p>"}), app.jinja_env.loader]
     )
     appendix = Appendix("method", "Comment le résultat a été établi", "annex.html")
-    monkeypatch.setattr(views, "cahier_appendices", lambda forum: [appendix])
+    monkeypatch.setattr(cahier, "cahier_appendices", lambda forum: [appendix])
 
 
 def test_an_appendix_comes_after_the_challenges_with_its_entry_in_the_contents(

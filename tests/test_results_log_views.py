@@ -213,6 +213,8 @@ def test_a_receipt_shows_its_dots(client, closed_scene, as_participant, codes):
     assert "3 points" in found and "Un tiers-lieu pour les jeunes" in found
     assert "1 point" in found and "Du mentorat entre générations" in found
     assert "Bruno" not in response.text and "entrepreneur" not in found
+    # Ideas named by their title, never by an internal number (issue 20, finding 5).
+    assert "n°" not in found.lower()
 
 
 @pytest.mark.parametrize(
@@ -261,6 +263,9 @@ def test_the_challenge_page_shows_my_receipt_once_closed(
     as_participant(client, closed_scene.people["chloe"])
     page = client.get(f"/f/recompte/c/{closed_scene.challenge.id}").text
     assert codes["chloe"] in page
+    # What the code is for, in one sentence a newcomer understands (issue 20, finding 5).
+    assert "Gardez ce code : il vous permet de vérifier que vos points ont été comptés" in page
+    assert "journal publié" not in page
     assert all(code not in page for k, code in codes.items() if k != "chloe")
     second = client.get(f"/f/recompte/c/{closed_scene.forum.challenges[1].id}").text
     assert "Votre reçu" not in second
@@ -280,6 +285,8 @@ def test_my_dots_page_lists_every_challenge_with_the_receipt(
     assert "Du mentorat entre générations" in mine
     assert "Hors sujet" not in mine  # refunded when hidden
     assert "Aucun point placé." in page.text  # the second challenge
+    assert "Gardez-le : il vous permet de vérifier que vos points ont été comptés" in page.text
+    assert "journal publié" not in page.text  # words a participant understands (issue 20)
 
 
 def test_my_dots_page_needs_a_participant(client, closed_scene):
@@ -291,16 +298,23 @@ def test_my_dots_page_needs_a_participant(client, closed_scene):
 # --- the chain head on the results ---------------------------------------------------------------
 
 
-def test_the_results_page_and_json_show_the_head(client, closed_scene, as_participant):
+def test_the_json_and_the_staff_results_show_the_head_not_the_participants_pages(
+    client, closed_scene, as_participant, make_staff, staff_login
+):
+    """The hash is where auditors look (the JSON, the log, staff pages), not on the page a
+    participant reads, where it means nothing to them (issue 20, finding 5)."""
     as_participant(client, closed_scene.people["ana"])
     head = chain_head(closed_scene.challenge).record_hash
-    assert head in client.get("/f/recompte/results").text
-    assert head in client.get(f"/f/recompte/results/c/{closed_scene.challenge.id}").text
+    assert head not in client.get("/f/recompte/results").text
+    assert head not in client.get(f"/f/recompte/results/c/{closed_scene.challenge.id}").text
     data = client.get("/f/recompte/results.json").get_json()
     assert data["challenges"][0]["chain"]["head"] == head
     assert data["challenges"][0]["chain"]["ballots"] == {"phone": 5, "ticket": 0, "assisted": 0}
     page = client.get("/f/recompte/results").text
     assert "/f/recompte/log.json" in page and "/f/recompte/recount.py" in page
+    staff_login(client, make_staff("facilitator", forums=[closed_scene.forum]))
+    assert head in client.get("/f/recompte/results").text
+    assert head in client.get(f"/f/recompte/results/c/{closed_scene.challenge.id}").text
 
 
 def test_a_challenge_still_voting_has_no_head_in_the_json(client, closed_scene, make_staff, db):

@@ -10,8 +10,8 @@ from html import unescape
 import pytest
 from pypdf import PdfReader
 
-from cite_vote.ideas import moderation
 from cite_vote.results import method
+from cite_vote.votes import moderation
 from cite_vote.votes.chain import chain_heads
 from cite_vote.votes.phases import set_phase
 

@@ -373,3 +373,19 @@ def test_results_and_cahier_pages_run_as_many_statements_for_many_ideas_as_for_o
         make_comment(idea)
         cast_dots(people[n % 3], idea, 1)
     assert statements() == before
+
+
+def test_dots_without_a_category_do_not_say_zero_categories(
+    client, make_forum, make_participant, make_idea, cast_dots, as_participant, db
+):
+    """A "no category" bar beside "0 categories" reads as a contradiction (issue 20)."""
+    forum = make_forum(slug="sans-college", challenges=1, phase="voting")
+    idea = make_idea(forum.challenges[0], title="Une idée sans collège")
+    voter = make_participant(forum)  # no category
+    cast_dots(voter, idea, 2)
+    forum.challenges[0].phase = "closed"
+    db.session.commit()
+    as_participant(client, voter)
+    page = client.get("/f/sans-college/results").text
+    assert "sans collège" in page
+    assert "0 collège" not in page and "0 catégorie" not in page

@@ -1,5 +1,5 @@
 """The staff navigation is rendered once per page, forum, role and language, then reused
-(forums.manage.staff_nav): what it shows must still be each viewer's own."""
+(control.forum.staff_nav): what it shows must still be each viewer's own."""
 
 from __future__ import annotations
 

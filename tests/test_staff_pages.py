@@ -3,7 +3,7 @@
 import pytest
 
 from tests.helpers import snapshot
-from tests.test_forums_room import joined_minutes_ago
+from tests.test_room import joined_minutes_ago
 
 
 def actions(s):

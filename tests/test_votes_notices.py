@@ -7,16 +7,16 @@ from cite_vote.accounts.models import Participant
 from cite_vote.votes.models import Notice
 from cite_vote.votes.notices import notices_waiting, notify, show_notices, take_notices
 
-SHOWN = "l’idée n° 41"
+SHOWN = "l’idée « Une idée retirée »"  # named by its title, never its number (issue 20)
 
 
 @pytest.fixture
 def waiting(make_forum, make_participant, make_idea, db):
-    """A forum in voting, an idea, and a person with one notice waiting (idea #41 hidden)."""
+    """A forum in voting, an idea, and a person with one notice waiting (the idea hidden)."""
     forum = make_forum(challenges=1, phase="voting")
-    idea = make_idea(forum.challenges[0])
+    idea = make_idea(forum.challenges[0], title="Une idée retirée")
     person = make_participant(forum)
-    notify(person.id, "hide", refunded=2, idea=41)
+    notify(person.id, "hide", refunded=2, idea=idea.id)
     db.session.commit()
     return forum, idea, person
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
@@ -211,4 +211,16 @@ def assisted_participants(forum: Forum) -> Select[tuple[Participant]]:
         select(Participant)
         .where(Participant.forum_id == forum.id, Participant.assisted.is_(True))
         .order_by(Participant.id)
+    )
+
+
+def people_in_room(forum: Forum) -> Select[tuple[int]]:
+    """How many people are in the room: the one count the control page and the screen show.
+
+    People who joined (a phone bound to them) or vote with a facilitator's help; participants
+    without either, such as the demo forum's seeded idea authors, are not people in the room.
+    """
+    return select(func.count(Participant.id)).where(
+        Participant.forum_id == forum.id,
+        or_(Participant.token_hash.is_not(None), Participant.assisted.is_(True)),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import datetime, timedelta
 
@@ -15,6 +16,22 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import forum_by_slug
 from cite_vote.timeutil import utcnow
+
+
+def password_would_travel_in_clear() -> bool:
+    """Whether a password typed on this request's page would cross a network unencrypted.
+
+    ``make run HOST=0.0.0.0`` serves the room in plain HTTP: anyone on the Wi-Fi can read a
+    login's password and the session cookie that follows. Staff log in on the laptop itself
+    (loopback), or through HTTPS (a proxy in front, ``PROXY_COUNT``); from another machine
+    over plain HTTP only if the organiser set ``CITE_VOTE_STAFF_OVER_PLAIN_HTTP`` knowingly.
+    """
+    if request.scheme == "https" or current_app.config.get("STAFF_OVER_PLAIN_HTTP"):
+        return False
+    try:
+        return not ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:  # no address, or a unix socket: not the loopback we know
+        return True
 
 
 def log_in(user: StaffUser) -> None:
@@ -123,6 +140,13 @@ def current_staff() -> StaffUser | None:
             forget_login()
     g.staff = user
     return g.staff
+
+
+def staff_role() -> str | None:
+    """The logged-in staff member's role, for links only organisers may follow (a template
+    global: the staff nav and the results pages read it)."""
+    user = current_staff()
+    return user.role if user is not None else None
 
 
 def require_staff(roles: tuple[str, ...] = ROLES) -> StaffUser:

@@ -1,7 +1,7 @@
 """Printed tickets: one QR code each, for events that need one person, one budget.
 
-The organiser generates and prints them (forums/manage.py); a phone claims one at /t/<code>
-(forums/views.py). A ticket binds to one phone only, even when two phones scan it at the same
+The organiser generates and prints them (control/forum.py); a phone claims one at /t/<code>
+(phone/forum.py). A ticket binds to one phone only, even when two phones scan it at the same
 moment. The model, ``accounts.models.Ticket``, points to the participant it binds.
 """
 

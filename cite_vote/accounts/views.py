@@ -20,12 +20,12 @@ from cite_vote.accounts.staff import (
     forget_login,
     known_browser,
     log_in,
+    password_would_travel_in_clear,
     remember_browser,
     require_staff,
 )
 from cite_vote.extensions import db
-from cite_vote.htmx import done, render
-from cite_vote.refusals import RuleError
+from cite_vote.htmx import done, refusable, render
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 
@@ -56,12 +56,23 @@ def safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limits.login(known_browser=known_browser)
 def login():
+    if password_would_travel_in_clear():
+        # Refused before the password is typed: the page holds no form, only why and where.
+        port = request.environ.get("SERVER_PORT", "8000")
+        return render(
+            "accounts/login.html",
+            "login_form",
+            form=None,
+            in_clear=True,
+            laptop_url=f"http://localhost:{port}{url_for('accounts.login')}",
+            status=403,
+        )
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        with refusable(shown=False):  # only a successful login writes (its time)
+            user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
             log_in(user)
             return remember_browser(done(safe_next(request.args.get("next"))), user)
         error = _("Wrong email or password.")
@@ -74,8 +85,8 @@ def logout():
     """Ends every session of the account, not only this browser's: a copied cookie dies too."""
     user = current_staff()
     if user is not None:
-        end_sessions(user)
-        db.session.commit()
+        with refusable(shown=False):
+            end_sessions(user)
     forget_login()
     return done(url_for("accounts.login"))
 
@@ -88,13 +99,10 @@ def password():
     form = ChangePasswordForm()
     error = None
     if form.validate_on_submit():
-        try:
+        with refusable() as outcome:
             change_own_password(user, form.current_password.data, form.new_password.data)
-        except RuleError as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
+        error = outcome.error
+        if outcome.ok:
             log_in(user)  # this browser carries on under the new session version
             flash(_("Your password is changed. Your other sessions are closed."), "success")
             return done(url_for(".home"))

@@ -2,7 +2,7 @@
 
 A forum has a fixed code (typed, in its QR code and links). With rotation on, the projection
 screen shows a code derived from the fixed one and the current window instead, and newcomers
-must use that one (docs/security.md). The door (``forums.views``) asks for a code; only where
+must use that one (docs/security.md). The door (``phone.forum``) asks for a code; only where
 the organiser opened the link does it hand one out (``open_link_code``).
 """
 

@@ -115,7 +115,7 @@ class ForumVersion(db.Model):
     column of ``forums``: it is written last in a transaction (just before the commit), so its
     row lock never sits between the other locks a transaction takes. In slots: the forum's
     version is the sum of its rows, and each database connection bumps its own slot, so two
-    votes committing at once never wait for each other's row (migration 0012).
+    votes committing at once never wait for each other's row (migration 0014).
     """
 
     __tablename__ = "forum_versions"

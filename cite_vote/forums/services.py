@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Dialect,
-    Integer,
     Select,
     String,
     Table,
@@ -164,52 +163,6 @@ def participant_challenges(forum: Forum) -> Select[tuple[Challenge]]:
         .where(Challenge.forum_id == forum.id, open_to_participants_clause())
         .order_by(Challenge.position)
     )
-
-
-@dataclass(frozen=True)
-class ForumOverview:
-    """What a phone's forum page lists: the open challenges in order, their visible ideas'
-    number, the person's dots spent in each, and whether any challenge is closed."""
-
-    challenges: list[Challenge]
-    idea_counts: dict[int, int]
-    spent: dict[int, int]
-
-    @property
-    def any_closed(self) -> bool:
-        return any(c.phase == "closed" for c in self.challenges)
-
-
-def forum_overview(forum: Forum, participant_id: int) -> ForumOverview:
-    """The forum page's three reads, each built once (every phone opens this page)."""
-    challenges_of, ideas_per, spent_per = _overview_statements()
-    challenges = list(db.session.scalars(challenges_of, {"forum_id": forum.id}))
-    ideas = db.session.execute(ideas_per, {"forum_id": forum.id}).all()
-    spent = db.session.execute(spent_per, {"who": participant_id}).all()
-    return ForumOverview(challenges, dict(ideas), dict(spent))
-
-
-@functools.cache
-def _overview_statements():
-    from cite_vote.ideas.models import Idea
-    from cite_vote.votes.models import Ballot
-
-    forum_id = bindparam("forum_id", type_=Integer)
-    challenges = (
-        select(Challenge)
-        .where(Challenge.forum_id == forum_id, *open_to_participants_clause())
-        .order_by(Challenge.position)
-    )
-    ideas = (
-        select(Idea.challenge_id, func.count())
-        .join(Challenge, Challenge.id == Idea.challenge_id)
-        .where(Challenge.forum_id == forum_id, Idea.status == "visible")
-        .group_by(Idea.challenge_id)
-    )
-    spent = select(Ballot.challenge_id, Ballot.dots_spent).where(
-        Ballot.participant_id == bindparam("who", type_=Integer)
-    )
-    return challenges, ideas, spent
 
 
 def can_propose(challenge: Challenge) -> bool:

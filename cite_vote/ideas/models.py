@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cite_vote.extensions import db
@@ -35,6 +35,8 @@ class Idea(db.Model):
     # Copied when proposed: the cahier shows the category, never a name unless the author chose.
     author_category: Mapped[str | None] = mapped_column(String(80))
     show_author_name: Mapped[bool] = mapped_column(default=False)
+    # An idea brought in from a file (ideas/imports.py): its author's name as the file gave it.
+    imported_author: Mapped[str | None] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="visible")
@@ -79,7 +81,8 @@ class Comment(db.Model):
 
 
 class ModerationRecord(db.Model):
-    """A hide, a restore or a merge of an idea, with its reason: the cahier's method lists them.
+    """A hide, a restore, a merge or an import of an idea, with its reason: the cahier's method
+    lists them (an import's ``note`` is the name of the file the idea came from).
 
     Kept even if the idea is restored later, so the method shows every change made to the
     running. ``dots_moved``/``dots_refunded`` are what the action did to the voters' dots.
@@ -103,10 +106,53 @@ class ModerationRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("action in ('hide', 'restore', 'merge')", name="action_known"),
+        CheckConstraint("action in ('hide', 'restore', 'merge', 'import')", name="action_known"),
         CheckConstraint(
             "action <> 'hide' or reason in "
             "('duplicate', 'off_topic', 'charter', 'author_request', 'other')",
             name="hide_has_reason",
         ),
     )
+
+
+# Idea sheets (ideas/questions/): the organiser's own questions on the idea form.
+QUESTIONS_MAX = 5
+QUESTION_LABEL_MAX = 120
+ANSWER_LIMIT_MAX = TEXT_MAX
+
+
+class IdeaQuestion(db.Model):
+    """A question of the forum's idea form ("Pour qui ?"), answered when proposing."""
+
+    __tablename__ = "idea_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=1)
+    label: Mapped[str] = mapped_column(String(QUESTION_LABEL_MAX))
+    required: Mapped[bool] = mapped_column(default=False)
+    max_length: Mapped[int] = mapped_column(default=300)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            f"max_length >= 1 and max_length <= {ANSWER_LIMIT_MAX}", name="max_length_range"
+        ),
+    )
+
+
+class IdeaAnswer(db.Model):
+    """An idea's answer to a question; a facilitator's edit keeps the author's first wording."""
+
+    __tablename__ = "idea_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("idea_questions.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(Text, default="")
+    original_value: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("idea_id", "question_id"),)

@@ -42,6 +42,7 @@ from cite_vote.extensions import db
 from cite_vote.ideas.services import position_key
 from cite_vote.results.services import ChallengeResults
 from cite_vote.votes.models import Ballot, Vote
+from cite_vote.votes.paper import paper_holders
 
 SIGNIFICANCE = 0.05
 # Below these, the sentence says there is too little to measure.
@@ -333,7 +334,12 @@ def add_order_bias(results: list[ChallengeResults]) -> None:
     for challenge_id, participant_id, seed in db.session.execute(
         select(Ballot.challenge_id, Participant.id, Participant.shuffle_seed)
         .join(Participant, Participant.id == Ballot.participant_id)
-        .where(Ballot.challenge_id.in_(ids), Ballot.dots_spent > 0)
+        .where(
+            Ballot.challenge_id.in_(ids),
+            Ballot.dots_spent > 0,
+            # A printed sheet saw the printed order, not a shuffled screen.
+            Ballot.participant_id.not_in(paper_holders()),
+        )
         .order_by(Ballot.challenge_id, Participant.id)
     ):
         voters[challenge_id].append((participant_id, seed))

@@ -16,14 +16,23 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
+from cite_vote.forums.services import active_challenges
+from cite_vote.htmx import render
+from cite_vote.ideas.questions.services import idea_sheets
+from cite_vote.results.charts import chart_helpers
+from cite_vote.results.exports import pdf_bytes
+from cite_vote.results.method import method_annex
 from cite_vote.results.models import CahierFile
+from cite_vote.results.services import challenge_results
 from cite_vote.timeutil import utcnow
 
 # Ideas and comments a cahier may hold and still be built within a request (a few seconds).
@@ -66,6 +75,13 @@ def cahier_totals(results, order: str, scope: str) -> CahierTotals:
         ideas=sum(len(r.rows(order, scope)) for r in results),
         dots=sum(r.total_dots for r in results),
     )
+
+
+def shortlist_sheets(forum: Forum, results, order: str) -> dict:
+    """The sheets (answers to the idea form's questions) of each challenge's shortlisted ideas:
+    the cahier prints one under each of them."""
+    ids = [r.idea.id for res in results for r in res.shortlist(order)]
+    return idea_sheets(forum.id, ids)
 
 
 def cahier_key(html: str) -> str:
@@ -150,3 +166,60 @@ def launch_build(slug: str, file_id: int, *, order: str, scope: str, locale: str
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+# --- the cahier's content and its build ----------------------------------------------------
+
+
+def cahier_context(forum: Forum, order: str, scope: str) -> dict:
+    """What the cahier shows (its page and its PDF), in the order and scope asked for."""
+    results = challenge_results(
+        forum, list(db.session.scalars(active_challenges(forum))), with_comments=True
+    )
+    closed = [r.challenge.phase_changed_at for r in results if r.challenge.phase == "closed"]
+    return {
+        "forum": forum,
+        "results": results,
+        "method": method_annex(forum, results),
+        "order": order,
+        "scope": scope,
+        "event_date": max(closed) if closed else utcnow(),
+        "generated_at": utcnow(),
+        "cahier_totals": cahier_totals(results, order, scope),
+        "appendices": cahier_appendices(forum),
+        "sheets": shortlist_sheets(forum, results, order),
+        **chart_helpers(results),
+    }
+
+
+def cahier_pdf_html(context: dict) -> str:
+    """The cahier as WeasyPrint reads it: the same template, its styles inline."""
+    css = (Path(current_app.static_folder) / "css" / "cahier.css").read_text()
+    return render("results/cahier.html", pdf=True, inline_css=css, **context).get_data(as_text=True)
+
+
+def build_cahier(
+    forum: Forum, file_id: int | None = None, *, order: str = "dots", scope: str = "all"
+) -> CahierFile:
+    """Build the cahier's PDF as the current request would show it, and keep it.
+
+    ``flask cahier-build`` runs this in its own process, for a request that is waiting
+    (``file_id``) or ahead of the day. It commits three times, as the only service allowed
+    to: the claim (seen by the waiting request), a failure, the PDF kept.
+    """
+    context = cahier_context(forum, order, scope)
+    html = cahier_pdf_html(context)
+    key = cahier_key(html)
+    file = db.session.get(CahierFile, file_id) if file_id else None
+    if file is None:
+        file = claim_build(forum, key, cahier_items(context["results"])) or cahier_file(forum, key)
+    db.session.commit()
+    try:
+        pdf = pdf_bytes(html)
+    except Exception:
+        fail_build(file)
+        db.session.commit()
+        raise
+    keep_pdf(file, pdf)
+    db.session.commit()
+    return file

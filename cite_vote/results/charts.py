@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cite_vote.results.privacy import OTHER, Group
+from cite_vote.results.exports import CROSS_RULE, RANKING_RULE
+from cite_vote.results.privacy import MIN_VOTERS, OTHER, Group, group_label, merged_names
 from cite_vote.results.services import ChallengeResults, RankedIdea, Timeline
+from cite_vote.votes.chain import chain_heads
+from cite_vote.votes.paper import paper_dots
 
 # Distinguishable, print-safe colours; "no category" is grey, "other" (merged) dark grey.
 PALETTE = (
@@ -133,3 +136,24 @@ def timeline_chart(timeline: Timeline, width: int = 480, height: int = 240) -> T
     return TimelineChart(
         width, height, left, top, plot_w, plot_h, lines, ticks, timeline.start, timeline.end
     )
+
+
+def closed_heads(results) -> dict:
+    """The chain head of each closed challenge among the results, by challenge id."""
+    return chain_heads([r.challenge.id for r in results if r.challenge.phase == "closed"])
+
+
+def chart_helpers(results) -> dict:
+    """What the results templates (pages, rankings, the cahier) draw their charts with."""
+    return {
+        "heads": closed_heads(results),
+        "bar_segments": bar_segments,
+        "colours": category_colours(results[0].buckets if results else [None]),
+        "group_label": group_label,
+        "merged_names": merged_names,
+        "min_voters": MIN_VOTERS,
+        "ranking_rule": RANKING_RULE,
+        "cross_rule": CROSS_RULE,
+        # Per idea, the dots that came from printed sheets (staff pages and the cahier say it).
+        "paper": paper_dots([r.challenge.id for r in results]),
+    }

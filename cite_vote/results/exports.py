@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,10 +24,12 @@ from flask_babel import lazy_gettext as _l
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import PHASE_LABELS
 from cite_vote.ideas.models import Idea
+from cite_vote.ideas.questions.services import answer_values, form_questions, idea_sheets
 from cite_vote.ideas.services import IDEA_STATUS_LABELS
 from cite_vote.results.privacy import MIN_VOTERS, OTHER, Group, group_label, merged_names
 from cite_vote.results.services import ChallengeResults, RankedIdea
 from cite_vote.text import is_invisible, replace_controls
+from cite_vote.votes.paper import paper_counts, paper_dots
 
 SEPARATORS = {"comma": ",", "semicolon": ";"}
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection), also after
@@ -51,6 +54,7 @@ COLUMNS = (
     "status",
     "merged_into",
     "proposed_at",
+    "paper_dots",
 )
 
 HEADINGS = {
@@ -71,6 +75,7 @@ HEADINGS = {
     "status": _l("Status"),
     "merged_into": _l("Merged into"),
     "proposed_at": _l("Proposed at"),
+    "paper_dots": _l("Dots from paper sheets"),
 }
 
 RANKING_RULE = _l(
@@ -151,7 +156,7 @@ def _group_cells(res: ChallengeResults, r: RankedIdea | None, groups: list[Group
 def _author_name(idea: Idea) -> str:
     if idea.show_author_name and idea.author is not None and idea.author.display_name:
         return idea.author.display_name
-    return ""
+    return (idea.imported_author or "") if idea.show_author_name else ""
 
 
 def ranked_row(res: ChallengeResults, r: RankedIdea, groups: list[Group]) -> dict:
@@ -201,22 +206,44 @@ def unranked_row(res: ChallengeResults, idea: Idea, groups: list[Group]) -> dict
     return row | _group_cells(res, None, groups)
 
 
+@dataclass(frozen=True)
+class QuestionColumn:
+    """A column of answers to one of the idea form's questions (ideas/questions)."""
+
+    id: int
+    label: str
+
+
 def table(
     results: list[ChallengeResults], order: str, scope: str
 ) -> tuple[list, list[dict], list[Group]]:
     """Header and rows: the ranked ideas in page order, then (all ideas) the unranked ones.
 
     Dots by category are by the challenges' groups (results.privacy): a column per category
-    shown on its own somewhere, one for "other", and one naming what "other" holds."""
+    shown on its own somewhere, one for "other", and one naming what "other" holds; then a
+    column per question of the idea form, with each idea's answer."""
     groups = forum_groups(results)
     header = [*COLUMNS, *(category_column(g) for g in groups)]
     if OTHER in groups:
         header.append(OTHER_MEMBERS)
     rows = []
+    # How many of each idea's dots came from printed sheets (votes/paper.py): one query.
+    from_paper = paper_dots([res.challenge.id for res in results])
     for res in results:
-        rows += [ranked_row(res, r, groups) for r in res.rows(order, scope)]
+        rows += [
+            {**ranked_row(res, r, groups), "paper_dots": from_paper.get(r.idea.id, 0)}
+            for r in res.rows(order, scope)
+        ]
         if scope == "all":
-            rows += [unranked_row(res, idea, groups) for idea in res.unranked]
+            rows += [{**unranked_row(res, idea, groups), "paper_dots": 0} for idea in res.unranked]
+    forum_id = results[0].challenge.forum_id if results else None
+    questions = [QuestionColumn(q.id, q.label) for q in form_questions(forum_id)] if results else []
+    if questions:
+        header += questions
+        answers = answer_values(forum_id, [row["idea_id"] for row in rows])
+        for row in rows:
+            given = answers.get(row["idea_id"], {})
+            row.update({q: given.get(q.id, "") for q in questions})
     return header, rows, groups
 
 
@@ -281,6 +308,8 @@ def _write_table(sheet, header: list[str], labels: list[str], rows: list[list]) 
 
 
 def _label(name) -> str:
+    if isinstance(name, QuestionColumn):
+        return name.label
     if isinstance(name, tuple):
         _dots, group = name
         if group is None:
@@ -456,8 +485,12 @@ def results_json(
 ) -> dict:
     """The results as documented in docs/results-json.md."""
     categories = forum_categories(results)
+    ranked_ids = [r.idea.id for res in results for r in res.rows(order, scope)]
+    sheets = idea_sheets(forum.id, ranked_ids) if form_questions(forum.id) else None
     challenges = []
+    from_paper = paper_dots([res.challenge.id for res in results])
     for res in results:
+        on_paper = paper_counts([res.challenge.id])
         entry = {
             "id": res.challenge.id,
             "position": res.challenge.position,
@@ -466,6 +499,11 @@ def results_json(
             "phase": res.challenge.phase,
             "voters": res.voters,
             "total_dots": res.total_dots,
+            "paper": {
+                "sheets": on_paper.sheets,
+                "people": on_paper.people,
+                "dots": on_paper.dots,
+            },
             "other_categories": list(res.groups.merged),
             "chain": _chain(res, heads or {}),
             "ideas": [
@@ -478,6 +516,7 @@ def results_json(
                     "description": r.idea.description,
                     "dots": r.dots,
                     "supporters": r.supporters,
+                    "paper_dots": from_paper.get(r.idea.id, 0),
                     "comments": r.comments,
                     "categories_supporting": r.categories_supporting,
                     "cross_group": r.cross_group,
@@ -488,6 +527,16 @@ def results_json(
                     "author_name": _author_name(r.idea) or None,
                     "proposed_at": iso(r.idea.created_at),
                     "shortlisted": r.rank <= res.shortlist_size and r.dots > 0,
+                    **(
+                        {
+                            "sheet": [
+                                {"question": line.question, "answer": line.answer}
+                                for line in sheets.get(r.idea.id, [])
+                            ]
+                        }
+                        if sheets is not None
+                        else {}
+                    ),
                     **(
                         {"mean_position": _rounded(res.bias.mean_position.get(r.idea.id))}
                         if res.bias is not None

@@ -56,9 +56,9 @@ def create_token(slug: str):
 @bp.post("/f/<slug>/tokens/<int:token_id>/revoke")
 def revoke_token(slug: str, token_id: int):
     forum, user = staff_forum(slug, roles=ORGANISER)
-    if revoke_read_token(forum, token_id) is None:
-        abort(404)
-    db.session.commit()
+    with refusable(shown=False):
+        if revoke_read_token(forum, token_id) is None:
+            abort(404)
     if is_htmx():
         return tokens_page(forum, user)
     return done(url_for(".tokens", slug=forum.slug))

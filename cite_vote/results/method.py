@@ -26,6 +26,7 @@ from cite_vote.results.bias import add_order_bias
 from cite_vote.results.services import ChallengeResults
 from cite_vote.votes.chain import chain_heads
 from cite_vote.votes.models import Ballot
+from cite_vote.votes.paper import PaperCounts, paper_counts, paper_holders
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class ChallengeMethod:
     moderation: list[ModerationLine] = field(default_factory=list)
     # Its last closing's seal (``.record_hash``), once closed.
     seal: Any = None
+    # Printed sheets: how many, of how many people, their dots, entries by staff role.
+    paper: PaperCounts | None = None
 
     @property
     def turnout(self) -> dict | None:
@@ -151,13 +154,20 @@ def participants_by_category(forum: Forum, challenge_ids: list[int]) -> list[Cat
     joined = dict(
         db.session.execute(
             select(Participant.category, func.count(Participant.id))
-            .where(Participant.forum_id == forum.id)
+            .where(
+                Participant.forum_id == forum.id,
+                Participant.id.not_in(paper_holders()),  # a printed sheet is no one
+            )
             .group_by(Participant.category)
         ).all()
     )
     voters = (
         select(Ballot.participant_id)
-        .where(Ballot.challenge_id.in_(challenge_ids), Ballot.dots_spent > 0)
+        .where(
+            Ballot.challenge_id.in_(challenge_ids),
+            Ballot.dots_spent > 0,
+            Ballot.participant_id.not_in(paper_holders()),
+        )
         .distinct()
         .subquery()
     )
@@ -190,6 +200,7 @@ def method_annex(forum: Forum, results: list[ChallengeResults]) -> MethodAnnex:
                 phases=periods.get(res.challenge.id, []),
                 moderation=lines.get(res.challenge.id, []),
                 seal=heads.get(res.challenge.id) if res.challenge.phase == "closed" else None,
+                paper=paper_counts([res.challenge.id]),
             )
             for res in results
         ],

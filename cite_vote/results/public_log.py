@@ -23,7 +23,7 @@ from cite_vote import recount
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import Idea
-from cite_vote.recount import LOG_FORMAT, LOG_VERSION, normalise_receipt
+from cite_vote.recount import LOG_FORMAT, log_version, normalise_receipt
 from cite_vote.results.exports import RANKING_RULE, iso, safe_cell
 from cite_vote.results.services import challenge_results
 from cite_vote.votes.chain import audit_chain, chain_heads, group_receipt
@@ -41,9 +41,10 @@ def build_log(forum: Forum, challenges: list[Challenge], *, generated_at: dateti
     """The log of the closed ones among ``challenges``: their sealed records, in one query."""
     challenges = closed(challenges)
     seals = chain_heads([c.id for c in challenges])
+    records = [published_record(c, seals.get(c.id)) for c in challenges]
     return {
         "format": LOG_FORMAT,
-        "version": LOG_VERSION,
+        "version": log_version(records),
         "forum": {"slug": forum.slug, "title": forum.title},
         "generated_at": iso(generated_at),
         "ranking_rule": {"order": TIE_BREAKS, "text": str(RANKING_RULE)},
@@ -52,7 +53,7 @@ def build_log(forum: Forum, challenges: list[Challenge], *, generated_at: dateti
             "spaces (docs/results-log.md, 'The seal'); prev is the seal of the closing before, "
             "64 zeros for the first"
         ),
-        "challenges": [published_record(c, seals.get(c.id)) for c in challenges],
+        "challenges": records,
     }
 
 
@@ -92,6 +93,8 @@ CSV_COLUMNS = (
     "refunded",
     "count",
     "seal",
+    "sheet",
+    "people",
 )
 
 
@@ -131,6 +134,16 @@ def log_csv(log: dict) -> bytes:
                     record="ballot",
                     receipt=b["receipt"],
                     kind=b["kind"],
+                    idea=held["idea"],
+                    dots=held["dots"],
+                )
+        for sheet in c.get("sheets", []):
+            for held in sheet["dots"] or [{"idea": "", "dots": 0}]:
+                row(
+                    **base,
+                    record="sheet",
+                    sheet=sheet["sheet"],
+                    people=sheet["people"],
                     idea=held["idea"],
                     dots=held["dots"],
                 )

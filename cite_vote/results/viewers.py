@@ -39,6 +39,12 @@ class Viewer:
         return self.staff is not None or self.token is not None
 
     @property
+    def sees_order_bias(self) -> bool:
+        """Staff see the order bias beside each ranking (the pages and their cached rankings):
+        a participant reading it could learn how screens ordered the ideas for others."""
+        return self.staff is not None
+
+    @property
     def is_organiser(self) -> bool:
         return self.token is not None or (self.staff is not None and self.staff.role == "organiser")
 

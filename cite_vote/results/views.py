@@ -7,17 +7,27 @@ or a comment (a read-only token's ``last_used_at`` is the only write).
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
+from cite_vote.accounts.staff import staff_role
 from cite_vote.extensions import db
-from cite_vote.forums.manage import staff_role
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     active_challenges,
@@ -26,27 +36,25 @@ from cite_vote.forums.services import (
     open_to_participants,
 )
 from cite_vote.forums.versions import forum_version
-from cite_vote.htmx import page, render
+from cite_vote.htmx import commits, page, refusable, render
 from cite_vote.page_caches import RESULTS_PAGES, RESULTS_RANKINGS, framed, frames_allowed
-from cite_vote.refusals import NotAllowed
+from cite_vote.refusals import NotAllowed, RuleError
+from cite_vote.results import handoff
 from cite_vote.results.bias import add_order_bias
 from cite_vote.results.cahier import (
     BUILD_INLINE_MAX,
-    cahier_appendices,
+    cahier_context,
     cahier_file,
     cahier_items,
     cahier_key,
-    cahier_totals,
+    cahier_pdf_html,
     claim_build,
     estimated_seconds,
-    fail_build,
     keep_pdf,
     launch_build,
 )
-from cite_vote.results.charts import bar_segments, category_colours, timeline_chart
+from cite_vote.results.charts import chart_helpers, closed_heads, timeline_chart
 from cite_vote.results.exports import (
-    CROSS_RULE,
-    RANKING_RULE,
     SEPARATORS,
     csv_bytes,
     pdf_bytes,
@@ -54,9 +62,7 @@ from cite_vote.results.exports import (
     xlsx_bytes,
 )
 from cite_vote.results.forms import ReceiptForm
-from cite_vote.results.method import method_annex
 from cite_vote.results.models import CahierFile
-from cite_vote.results.privacy import MIN_VOTERS, group_label, merged_names
 from cite_vote.results.public_log import build_log, log_csv, receipt_holdings
 from cite_vote.results.services import (
     ORDERS,
@@ -66,7 +72,12 @@ from cite_vote.results.services import (
 )
 from cite_vote.results.viewers import Viewer, organiser_viewer, results_viewer
 from cite_vote.timeutil import utcnow
-from cite_vote.votes.chain import chain_heads
+from cite_vote.votes.paper import (
+    publishes_photos,
+    sheet_photo,
+    sheet_photos,
+    sheet_times,
+)
 
 bp = Blueprint("results", __name__)
 
@@ -91,24 +102,6 @@ def visible_challenges(forum: Forum, viewer: Viewer) -> list[Challenge]:
     if not challenges and not viewer.sees_everything:
         raise NotAllowed(NOT_YET)
     return challenges
-
-
-def closed_heads(results) -> dict:
-    """The chain head of each closed challenge among the results, by challenge id."""
-    return chain_heads([r.challenge.id for r in results if r.challenge.phase == "closed"])
-
-
-def chart_helpers(results) -> dict:
-    return {
-        "heads": closed_heads(results),
-        "bar_segments": bar_segments,
-        "colours": category_colours(results[0].buckets if results else [None]),
-        "group_label": group_label,
-        "merged_names": merged_names,
-        "min_voters": MIN_VOTERS,
-        "ranking_rule": RANKING_RULE,
-        "cross_rule": CROSS_RULE,
-    }
 
 
 def no_store(response):
@@ -140,7 +133,7 @@ def rankings(
     html = RESULTS_RANKINGS.get(key)
     if html is None:
         results = challenge_results(forum, challenges)
-        if viewer.staff is not None:
+        if viewer.sees_order_bias:
             add_order_bias(results)
         context = {
             "forum": forum,
@@ -202,7 +195,7 @@ def challenge(slug: str, challenge_id: int):
             abort(404)
         raise NotAllowed(NOT_YET)
     results = challenge_results(forum, [challenge])
-    if viewer.staff is not None:
+    if viewer.sees_order_bias:
         add_order_bias(results)
     chart = timeline_chart(ranking_timeline(results[0]))
     return no_store(
@@ -213,6 +206,7 @@ def challenge(slug: str, challenge_id: int):
             res=results[0],
             results=results,
             chart=chart,
+            sheets_entered=sheet_times(challenge.id) if viewer.staff is not None else [],
             order=order,
             scope=scope,
             **chart_helpers(results),
@@ -234,6 +228,7 @@ def attachment(data: bytes, mimetype: str, name: str):
 
 
 @bp.get("/f/<slug>/results.json")
+@commits  # the token's last use
 def results_json_view(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
@@ -250,18 +245,31 @@ def results_json_view(slug: str):
         include_unranked=viewer.sees_everything,
         heads=closed_heads(results),
     )
-    db.session.commit()  # the token's last use
     return no_store(jsonify(data))
 
 
 @bp.get("/f/<slug>/log.json")
+@commits  # the token's last use
 def log_json(slug: str):
     """The anonymised log of the closed challenges the asker may see (docs/results-log.md)."""
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
     now = utcnow()
     data = build_log(forum, visible_challenges(forum, viewer), generated_at=now)
-    db.session.commit()  # the token's last use
+    if publishes_photos(forum):  # the organiser's choice; informative, not sealed
+        data["sheet_photos"] = [
+            {
+                **photo,
+                "url": url_for(
+                    ".log_sheet_photo",
+                    slug=slug,
+                    challenge_id=photo["challenge_id"],
+                    number=photo["sheet"],
+                    _external=True,
+                ),
+            }
+            for photo in sheet_photos([c["id"] for c in data["challenges"]])
+        ]
     response = jsonify(data)
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
@@ -270,23 +278,38 @@ def log_json(slug: str):
     return no_store(response)
 
 
+@bp.get("/f/<slug>/log/sheet/<int:challenge_id>/<int:number>")
+@commits  # the token's last use
+def log_sheet_photo(slug: str, challenge_id: int, number: int):
+    """A printed sheet's photo, for whoever may read the log, when the organiser publishes them."""
+    forum = forum_by_slug(slug)
+    viewer = results_viewer(forum, allow_token=True)
+    published = {c.id for c in visible_challenges(forum, viewer) if c.phase == "closed"}
+    found = sheet_photo(challenge_id, number) if challenge_id in published else None
+    if found is None or not publishes_photos(forum):
+        abort(404)
+    response = Response(found[0], mimetype=found[1])
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return no_store(response)
+
+
 @bp.get("/f/<slug>/log.csv")
+@commits  # the token's last use
 def log_csv_view(slug: str):
     forum = forum_by_slug(slug)
     viewer = results_viewer(forum, allow_token=True)
     now = utcnow()
     data = log_csv(build_log(forum, visible_challenges(forum, viewer), generated_at=now))
-    db.session.commit()
     return attachment(data, "text/csv", f"{forum.slug}-log-{now:%Y-%m-%d}.csv")
 
 
 @bp.get("/f/<slug>/recount.py")
+@commits  # the token's last use
 def recount_script(slug: str):
     """The recount script, as it is in the app (it needs only Python's standard library)."""
     forum = forum_by_slug(slug)
     results_viewer(forum, allow_token=True)
     data = (Path(__file__).resolve().parent.parent / "recount.py").read_bytes()
-    db.session.commit()
     return attachment(data, "text/x-python", "recount.py")
 
 
@@ -317,6 +340,7 @@ def receipt(slug: str):
 
 
 @bp.get("/f/<slug>/results.csv")
+@commits  # the token's last use
 def results_csv(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
@@ -324,12 +348,12 @@ def results_csv(slug: str):
     sep = option("sep", tuple(SEPARATORS), "comma")
     results = challenge_results(forum, list(db.session.scalars(active_challenges(forum))))
     data = csv_bytes(results, order=order, scope=scope, sep=sep)
-    db.session.commit()
     name = stamp(forum, scope, order, "csv" if sep == "comma" else "semicolon.csv", utcnow())
     return attachment(data, "text/csv", name)
 
 
 @bp.get("/f/<slug>/results.xlsx")
+@commits  # the token's last use
 def results_xlsx(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
@@ -339,7 +363,6 @@ def results_xlsx(slug: str):
     )
     now = utcnow()
     data = xlsx_bytes(forum, results, order=order, scope=scope, generated_at=now)
-    db.session.commit()
     return attachment(
         data,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -347,43 +370,18 @@ def results_xlsx(slug: str):
     )
 
 
-def cahier_context(forum: Forum) -> dict:
-    order, scope = view_options()
-    results = challenge_results(
-        forum, list(db.session.scalars(active_challenges(forum))), with_comments=True
-    )
-    closed = [r.challenge.phase_changed_at for r in results if r.challenge.phase == "closed"]
-    return {
-        "forum": forum,
-        "results": results,
-        "method": method_annex(forum, results),
-        "order": order,
-        "scope": scope,
-        "event_date": max(closed) if closed else utcnow(),
-        "generated_at": utcnow(),
-        "cahier_totals": cahier_totals(results, order, scope),
-        "appendices": cahier_appendices(forum),
-        **chart_helpers(results),
-    }
-
-
 @bp.get("/f/<slug>/cahier")
+@commits  # after rendering: a commit expires every loaded idea and comment
 def cahier(slug: str):
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
-    context = cahier_context(forum)
+    context = cahier_context(forum, *view_options())
     response = render("results/cahier.html", pdf=False, **context)
-    db.session.commit()  # after rendering: a commit expires every loaded idea and comment
     return no_store(response)
 
 
-def cahier_pdf_html(context: dict) -> str:
-    """The cahier as WeasyPrint reads it: the same template, its styles inline."""
-    css = (Path(current_app.static_folder) / "css" / "cahier.css").read_text()
-    return render("results/cahier.html", pdf=True, inline_css=css, **context).get_data(as_text=True)
-
-
 @bp.get("/f/<slug>/cahier.pdf")
+@commits  # the claim and the PDF kept, after rendering
 def cahier_pdf(slug: str):
     """The PDF at once when it is built; a small one is built now, a big one in the background.
 
@@ -391,9 +389,17 @@ def cahier_pdf(slug: str):
     """
     forum = forum_by_slug(slug)
     organiser_viewer(forum)
-    context = cahier_context(forum)
-    html = cahier_pdf_html(context)
+    context = cahier_context(forum, *view_options())
+    file = ready_cahier(forum, context)
+    if not isinstance(file, CahierFile):
+        return file
     name = f"{forum.slug}-cahier-{context['event_date']:%Y-%m-%d}.pdf"
+    return attachment(file.pdf, "application/pdf", name)
+
+
+def ready_cahier(forum: Forum, context: dict):
+    """The cahier's built PDF (a small one is built now), or the page saying it is building."""
+    html = cahier_pdf_html(context)
     key = cahier_key(html)
     file = cahier_file(forum, key)
     if file is None or file.status != "ready":
@@ -402,37 +408,88 @@ def cahier_pdf(slug: str):
             return _cahier_building(forum, key, items, context)
         file = claim_build(forum, key, items) or cahier_file(forum, key)
         keep_pdf(file, pdf_bytes(html))
-    db.session.commit()  # after rendering, as above
-    return attachment(file.pdf, "application/pdf", name)
-
-
-def build_cahier(forum: Forum, file_id: int | None = None) -> CahierFile:
-    """Build the cahier's PDF as the current request would show it, and keep it.
-
-    ``flask cahier-build`` runs this in its own process, for a request that is waiting
-    (``file_id``) or ahead of the day.
-    """
-    context = cahier_context(forum)
-    html = cahier_pdf_html(context)
-    key = cahier_key(html)
-    file = db.session.get(CahierFile, file_id) if file_id else None
-    if file is None:
-        file = claim_build(forum, key, cahier_items(context["results"])) or cahier_file(forum, key)
-    db.session.commit()
-    try:
-        pdf = pdf_bytes(html)
-    except Exception:
-        fail_build(file)
-        db.session.commit()
-        raise
-    keep_pdf(file, pdf)
-    db.session.commit()
     return file
 
 
+@bp.get("/f/<slug>/decidim-proposals.<any(csv, json):extension>")
+@commits  # the token's last use
+def decidim_proposals(slug: str, extension: str):
+    """The ranked ideas as Decidim's "Import proposals from a file" reads them (handoff.py)."""
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    order, scope = view_options()
+    locale = option("locale", handoff.DECIDIM_LOCALES, "fr")
+    results = challenge_results(forum, list(db.session.scalars(active_challenges(forum))))
+    rows = handoff.decidim_rows(forum, results, order=order, scope=scope, locale=locale)
+    name = stamp(forum, scope, order, f"decidim.{extension}", utcnow())
+    if extension == "csv":
+        return attachment(handoff.decidim_csv(rows, locale), "text/csv", name)
+    return attachment(handoff.decidim_json(rows), "application/json", name)
+
+
+@bp.get("/f/<slug>/open-data")
+@commits
+def open_data_page(slug: str):
+    """What the open data ZIP holds, and the licence to publish it under (a plain GET form)."""
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    response = render(
+        "results/open_data.html",
+        forum=forum,
+        licences=handoff.LICENCES,
+        default=handoff.DEFAULT_LICENCE,
+        files=[
+            (name, handoff.describe(name)) for name in (handoff.README, *handoff.OPEN_DATA_FILES)
+        ],
+    )
+    return no_store(response)
+
+
+@bp.get("/f/<slug>/open-data.zip")
+@commits  # the cahier claimed and kept
+def open_data(slug: str):
+    """Everything public about the forum in one ZIP, with a README in French (handoff.py)."""
+    forum = forum_by_slug(slug)
+    organiser_viewer(forum)
+    licence = option("licence", tuple(handoff.LICENCES), handoff.DEFAULT_LICENCE)
+    closed = [c for c in db.session.scalars(active_challenges(forum)) if c.phase == "closed"]
+    if not closed:
+        raise RuleError(handoff.NOTHING_PUBLIC)
+    context = cahier_context(forum, "dots", "all")
+    cahier = ready_cahier(forum, context)
+    if not isinstance(cahier, CahierFile):
+        return cahier  # a big cahier builds first: its page says so and checks again
+    now = utcnow()
+    results = challenge_results(forum, closed)
+    add_order_bias(results)
+    log = build_log(forum, closed, generated_at=now)
+    results_data = results_json(
+        forum,
+        results,
+        order="dots",
+        scope="all",
+        generated_at=now,
+        include_unranked=False,
+        heads=closed_heads(results),
+    )
+    decidim = handoff.decidim_rows(forum, results, order="dots", scope="all", locale="fr")
+    contents = {
+        "results.csv": handoff.public_results_csv(results, "dots"),
+        "results.json": json.dumps(results_data, ensure_ascii=False, indent=2).encode(),
+        "log.json": json.dumps(log, ensure_ascii=False, indent=2).encode(),
+        "log.csv": log_csv(log),
+        "recount.py": handoff.recount_script(),
+        "cahier.pdf": cahier.pdf,
+        "decidim-proposals.csv": handoff.decidim_csv(decidim, "fr"),
+    }
+    files = [handoff.OpenDataFile(n, d, handoff.describe(n)) for n, d in contents.items()]
+    data = handoff.open_data_zip(forum, files, licence=licence, generated_at=now)
+    return attachment(data, "application/zip", f"{forum.slug}-open-data-{now:%Y-%m-%d}.zip")
+
+
 def _cahier_building(forum: Forum, key: str, items: int, context: dict):
-    claimed = claim_build(forum, key, items)
-    db.session.commit()  # the claim is seen by the build process and by other requests
+    with refusable(shown=False):  # the claim is seen by the build process and by other requests
+        claimed = claim_build(forum, key, items)
     if claimed is not None:
         launch_build(
             forum.slug,

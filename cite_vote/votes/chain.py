@@ -31,7 +31,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge
 from cite_vote.recount import GENESIS, RECEIPT_ALPHABET, group_receipt
 from cite_vote.timeutil import utcnow
-from cite_vote.votes.models import Ballot, LedgerEntry, LedgerSeal, Receipt
+from cite_vote.votes.models import Ballot, LedgerEntry, LedgerSeal, PaperSheet, Receipt
 from cite_vote.votes.record import build_record, minute, record_text
 from cite_vote.votes.services import take_write_lock
 
@@ -143,6 +143,8 @@ def give_receipts(challenge: Challenge) -> int:
             select(Ballot.participant_id).where(
                 Ballot.challenge_id == challenge.id,
                 Ballot.dots_spent > 0,
+                # A printed sheet is published by its number, not by a receipt.
+                Ballot.participant_id.not_in(select(PaperSheet.participant_id)),
                 ~select(Receipt.id)
                 .where(
                     Receipt.challenge_id == challenge.id,

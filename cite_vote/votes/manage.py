@@ -1,33 +1,23 @@
 """Assisted voting: a facilitator votes on behalf of someone without a phone (staff routes).
 
-The votes domain's staff routes, on its own blueprint; the rules are those of votes/services.py.
+The votes domain's staff routes, on its own blueprint; the rules are those of votes/services.py,
+the ballot's reads are votes/assisted.py.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, url_for
-from sqlalchemy import select
 
-from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import assisted_participants, create_assisted_participant
 from cite_vote.accounts.staff import staff_forum
 from cite_vote.extensions import db
-from cite_vote.forums.models import Forum
-from cite_vote.forums.services import active_challenges
 from cite_vote.htmx import done, is_htmx, refusable, render
-from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import idea_in_forum
 from cite_vote.votes import services as votes
+from cite_vote.votes.assisted import assisted_in_forum, ballot_of
 from cite_vote.votes.forms import AssistedForm, DotsForm
 
 bp = Blueprint("votes_manage", __name__, url_prefix="/staff/f/<slug>")
-
-
-def assisted_in_forum(forum: Forum, participant_id: int) -> Participant:
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.forum_id != forum.id or not participant.assisted:
-        abort(404)
-    return participant
 
 
 def assisted_list_context(forum, user, form=None, error=None):
@@ -68,23 +58,15 @@ def add_assisted(slug: str):
 
 
 def ballot_context(forum, user, person, **extra):
-    challenges = [c for c in db.session.scalars(active_challenges(forum)) if c.phase == "voting"]
-    ideas = db.session.scalars(
-        select(Idea)
-        .where(Idea.challenge_id.in_([c.id for c in challenges]), Idea.status == "visible")
-        .order_by(Idea.challenge_id, Idea.created_at, Idea.id)
-    ).all()
-    by_challenge = {c.id: [] for c in challenges}
-    for idea in ideas:
-        by_challenge[idea.challenge_id].append(idea)
+    ballot = ballot_of(forum, person)
     return {
         "forum": forum,
         "user": user,
         "person": person,
-        "challenges": challenges,
-        "by_challenge": by_challenge,
-        "mine": votes.dots_of(person),
-        "spent": votes.spent_by_challenge(person),
+        "challenges": ballot.challenges,
+        "by_challenge": ballot.by_challenge,
+        "mine": ballot.mine,
+        "spent": ballot.spent,
         "error": None,
         "error_idea": None,
         "oob": False,

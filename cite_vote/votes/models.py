@@ -2,13 +2,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cite_vote.extensions import db
 from cite_vote.timeutil import utcnow
 
-LEDGER_REASONS = ("vote", "hide", "restore", "merge")
+LEDGER_REASONS = ("vote", "hide", "restore", "merge", "paper")
 
 
 class Ballot(db.Model):
@@ -81,7 +89,9 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("challenge_id", "seq"),
         CheckConstraint("delta <> 0", name="delta_non_zero"),
-        CheckConstraint("reason in ('vote', 'hide', 'restore', 'merge')", name="reason_known"),
+        CheckConstraint(
+            "reason in ('vote', 'hide', 'restore', 'merge', 'paper')", name="reason_known"
+        ),
     )
 
 
@@ -136,3 +146,66 @@ class Notice(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     seen_at: Mapped[datetime | None]
+
+
+class PaperSheet(db.Model):
+    """A printed ballot sheet counted at a table (``votes/paper.py``): a ballot of its own kind.
+
+    Its dots are held by a participant row of its own (no token, never in the room's counts,
+    no receipt), so that the ranking, the breakdowns and the exports count them with the rest;
+    the sheet says how many people voted on it, which sets its budget and cap.
+    """
+
+    __tablename__ = "paper_sheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), unique=True
+    )
+    people: Mapped[int]
+    category: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("people >= 1", name="people_positive"),
+    )
+
+
+class PaperEntry(db.Model):
+    """One entry of a sheet, as typed from the paper: the first, then each correction.
+
+    Never changed nor deleted: the latest one is the sheet's, the others stay as its history.
+    """
+
+    __tablename__ = "paper_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("paper_sheets.id", ondelete="CASCADE"), index=True
+    )
+    people: Mapped[int]
+    category: Mapped[str | None] = mapped_column(String(80))
+    # The dots as written on the sheet, {idea id: dots}, before merges and hides moved them.
+    dots: Mapped[dict] = mapped_column(JSON, default=dict)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    staff_role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+
+
+class PaperPolicy(db.Model):
+    """The organiser's choice for a forum: publish the sheets' photos with the log, or not."""
+
+    __tablename__ = "paper_policies"
+
+    forum_id: Mapped[int] = mapped_column(
+        ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True
+    )
+    publish_photos: Mapped[bool] = mapped_column(default=False)

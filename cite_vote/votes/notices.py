@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Exists, Table, and_, exists, select
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
+from cite_vote.ideas.models import Idea
 from cite_vote.timeutil import utcnow
 from cite_vote.votes.models import Notice
 
@@ -35,39 +36,45 @@ def notices_waiting(people: Table | None = None) -> Exists:
     return exists().where(unseen(people.c.id)).correlate(people)
 
 
-def notice_text(notice: Notice) -> str:
-    """The notice in the reader's language (formatted when shown, not when written)."""
+def notice_text(notice: Notice, titles: dict[int, str] | None = None) -> str:
+    """The notice in the reader's language (formatted when shown, not when written). Ideas are
+    named by their title (``titles``: id -> title), never by an internal number."""
     data = notice.data or {}
+    titles = titles or {}
+
+    def title(key: str) -> str:
+        return titles.get(int(data.get(key, 0)), "…")
+
     if notice.kind == "hide":
         n = int(data.get("refunded", 0))
         return ngettext(
-            "%(num)d dot refunded: idea #%(idea)d was withdrawn by a facilitator.",
-            "%(num)d dots refunded: idea #%(idea)d was withdrawn by a facilitator.",
+            "%(num)d dot refunded: the idea “%(idea)s” was withdrawn by a facilitator.",
+            "%(num)d dots refunded: the idea “%(idea)s” was withdrawn by a facilitator.",
             n,
-            idea=data.get("idea", 0),
+            idea=title("idea"),
         )
     if notice.kind == "merge":
         parts = []
-        ids = {"idea": data.get("idea", 0), "target": data.get("target", 0)}
+        ideas = {"idea": title("idea"), "target": title("target")}
         moved, refunded = int(data.get("moved", 0)), int(data.get("refunded", 0))
         if refunded:
             parts.append(
                 ngettext(
-                    "%(num)d dot refunded: idea #%(idea)d was merged into idea #%(target)d.",
-                    "%(num)d dots refunded: idea #%(idea)d was merged into idea #%(target)d.",
+                    "%(num)d dot refunded: the idea “%(idea)s” was merged into “%(target)s”.",
+                    "%(num)d dots refunded: the idea “%(idea)s” was merged into “%(target)s”.",
                     refunded,
-                    **ids,
+                    **ideas,
                 )
             )
         if moved:
             parts.append(
                 ngettext(
-                    "%(num)d dot moved from idea #%(idea)d to idea #%(target)d, "
+                    "%(num)d dot moved from the idea “%(idea)s” to “%(target)s”, "
                     "which it was merged into.",
-                    "%(num)d dots moved from idea #%(idea)d to idea #%(target)d, "
+                    "%(num)d dots moved from the idea “%(idea)s” to “%(target)s”, "
                     "which it was merged into.",
                     moved,
-                    **ids,
+                    **ideas,
                 )
             )
         return " ".join(parts)
@@ -83,7 +90,9 @@ def take_notices(participant: Participant) -> list[str]:
     for notice in notices:
         notice.seen_at = now
     db.session.flush()
-    return [text for text in map(notice_text, notices) if text]
+    named = {int(v) for n in notices for k, v in (n.data or {}).items() if k in ("idea", "target")}
+    titles = dict(db.session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(named))).all())
+    return [text for text in (notice_text(n, titles) for n in notices) if text]
 
 
 def show_notices(participant: Participant) -> bool:

@@ -30,7 +30,8 @@ from cite_vote.accounts.models import Participant, Ticket
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge
 from cite_vote.ideas.models import Idea
-from cite_vote.votes.models import LedgerEntry, Receipt, Vote
+from cite_vote.votes.models import LedgerEntry, PaperSheet, Receipt, Vote
+from cite_vote.votes.paper import record_sheets
 
 # Below this many, a group of ballots is not told apart in anything published.
 SMALL_GROUP = 5
@@ -57,7 +58,8 @@ def build_record(challenge: Challenge, *, prev: str, closing: int, closed_at: da
     if any(0 < n < SMALL_GROUP for n in counted.values()):
         for ballot in ballots:
             ballot["kind"] = None
-    dots, supporters = recount.receipt_totals(ballots)
+    sheets = record_sheets(challenge.id)
+    dots, supporters = recount.receipt_totals(ballots + sheets)
     record = {
         "id": challenge.id,
         "position": challenge.position,
@@ -74,6 +76,8 @@ def build_record(challenge: Challenge, *, prev: str, closing: int, closed_at: da
             "ballots": {kind: counted.get(kind, 0) for kind in recount.BALLOT_KINDS},
         },
     }
+    if sheets:  # a record without paper keeps the layout of version 2, seal included
+        record["sheets"] = sheets
     record["seal"]["head"] = recount.record_hash(record)
     return record
 
@@ -176,7 +180,10 @@ def turnout(forum_id: int) -> dict:
     total, assisted = db.session.execute(
         select(
             func.count(Participant.id), func.count(Participant.id).filter(Participant.assisted)
-        ).where(Participant.forum_id == forum_id)
+        ).where(
+            Participant.forum_id == forum_id,
+            Participant.id.not_in(select(PaperSheet.participant_id)),  # a sheet is no one
+        )
     ).one()
     printed, bound = db.session.execute(
         select(func.count(Ticket.id), func.count(Ticket.participant_id)).where(

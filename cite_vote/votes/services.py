@@ -36,7 +36,7 @@ from cite_vote.forums.versions import mark_challenge_changed, mark_changed
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
 from cite_vote.timeutil import utcnow
-from cite_vote.votes.models import Ballot, LedgerEntry, Vote
+from cite_vote.votes.models import Ballot, LedgerEntry, PaperSheet, Vote
 from cite_vote.votes.notices import notify as _notify
 
 
@@ -436,8 +436,15 @@ def rule_breaches(challenge_ids: list[int]) -> list[str]:
         return []
     problems = ledger_differences(challenge_ids)
     held = db.session.execute(
-        select(Vote.participant_id, Vote.idea_id, Vote.dots, Idea.status, Forum.dot_cap)
+        select(
+            Vote.participant_id,
+            Vote.idea_id,
+            Vote.dots,
+            Idea.status,
+            Forum.dot_cap * func.coalesce(PaperSheet.people, 1),
+        )
         .join(Idea, Idea.id == Vote.idea_id)
+        .outerjoin(PaperSheet, PaperSheet.participant_id == Vote.participant_id)
         .join(Challenge, Challenge.id == Vote.challenge_id)
         .join(Forum, Forum.id == Challenge.forum_id)
         .where(Vote.challenge_id.in_(challenge_ids), Vote.dots != 0)
@@ -451,13 +458,16 @@ def rule_breaches(challenge_ids: list[int]) -> list[str]:
             problems.append(f"{where}: {dots} dots over the cap of {cap}")
         if status != "visible":
             problems.append(f"{where}: {dots} dots on an idea that is {status}")
+    # A printed sheet's ballot holds its people's budgets (``people_behind``).
+    budget = Forum.dot_budget * func.coalesce(PaperSheet.people, 1)
     ballots = db.session.execute(
-        select(Ballot.participant_id, Ballot.challenge_id, Ballot.dots_spent, Forum.dot_budget)
+        select(Ballot.participant_id, Ballot.challenge_id, Ballot.dots_spent, budget)
         .join(Challenge, Challenge.id == Ballot.challenge_id)
         .join(Forum, Forum.id == Challenge.forum_id)
+        .outerjoin(PaperSheet, PaperSheet.participant_id == Ballot.participant_id)
         .where(
             Ballot.challenge_id.in_(challenge_ids),
-            (Ballot.dots_spent > Forum.dot_budget) | (Ballot.dots_spent < 0),
+            (Ballot.dots_spent > budget) | (Ballot.dots_spent < 0),
         )
         .order_by(Ballot.challenge_id, Ballot.participant_id)
     )
@@ -494,6 +504,21 @@ def _holders(idea_id: int) -> list[tuple[int, int]]:
     )
 
 
+def people_behind(participant_ids: list[int]) -> dict[int, int]:
+    """How many people each holder stands for: a printed sheet's people (``votes/paper.py``),
+    1 for anyone else. A holder's budget and cap are these times the forum's."""
+    if not participant_ids:
+        return {}
+    sheets = dict(
+        db.session.execute(
+            select(PaperSheet.participant_id, PaperSheet.people).where(
+                PaperSheet.participant_id.in_(participant_ids)
+            )
+        ).all()
+    )
+    return {pid: sheets.get(pid, 1) for pid in participant_ids}
+
+
 def refund_idea(idea: Idea, *, staff_id: int | None) -> list[DotsReturned]:
     """Give every dot on ``idea`` back to its voter (the idea is being hidden).
 
@@ -503,10 +528,17 @@ def refund_idea(idea: Idea, *, staff_id: int | None) -> list[DotsReturned]:
     budget = idea.challenge.forum.dot_budget
     hold_challenge(idea.challenge_id, exclusive=True)
     returned = []
-    for participant_id, dots in _holders(idea.id):
+    holders = _holders(idea.id)
+    people = people_behind([pid for pid, _ in holders])
+    for participant_id, dots in holders:
         lock_ballot(participant_id, idea.challenge_id)
         spent = move_dots(
-            participant_id, idea, -dots, budget=budget, reason="hide", staff_id=staff_id
+            participant_id,
+            idea,
+            -dots,
+            budget=budget * people[participant_id],
+            reason="hide",
+            staff_id=staff_id,
         )
         if spent is None:  # the ballot disagrees with the votes: never carry on half-way
             raise RuntimeError(f"ballot of participant {participant_id} is inconsistent")
@@ -534,16 +566,18 @@ def merge_dots(source: Idea, target: Idea, *, staff_id: int | None) -> list[Dots
         ).all()
     )
     returned = []
+    people = people_behind([pid for pid, _ in holders])
     for participant_id, dots in holders:
         lock_ballot(participant_id, source.challenge_id)
-        moving = min(dots, max(0, forum.dot_cap - on_target.get(participant_id, 0)))
+        cap = forum.dot_cap * people[participant_id]
+        moving = min(dots, max(0, cap - on_target.get(participant_id, 0)))
         legs = [(source, -dots, target.id)] + ([(target, moving, source.id)] if moving else [])
         for idea, delta, related in legs:
             spent = move_dots(
                 participant_id,
                 idea,
                 delta,
-                budget=forum.dot_budget,
+                budget=forum.dot_budget * people[participant_id],
                 reason="merge",
                 staff_id=staff_id,
                 related_idea_id=related,

@@ -141,7 +141,8 @@ def test_merge_moves_dots_and_the_phone_shows_the_right_dots_left(live_server, l
 
     phone.reload()
     expect(phone.locator("#messages")).to_contain_text(
-        f"1 point rendu : l’idée n° {dup} a été fusionnée avec la n° {kept}."
+        "1 point rendu : l’idée « Créer un tiers-lieu pour les jeunes » a été fusionnée avec "
+        "« tiers lieux jeunes : en créer un »."  # titles, never internal numbers (issue 20)
     )
     expect(phone.locator("#dots-left .dots-left-count")).to_have_text("2")
     expect(phone.locator(f"#idea-{kept} .my-dots")).to_have_attribute("data-dots", "3")

@@ -40,18 +40,26 @@ def test_a_vote_refused_by_a_busy_server_says_so_and_a_retry_counts_once(
     page.get_by_text("Un défi").click()
     plus = page.locator("li.idea").first.get_by_role("button", name="Ajouter un point")
 
+    card = page.locator("li.idea").first
     outside = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     outside.execute("BEGIN IMMEDIATE")  # a backup or a script holds the write lock
     try:
         plus.click()
-        expect(page.locator("#messages")).to_contain_text("n’a pas été enregistrée")
+        # Said on the tapped card, where the person looks, in its live region, with a retry;
+        # not at the top of the page (issue 20, finding 3).
+        status = card.locator(".vote-status")
+        expect(status).to_contain_text("n’a pas été enregistrée")
+        expect(status).to_have_attribute("role", "status")
+        expect(card).to_have_attribute("data-vote-state", "unsent")
+        expect(page.locator("#messages")).to_have_text("")
         expect(page.locator("#dots-left .dots-left-count")).to_have_text("5")
         shot(page, "20_busy_vote")
     finally:
         outside.execute("ROLLBACK")
         outside.close()
 
-    plus.click()
+    card.get_by_role("button", name="Réessayer").click()
+    expect(card.locator(".vote-status")).to_contain_text("Enregistré")
     expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
     page.reload()
     expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")
@@ -66,7 +74,7 @@ def test_a_server_error_on_a_vote_is_shown_not_swallowed(page, live_server, voti
     def fail(route):  # what the server's error handler answers an htmx request on a 500
         route.fulfill(
             status=500,
-            headers={"HX-Retarget": "#messages", "HX-Reswap": "outerHTML"},
+            headers={"HX-Retarget": "#messages", "HX-Reswap": "outerHTML", "X-Cite-Vote": "1"},
             content_type="text/html; charset=utf-8",
             body='<div id="messages" class="messages" role="status" aria-live="polite">'
             '<p class="message message-error">Une erreur est survenue.</p></div>',
@@ -74,8 +82,12 @@ def test_a_server_error_on_a_vote_is_shown_not_swallowed(page, live_server, voti
 
     page.route("**/dots", fail)
     plus.click()
-    expect(page.locator("#messages")).to_contain_text("Une erreur est survenue.")
+    # After a 500 nothing is known: the card asks the server, then says what it holds.
+    card = page.locator("li.idea").first
+    expect(card.locator(".vote-status")).to_contain_text("vérification")
+    expect(card.locator(".vote-status")).to_contain_text("Pas envoyé")
+    expect(page.locator("#dots-left .dots-left-count")).to_have_text("5")
     expect(plus).to_be_enabled()
     page.unroute("**/dots")
-    plus.click()
+    card.get_by_role("button", name="Réessayer").click()
     expect(page.locator("#dots-left .dots-left-count")).to_have_text("4")

@@ -121,7 +121,13 @@ def test_staff_pages_do_not_overflow_sideways(browser, live_server, demo, size):
 
 GROUPS = {
     "Préparer": ["Réglages", "Défis", "Équipe", "Tickets"],
-    "Animer la salle": ["Pilotage", "Modération", "Projection", "Vote accompagné"],
+    "Animer la salle": [
+        "Pilotage",
+        "Modération",
+        "Projection",
+        "Vote accompagné",
+        "Feuilles papier",
+    ],
     "Résultats": ["Classements", "Téléchargements", "Cahier d’idées", "Jetons de lecture"],
 }
 

@@ -17,8 +17,9 @@ const KINDS = ["phone", "ticket", "assisted"];
 
 function sealOf(c) {
   const t = c.turnout;
+  const hasSheets = Object.prototype.hasOwnProperty.call(c, "sheets");
   const fields = [
-    "cite-vote/record/2",
+    hasSheets ? "cite-vote/record/3" : "cite-vote/record/2",
     c.seal.prev,
     c.seal.closing,
     c.id,
@@ -29,6 +30,7 @@ function sealOf(c) {
     c.rule.cap,
     c.ideas.map((i) => [i.idea_id, i.title, i.status, i.merged_into, i.proposed_at]),
     c.ballots.map((b) => [b.receipt, b.kind, b.dots.map((d) => [d.idea, d.dots])]),
+    ...(hasSheets ? [c.sheets.map((s) => [s.sheet, s.people, s.dots.map((d) => [d.idea, d.dots])])] : []),
     c.moves.map((m) => [m.kind, m.idea, m.into, m.dots_moved, m.dots_refunded]),
     c.ranking.map((r) => [r.rank, r.tied, r.idea_id, r.dots, r.supporters]),
     [
@@ -59,7 +61,8 @@ function ascending(list, key) {
 function recountRanking(c) {
   const dots = new Map();
   const supporters = new Map();
-  for (const b of c.ballots) {
+  // A printed sheet is one ballot: one supporter of each idea it gives dots to.
+  for (const b of c.ballots.concat(c.sheets || [])) {
     for (const d of b.dots) {
       if (d.dots > 0) {
         dots.set(d.idea, (dots.get(d.idea) || 0) + d.dots);
@@ -130,6 +133,27 @@ function check(c) {
     }
     if (total > c.rule.budget) problems.push(`${b.receipt}: over the budget`);
   }
+  if (c.sheets !== undefined) {
+    if (c.sheets.length === 0) problems.push("sheets listed empty");
+    if (!c.sheets.every((s) => isWhole(s.sheet) && s.sheet >= 1)) problems.push("bad sheet number");
+    else if (!ascending(c.sheets, (s) => s.sheet)) problems.push("sheets out of order");
+    for (const s of c.sheets) {
+      if (!(isWhole(s.people) && s.people >= 1)) {
+        problems.push(`sheet ${s.sheet}: bad people`);
+        continue;
+      }
+      if (!ascending(s.dots, (d) => d.idea)) problems.push(`sheet ${s.sheet}: ideas out of order`);
+      let total = 0;
+      for (const d of s.dots) {
+        if (!(isWhole(d.dots) && d.dots > 0)) problems.push(`sheet ${s.sheet}: bad dots`);
+        if (d.dots > s.people * c.rule.cap) problems.push(`sheet ${s.sheet}: over the cap`);
+        const idea = status.get(d.idea);
+        if (!idea || idea.status !== "visible") problems.push(`sheet ${s.sheet}: idea not visible`);
+        total += d.dots;
+      }
+      if (total > s.people * c.rule.budget) problems.push(`sheet ${s.sheet}: over the budget`);
+    }
+  }
   const t = c.turnout;
   const counted = KINDS.reduce((sum, k) => sum + t.ballots[k], 0);
   if (counted !== c.ballots.length) problems.push("turnout ballots differ from the list");
@@ -182,7 +206,7 @@ function main(argv) {
     else files.push(argv[i]);
   }
   const log = JSON.parse(fs.readFileSync(files[0], "utf8"));
-  if (log.format !== "cite-vote/log" || log.version !== 2) {
+  if (log.format !== "cite-vote/log" || ![2, 3].includes(log.version)) {
     process.stdout.write(JSON.stringify({ ok: false, challenges: [] }) + "\n");
     return 1;
   }
@@ -195,6 +219,7 @@ function main(argv) {
   }
   const out = log.challenges.map((c) => {
     const result = check(c);
+    if (c.sheets !== undefined && log.version < 3) result.problems.push("sheets need version 3");
     const printed = heads.get(String(c.position));
     if (printed && !(result.seal || "").startsWith(printed.toLowerCase())) {
       result.problems.push("not the printed seal");

@@ -20,10 +20,10 @@ from markupsafe import Markup
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import selectinload
 
+from cite_vote.accounts.services import people_in_room
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.qr import qr_svg
-from cite_vote.forums.room import participants_in_room
 from cite_vote.forums.services import (
     open_to_participants,
     open_to_participants_clause,
@@ -236,7 +236,7 @@ def screen_state(forum: Forum, now: datetime, token: str | None = None) -> Scree
         "timer_ends_at": forum.timer_ends_at,
         "timer_remaining": remaining,
     }
-    participants = db.session.scalar(participants_in_room(forum))
+    participants = db.session.scalar(people_in_room(forum))
     if challenge is None:
         meter = RoomMeter(participants=participants, ideas=0)
         return ScreenState(view=WAITING, meter=meter, **state)

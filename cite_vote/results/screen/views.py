@@ -15,11 +15,10 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from cite_vote.accounts.staff import current_staff, staff_forum
-from cite_vote.extensions import db
 from cite_vote.forums.join_codes import current_join_code
 from cite_vote.forums.models import Forum
 from cite_vote.forums.services import challenge_in_forum
-from cite_vote.htmx import done, is_htmx, render, seen, unchanged
+from cite_vote.htmx import done, is_htmx, refusable, render, seen, unchanged
 from cite_vote.links import public_url
 from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.results.screen.forms import DisplayForm, RevealForm, TimerForm
@@ -202,8 +201,8 @@ def control(slug: str):
 @bp.post("/staff/f/<slug>/screen/link")
 def regenerate(slug: str):
     forum, _user = staff_forum(slug)
-    token = regenerate_screen_token(forum)
-    db.session.commit()
+    with refusable(shown=False):
+        token = regenerate_screen_token(forum)
     if not is_htmx():
         session[FRESH_LINK_KEY] = token
         return done(_here(forum))
@@ -214,8 +213,8 @@ def regenerate(slug: str):
 @bp.post("/staff/f/<slug>/screen/link/off")
 def revoke(slug: str):
     forum, _user = staff_forum(slug)
-    revoke_screen_token(forum)
-    db.session.commit()
+    with refusable(shown=False):
+        revoke_screen_token(forum)
     return done(_here(forum)) if not is_htmx() else _control(forum, "link_panel")
 
 
@@ -227,8 +226,8 @@ def display(slug: str):
     if not form.validate_on_submit():
         return _control(forum, "display_panel", status=422, display=form)
     pinned = challenge_in_forum(forum, form.challenge.data) if form.mode.data == "stay" else None
-    show_on_screen(forum, pinned)
-    db.session.commit()
+    with refusable(shown=False):
+        show_on_screen(forum, pinned)
     return done(_here(forum)) if not is_htmx() else _control(forum, "display_panel")
 
 
@@ -238,16 +237,16 @@ def timer(slug: str):
     form = TimerForm()
     if not form.validate_on_submit():
         return _control(forum, "timer_panel", status=422, timer=form)
-    start_timer(forum, form.minutes.data, utcnow())
-    db.session.commit()
+    with refusable(shown=False):
+        start_timer(forum, form.minutes.data, utcnow())
     return done(_here(forum)) if not is_htmx() else _control(forum, "timer_panel")
 
 
 @bp.post("/staff/f/<slug>/screen/timer/stop")
 def timer_stop(slug: str):
     forum, _user = staff_forum(slug)
-    stop_timer(forum)
-    db.session.commit()
+    with refusable(shown=False):
+        stop_timer(forum)
     return done(_here(forum)) if not is_htmx() else _control(forum, "timer_panel")
 
 
@@ -261,17 +260,17 @@ def reveal(slug: str):
     challenge = challenge_in_forum(forum, form.challenge.data)
     now = utcnow()
     action = form.action.data
-    if action == "stage":
-        stage_reveal(forum, challenge)
-    elif action == "next":
-        reveal_step(forum, challenge, now)
-    elif action == "auto":
-        reveal_every(forum, challenge, form.seconds.data, now)
-    elif action == "pause":
-        reveal_pause(forum, challenge, now)
-    else:
-        reveal_all(forum, challenge)
-    db.session.commit()
+    with refusable(shown=False):
+        if action == "stage":
+            stage_reveal(forum, challenge)
+        elif action == "next":
+            reveal_step(forum, challenge, now)
+        elif action == "auto":
+            reveal_every(forum, challenge, form.seconds.data, now)
+        elif action == "pause":
+            reveal_pause(forum, challenge, now)
+        else:
+            reveal_all(forum, challenge)
     return (
         done(_here(forum) + "#screen-reveal") if not is_htmx() else _control(forum, "reveal_panel")
     )

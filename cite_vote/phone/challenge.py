@@ -25,15 +25,13 @@ from cite_vote.htmx import (
     render,
     unchanged,
 )
-from cite_vote.ideas.forms import CommentForm, IdeaForm
+from cite_vote.ideas.forms import CommentForm
 from cite_vote.ideas.models import TITLE_MAX
-from cite_vote.ideas.pages import challenge_context, challenge_page, idea_context
-from cite_vote.ideas.services import (
-    add_comment,
-    idea_in_forum,
-    propose_idea,
-)
+from cite_vote.ideas.questions.forms import answers_of, idea_form
+from cite_vote.ideas.questions.services import form_questions, propose_with_sheet
+from cite_vote.ideas.services import add_comment, idea_in_forum
 from cite_vote.ideas.similar import similar_ideas
+from cite_vote.phone.challenge_page import challenge_context, challenge_page, idea_context
 from cite_vote.tokens import hash_token
 from cite_vote.votes.target import challenge_target
 
@@ -73,15 +71,17 @@ def challenge(slug: str, challenge_id: int):
 @limits.propose
 def propose(slug: str, challenge_id: int):
     forum, challenge, participant = participant_challenge(slug, challenge_id)
-    form = IdeaForm()
+    questions = form_questions(forum.id)  # the idea sheet (ideas/questions)
+    form = idea_form(questions)
     status = 422
     if form.validate_on_submit():
         with refusable() as outcome:
-            idea = propose_idea(
+            idea = propose_with_sheet(
                 challenge,
                 participant,
                 form.title.data,
                 form.description.data or "",
+                answers_of(form, questions),
                 show_author_name=form.show_name.data,
             )
         if not outcome.ok:
@@ -162,7 +162,7 @@ def similar(slug: str, challenge_id: int):
     found = similar_ideas(challenge, title) if can_propose(challenge) else []
     if is_htmx():
         return render("ideas/challenge.html", "similar", forum=forum, similar=found)
-    form = IdeaForm(formdata=None, data={"title": title})
+    form = idea_form(form_questions(forum.id), formdata=None, data={"title": title})
     context = challenge_context(forum, challenge, participant, form=form)
     return render("ideas/challenge.html", similar=found, **context)
 

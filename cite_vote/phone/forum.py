@@ -24,9 +24,9 @@ from cite_vote.forums.join_codes import (
     open_link_code,
 )
 from cite_vote.forums.models import Forum
-from cite_vote.forums.pages import forum_page
-from cite_vote.forums.services import forum_by_slug, forum_overview
+from cite_vote.forums.services import forum_by_slug
 from cite_vote.htmx import commits, done, page, refusable, render
+from cite_vote.phone.forum_page import forum_overview, forum_page
 from cite_vote.tokens import new_token
 
 bp = Blueprint("forums", __name__)

@@ -10,8 +10,10 @@ from markupsafe import Markup
 from cite_vote.accounts.models import Participant
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import can_comment, can_propose, can_vote, totals_visible
-from cite_vote.ideas.forms import CommentForm, IdeaForm
+from cite_vote.ideas.forms import CommentForm
 from cite_vote.ideas.models import Idea
+from cite_vote.ideas.questions.forms import idea_form
+from cite_vote.ideas.questions.services import form_questions, idea_sheets
 from cite_vote.ideas.services import (
     card_ideas,
     comment_counts,
@@ -137,6 +139,8 @@ def challenge_context(
         if challenge.phase == "voting":
             ideas = personal_order(ideas, participant)
     waiting = own_pending_ideas(challenge, participant) if pending is not False else []
+    proposing = can_propose(challenge)
+    questions = form_questions(forum.id) if proposing else []  # the idea form's own questions
     receipt = receipt_of(participant.id, challenge.id) if challenge.phase == "closed" else None
     context = {
         "receipts": {challenge.id: receipt} if receipt else {},
@@ -153,8 +157,9 @@ def challenge_context(
         "pending": waiting,
         "ranked": ranked,
         # The form to propose, made only where it shows (WTForms costs on every page).
-        "form": form or (IdeaForm(formdata=None) if can_propose(challenge) else None),
-        "proposing": can_propose(challenge),
+        "form": form or (idea_form(questions, formdata=None) if proposing else None),
+        "questions": questions,
+        "proposing": proposing,
         "notice": notice,
         "back": "challenge",
     }
@@ -167,6 +172,7 @@ def idea_context(forum, idea, participant, form=None, notice=None):
     return {
         **cards_context(forum, challenge, participant, [idea]),
         "idea": idea,
+        "sheet": idea_sheets(challenge.forum_id, [idea.id]).get(idea.id, []),
         "comments": visible_comments(idea, participant),
         "form": form or CommentForm(formdata=None),
         "commenting": can_comment(challenge) and idea.status == "visible",

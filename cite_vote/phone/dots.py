@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from markupsafe import Markup
 
 from cite_vote.accounts.identity import cookie_token, require_participant
 from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
 from cite_vote.htmx import commits, done, is_htmx, refusable, render
-from cite_vote.ideas.pages import cards_context, challenge_context, idea_cards, idea_context
 from cite_vote.ideas.services import idea_in_forum, seen_in_forum
+from cite_vote.phone.challenge_page import (
+    cards_context,
+    challenge_context,
+    idea_cards,
+    idea_context,
+)
 from cite_vote.responses import error_response
 from cite_vote.tokens import hash_token
 from cite_vote.votes import services
@@ -113,6 +119,13 @@ def set_dots(slug: str, idea_id: int):
                 "ideas/idea.html", status=status, **idea_context(forum, idea, participant)
             )
         context = challenge_context(forum, idea.challenge, participant)
+        # The form's action ends in #idea-N: the browser lands on the card, which says why.
+        context["cards"] = [
+            Markup(render_template("ideas/_idea.html", **context, idea=shown, error=error))
+            if shown.id == idea.id
+            else card
+            for shown, card in zip(context["ideas"], context["cards"], strict=True)
+        ]
         return render("ideas/challenge.html", status=status, **context)
     target_url = card_page_url(slug, idea, form.back.data)
     if form.back.data == "idea":

@@ -6,15 +6,15 @@ transaction at a time. A writer now bumps the slot of its own database connectio
 (``forums.versions``); the sum still grows with every committed change, and a reader sees it in
 one statement.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

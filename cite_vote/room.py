@@ -6,9 +6,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import case, func, select
 
 from cite_vote.accounts.models import Participant
+from cite_vote.accounts.services import people_in_room
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import active_challenges
@@ -65,18 +66,6 @@ class RoomState:
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
-def participants_in_room(forum: Forum) -> Select[tuple[int]]:
-    """How many people are in the room: the one count the control page and the screen show.
-
-    People who joined (a phone bound to them) or vote with a facilitator's help; participants
-    without either, such as the demo forum's seeded idea authors, are not people in the room.
-    """
-    return select(func.count(Participant.id)).where(
-        Participant.forum_id == forum.id,
-        or_(Participant.token_hash.is_not(None), Participant.assisted.is_(True)),
-    )
-
-
 def room_state(forum: Forum) -> RoomState:
     """Counts per challenge in five queries, whatever the size of the room."""
     challenges = list(db.session.scalars(active_challenges(forum)))
@@ -127,7 +116,7 @@ def people_and_recent_joins(forum: Forum) -> tuple[int, list[int]]:
     since = [now - timedelta(minutes=k) for k in range(1, JOIN_MINUTES + 1)]
     sums = db.session.execute(
         select(
-            participants_in_room(forum).scalar_subquery(),
+            people_in_room(forum).scalar_subquery(),
             *[
                 func.coalesce(func.sum(case((Participant.created_at >= t, 1), else_=0)), 0)
                 for t in since
@@ -135,6 +124,8 @@ def people_and_recent_joins(forum: Forum) -> tuple[int, list[int]]:
         ).where(
             Participant.forum_id == forum.id,
             Participant.assisted.is_(False),
+            # A phone has a token; a printed sheet's ballot holder (votes/paper.py) has none.
+            Participant.token_hash.is_not(None),
             Participant.created_at >= since[-1],
         )
     ).one()

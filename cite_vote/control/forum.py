@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from cite_vote.accounts.forms import TicketsForm
-from cite_vote.accounts.staff import current_staff, require_staff, staff_forum
+from cite_vote.accounts.staff import require_staff, staff_forum, staff_role
 from cite_vote.accounts.team import add_team_member, create_forum_for, remove_team_member, team_of
 from cite_vote.accounts.tickets import forum_tickets, generate_tickets, ticket_counts
 from cite_vote.extensions import db
@@ -31,7 +31,6 @@ from cite_vote.forums.forms import (
 from cite_vote.forums.join_codes import current_join_code
 from cite_vote.forums.models import PHASES, Challenge, Forum
 from cite_vote.forums.qr import qr_svg
-from cite_vote.forums.room import JOIN_BURST, room_state
 from cite_vote.forums.services import (
     PHASE_LABELS,
     ConfirmationNeeded,
@@ -57,6 +56,7 @@ from cite_vote.ideas.models import Idea
 from cite_vote.ideas.services import delete_empty_challenge
 from cite_vote.links import public_url
 from cite_vote.page_caches import STAFF_NAVS
+from cite_vote.room import JOIN_BURST, room_state
 from cite_vote.votes.phases import change_phase
 from cite_vote.votes.services import dots_held
 
@@ -87,13 +87,6 @@ def staff_nav(context) -> Markup:
         html = template.render(context.get_all())
         STAFF_NAVS.put(key, html)
     return Markup(html)
-
-
-@bp.app_template_global()
-def staff_role() -> str | None:
-    """The logged-in staff member's role, for links only organisers may follow."""
-    user = current_staff()
-    return user.role if user is not None else None
 
 
 def organiser_forum(slug: str) -> Forum:
@@ -180,8 +173,8 @@ def settings(slug: str):
 @bp.post("/f/<slug>/join-code")
 def new_join_code(slug: str):
     forum = organiser_forum(slug)
-    regenerate_join_code(forum)
-    db.session.commit()
+    with refusable(shown=False):
+        regenerate_join_code(forum)
     return done_or_fragment(
         url_for(".settings", slug=forum.slug),
         _("New join code: %(code)s. The old one no longer works.", code=forum.join_code),
@@ -228,13 +221,13 @@ def add_challenge(slug: str):
     form = ChallengeForm()
     if not form.validate_on_submit():
         return _challenges_page(forum, form, status=422)
-    create_challenge(
-        forum,
-        title=form.title.data.strip(),
-        question=(form.question.data or "").strip(),
-        description=(form.description.data or "").strip(),
-    )
-    db.session.commit()
+    with refusable(shown=False):
+        create_challenge(
+            forum,
+            title=form.title.data.strip(),
+            question=(form.question.data or "").strip(),
+            description=(form.description.data or "").strip(),
+        )
     return _challenges_done(forum, _("Challenge added."))
 
 
@@ -244,13 +237,13 @@ def edit_challenge(slug: str, challenge_id: int):
     challenge = forum_challenge(forum, challenge_id)
     form = ChallengeForm(obj=challenge)
     if form.validate_on_submit():
-        update_challenge(
-            challenge,
-            title=form.title.data.strip(),
-            question=(form.question.data or "").strip(),
-            description=(form.description.data or "").strip(),
-        )
-        db.session.commit()
+        with refusable(shown=False):
+            update_challenge(
+                challenge,
+                title=form.title.data.strip(),
+                question=(form.question.data or "").strip(),
+                description=(form.description.data or "").strip(),
+            )
         flash(_("Challenge saved."), "success")
         return done(url_for(".challenges", slug=forum.slug))
     status = 422 if form.errors else 200
@@ -271,8 +264,8 @@ def move(slug: str, challenge_id: int):
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400)
-    move_challenge(forum, challenge, direction)
-    db.session.commit()
+    with refusable(shown=False):
+        move_challenge(forum, challenge, direction)
     return _challenges_done(forum)
 
 
@@ -283,8 +276,8 @@ def archive(slug: str, challenge_id: int):
     archived = request.form.get("archived", "1")
     if archived not in ("0", "1"):
         abort(400)
-    set_archived(forum, challenge, archived == "1")
-    db.session.commit()
+    with refusable(shown=False):
+        set_archived(forum, challenge, archived == "1")
     message = _("Challenge archived.") if archived == "1" else _("Challenge restored.")
     return _challenges_done(forum, message)
 
@@ -293,8 +286,8 @@ def archive(slug: str, challenge_id: int):
 def delete(slug: str, challenge_id: int):
     forum = organiser_forum(slug)
     challenge = forum_challenge(forum, challenge_id)
-    delete_empty_challenge(forum, challenge)
-    db.session.commit()
+    with refusable(shown=False):
+        delete_empty_challenge(forum, challenge)
     return _challenges_done(forum, _("Challenge deleted."))
 
 
@@ -338,8 +331,8 @@ def add_to_team(slug: str):
 @bp.post("/f/<slug>/team/<int:user_id>/remove")
 def remove_from_team(slug: str, user_id: int):
     forum = organiser_forum(slug)
-    remove_team_member(forum, user_id)
-    db.session.commit()
+    with refusable(shown=False):
+        remove_team_member(forum, user_id)
     return _team_done(forum, _("Removed from the team."))
 
 
@@ -396,8 +389,8 @@ def generate(slug: str):
     form = TicketsForm()
     if not form.validate_on_submit():
         return _tickets_page(forum, form, status=422)
-    made = generate_tickets(forum, form.count.data)
-    db.session.commit()
+    with refusable(shown=False):
+        made = generate_tickets(forum, form.count.data)
     batch = (made[0].id, made[-1].id)
     return done_or_fragment(
         url_for(".tickets", slug=forum.slug, first=batch[0], last=batch[1]),
@@ -507,9 +500,9 @@ def phase(slug: str):
     if form.challenge.data is not None:
         challenge = challenge_in_forum(forum, form.challenge.data)
     try:
-        moved = change_phase(forum, form.phase.data, challenge, confirmed=form.confirm.data)
+        with refusable(shown=False):  # rolled back when a confirmation is needed
+            moved = change_phase(forum, form.phase.data, challenge, confirmed=form.confirm.data)
     except ConfirmationNeeded as needed:
-        db.session.rollback()
         context = control_context(
             forum,
             user,
@@ -522,7 +515,6 @@ def phase(slug: str):
             response.headers["HX-Retarget"] = "#phase-confirm"
             response.headers["HX-Reswap"] = "outerHTML"
         return response
-    db.session.commit()
     label = _phase_label(form.phase.data)
     if len(moved) == 1:
         message = _("Challenge %(num)d: %(phase)s.", num=moved[0].position, phase=label)

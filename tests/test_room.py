@@ -2,9 +2,9 @@
 
 import pytest
 
-from cite_vote.forums.room import room_state
 from cite_vote.forums.services import ConfirmationNeeded, next_phase, previous_phase
 from cite_vote.refusals import RuleError
+from cite_vote.room import room_state
 from cite_vote.votes.phases import change_phase
 from cite_vote.votes.services import set_dots
 

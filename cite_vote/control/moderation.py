@@ -1,6 +1,7 @@
 """Moderation pages for facilitators: review, hide, restore, edit and merge ideas and comments.
 
-The ideas domain's staff routes, on its own blueprint (the rules are in ideas/moderation.py).
+The ideas domain's staff routes, on its own blueprint (the rules are in ideas/moderation.py;
+what an action does to the running and its dots, in votes/moderation.py).
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from cite_vote.extensions import db
 from cite_vote.htmx import done, done_or_fragment, is_htmx, refusable, render
 from cite_vote.ideas import moderation
 from cite_vote.ideas.forms import EditForm, MergeForm
+from cite_vote.ideas.imports.services import import_mark
 from cite_vote.ideas.similar import duplicate_pairs
 from cite_vote.responses import error_response
+from cite_vote.votes import moderation as dots_moderation
 from cite_vote.votes.services import idea_totals
 
 bp = Blueprint("ideas_manage", __name__, url_prefix="/staff/f/<slug>")
 
 IDEA_ACTIONS = {
-    "approve": moderation.approve_idea,
-    "reject": moderation.reject_idea,
-    "restore": moderation.restore_idea,
+    "approve": dots_moderation.approve_idea,
+    "reject": dots_moderation.reject_idea,
+    "restore": dots_moderation.restore_idea,
 }
 
 
@@ -68,7 +71,7 @@ def idea_action(slug: str, idea_id: int, action: str):
     message = None
     with refusable() as outcome:
         if action == "hide":
-            returned = moderation.hide_idea(
+            returned = dots_moderation.hide_idea(
                 idea, user, request.form.get("reason"), request.form.get("note")
             )
             message = ngettext(
@@ -79,7 +82,7 @@ def idea_action(slug: str, idea_id: int, action: str):
             )
         else:
             if action == "restore":
-                moderation.restore_idea(idea, user)
+                dots_moderation.restore_idea(idea, user)
             else:
                 IDEA_ACTIONS[action](idea)
             message = _("Idea #%(idea)d updated.", idea=idea.id)
@@ -150,6 +153,7 @@ def idea_page_context(forum, user, idea, edit_form=None, merge_form=None, **extr
         "totals": idea_totals(idea_ids=[idea.id, *[i.id for i in others]]),
         "others": others,
         "hide_records": moderation.latest_hides([idea.id]),
+        "imported": import_mark(idea.id),  # from a file: which, who, when (ideas/imports)
         "edit_form": edit_form or EditForm(formdata=None, obj=idea),
         "merge_form": merge_form or MergeForm(formdata=None),
         "error": None,
@@ -211,13 +215,13 @@ def merge(slug: str, idea_id: int):
         context = idea_page_context(forum, user, source, merge_form=form)
         return render("ideas/moderate_idea.html", "merge", status=422, **context)
     if request.method == "GET":
-        plan = moderation.plan_merge(source, target)
+        plan = dots_moderation.plan_merge(source, target)
         return render(
             "ideas/merge.html", forum=forum, user=user, source=source, target=target, plan=plan
         )
     # A refusal (note too long, phase closed, changed meanwhile) is the error page, nothing stored.
-    returned = moderation.merge_ideas(source, target, user, request.form.get("note"))
-    db.session.commit()
+    with refusable(shown=False):
+        returned = dots_moderation.merge_ideas(source, target, user, request.form.get("note"))
     moved = sum(r.moved for r in returned)
     refunded = sum(r.refunded for r in returned)
     flash(

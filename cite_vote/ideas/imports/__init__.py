@@ -1,0 +1,1 @@
+"""Ideas brought into a challenge from a file (services: reading, preview, storing; views)."""

@@ -1,0 +1,1 @@
+"""Idea sheets: the organiser's own questions on the idea form, and their answers."""
