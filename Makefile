@@ -199,7 +199,10 @@ bench: setup bench-tools
 	  > $(BENCH_OUT)/event-sqlite.md; status=$$?; cat $(BENCH_OUT)/event-sqlite.md; exit $$status
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres').close()" 2>/dev/null; then \
 	  $(BIN)/python bench/event.py --db postgres --json $(BENCH_OUT)/event-postgres.json \
-	    > $(BENCH_OUT)/event-postgres.md; status=$$?; cat $(BENCH_OUT)/event-postgres.md; exit $$status; \
+	    > $(BENCH_OUT)/event-postgres.md; status=$$?; cat $(BENCH_OUT)/event-postgres.md; \
+	    [ $$status = 0 ] || exit $$status; \
+	  $(BIN)/python bench/vote_storm.py --db postgres > $(BENCH_OUT)/vote-storm.md; \
+	    status=$$?; cat $(BENCH_OUT)/vote-storm.md; exit $$status; \
 	else \
 	  echo "No PostgreSQL at 127.0.0.1:5432: the event scenario on PostgreSQL is skipped."; \
 	fi

@@ -16,18 +16,31 @@ import socket
 # Loopback by default: put a reverse proxy in front, or `make run HOST=0.0.0.0` in a room.
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
 
-# Sync workers, one per core. Every request of the room is CPU work in Python (SQLAlchemy,
-# Jinja2: see the profiles), so two processes keep two cores busy; a third only queues for the
-# same cores. On SQLite it does worse than that: writers take turns on one database lock, and
-# a writer that finds it taken sleeps in SQLite's busy handler (backing off up to 100 ms) while
-# the lock is free again after a millisecond. In the event scenario (1,000 phones, same run
-# conditions) 3 sync workers stored 1,251 votes in the window, 2 stored 3,211; gthread stored
-# 3,211 with 2 workers x 4 threads and 2,132 with 3 x 2, with 5 to 8 MB more per worker, and
-# threads of one process share one GIL, so they add no CPU. With PostgreSQL (row locks, no
-# database-wide write lock) or more cores, raise it: WEB_CONCURRENCY or --workers.
+# On SQLite: sync workers, one per core. Every request of the room is CPU work in Python
+# (SQLAlchemy, Jinja2: see the profiles), so two processes keep two cores busy; a third only
+# queues for the same cores. On SQLite it does worse than that: writers take turns on one
+# database lock, and a writer that finds it taken sleeps in SQLite's busy handler (backing off up
+# to 100 ms) while the lock is free again after a millisecond. In the event scenario (1,000
+# phones, same run conditions) 3 sync workers stored 1,251 votes in the window, 2 stored 3,211;
+# gthread stored 3,211 with 2 workers x 4 threads and 2,132 with 3 x 2, with 5 to 8 MB more per
+# worker, and threads of one process share one GIL, so they add no CPU.
+#
+# On PostgreSQL: the same two workers, with 4 threads each (gthread). A request there waits for
+# the database several times (a vote: 8 round trips, its commit waiting for the disk); a sync
+# worker sits idle through each wait, and the event on two sync workers used 35 % of one core
+# while phones timed out (docs/performance.md). A thread waiting on the socket gives up the GIL,
+# so the worker's other threads use the core meanwhile. Each worker's pool holds one connection
+# per thread (``config.engine_options`` reads CITE_VOTE_DB_POOL_SIZE). More cores: raise the
+# workers (WEB_CONCURRENCY or --workers); docs/deploy.md gives PostgreSQL's connections for it.
+_POSTGRES = (os.environ.get("CITE_VOTE_DATABASE_URL") or "").startswith("postgresql")
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
-worker_class = "sync"
-threads = 1
+if _POSTGRES:
+    worker_class = "gthread"
+    threads = int(os.environ.get("CITE_VOTE_THREADS") or 4)
+    os.environ.setdefault("CITE_VOTE_DB_POOL_SIZE", str(threads))
+else:
+    worker_class = "sync"
+    threads = 1
 
 # A request past 30 s is a bug (a heavy download must be built ahead, see issue 11): the worker
 # is killed and restarted rather than held. htmx itself gives up after 15 s (base.html).

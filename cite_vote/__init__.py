@@ -38,10 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
         limits,
         models,  # noqa: F401  (registers every table)
     )
-    from cite_vote.extensions import babel, csrf, db, init_migrations
+    from cite_vote.extensions import babel, csrf, db, init_migrations, ping_with_begin
     from cite_vote.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        ping_with_begin(db.engine)
     init_migrations(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

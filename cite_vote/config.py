@@ -90,6 +90,8 @@ def from_environment(instance_path: str) -> dict:
         # under htmx's 15 s, so the phone hears "not saved, retry" instead of timing out.
         "DATABASE_BUSY_TIMEOUT": float(env.get("CITE_VOTE_DATABASE_BUSY_TIMEOUT", "5")),
         "DATABASE_CONNECT_TIMEOUT": int(env.get("CITE_VOTE_DATABASE_CONNECT_TIMEOUT", "5")),
+        # Connections each worker's pool keeps (PostgreSQL): gunicorn.conf.py gives its threads.
+        "DB_POOL_SIZE": int(env.get("CITE_VOTE_DB_POOL_SIZE") or 5),
         "PRODUCTION": production,
         # The address phones use (printed links, QR codes, tickets); empty: the request's own.
         "PUBLIC_URL": public_url or None,
@@ -150,4 +152,10 @@ def engine_options(config: dict) -> dict:
             "options": f"-c lock_timeout={int(config['DATABASE_BUSY_TIMEOUT'] * 1000)}",
         }
         options["pool_timeout"] = config["DATABASE_BUSY_TIMEOUT"]
+        # One connection per thread of the worker (gunicorn.conf.py sets it to its threads), and
+        # as many again for a burst: workers x 2 x threads stay under max_connections
+        # (docs/deploy.md).
+        pool_size = int(config.get("DB_POOL_SIZE") or 5)
+        options["pool_size"] = pool_size
+        options["max_overflow"] = pool_size
     return {**options, **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}

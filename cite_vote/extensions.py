@@ -58,3 +58,39 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def ping_with_begin(engine) -> None:
+    """On PostgreSQL, the pool's check of a connection before each use opens the transaction.
+
+    ``pool_pre_ping`` sends a statement before each checkout so that a connection the server
+    dropped (a restart) is replaced instead of failing the request. psycopg then sends BEGIN
+    before the request's first statement: two round trips before any work, and a poll that
+    reads one row paid BEGIN, the ping, its read and a ROLLBACK (four; ``bench/profile.py``).
+    Here the ping is that BEGIN: one round trip checks the connection and opens the transaction
+    psycopg would open next (it sends no BEGIN into a transaction already open). A connection
+    that fails it is replaced as before.
+    """
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return
+    import psycopg
+    from psycopg import pq
+
+    default = engine.dialect.do_ping
+
+    def do_ping(dbapi_connection) -> bool:
+        pgconn = dbapi_connection.pgconn
+        if dbapi_connection.autocommit or pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            return default(dbapi_connection)
+        with dbapi_connection.lock:
+            result = pgconn.exec_(b"BEGIN")
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            # Only a connection the server dropped fails a BEGIN (its last words, "terminating
+            # connection", may arrive before libpq sees the socket closed): closed here, the
+            # pool knows it for a disconnect and opens a new one, as after its own ping.
+            message = pgconn.get_error_message() or "the connection is lost"
+            dbapi_connection.close()
+            raise psycopg.OperationalError(message)
+        return True
+
+    engine.dialect.do_ping = do_ping

@@ -17,8 +17,10 @@ swaps a 200 (an empty live block).
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import re
+import threading
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
@@ -45,6 +47,7 @@ class UnchangedPolls:
         self.app = app
         self.wsgi_app = wsgi_app
         self._engine = None
+        self._own = threading.local()  # each thread's connection for the polls (PostgreSQL)
         self._sql: dict[str, str] = {}
         secret = app.config["SECRET_KEY"]
         self.secret = secret.encode() if isinstance(secret, str) else secret
@@ -132,6 +135,7 @@ class UnchangedPolls:
         if self._engine is None:
             from cite_vote.extensions import db
             from cite_vote.forums.services import open_to_participants_sql
+            from cite_vote.forums.versions import VERSION_SQL
 
             with self.app.app_context():
                 self._engine = db.engine
@@ -142,10 +146,11 @@ class UnchangedPolls:
                 " JOIN forums f ON f.id = challenges.forum_id"
                 f" WHERE challenges.id = {mark} AND f.slug = {mark}"
                 f" AND {open_to_participants_sql(self._engine.dialect)}",
-                "screen": "SELECT f.id, v.version, f.screen_rotate, f.join_code_rotates"
-                " FROM forums f JOIN forum_versions v ON v.forum_id = f.id"
-                f" WHERE f.screen_token_hash = {mark}",
+                "screen": f"SELECT f.id, {VERSION_SQL}, f.screen_rotate, f.join_code_rotates"
+                f" FROM forums f WHERE f.screen_token_hash = {mark}",
             }
+        if self._engine.dialect.name == "postgresql":
+            return self._read_own(kind, params)
         connection = self._engine.raw_connection()
         try:
             cursor = connection.cursor()
@@ -156,6 +161,37 @@ class UnchangedPolls:
                 cursor.close()
         finally:
             connection.close()
+
+    def _read_own(self, kind: str, params: tuple):
+        """On PostgreSQL, one round trip: the read, on this thread's own connection.
+
+        Through the pool a poll cost four: the pool's check of the connection, BEGIN, the read,
+        and the ROLLBACK that hands the connection back (three with ``extensions.
+        ping_with_begin``). A connection of the thread's own, in autocommit (a single read
+        needs no transaction), sends the read alone. A connection the server dropped fails the
+        read: it is closed and forgotten, and Flask answers this poll (the next one opens a
+        new connection).
+        """
+        connection = getattr(self._own, "connection", None)
+        if connection is None or connection.closed:
+            pooled = self._engine.raw_connection()
+            connection = pooled.driver_connection  # psycopg's
+            pooled.detach()  # the thread's, outside the pool and its limits
+            connection.rollback()  # the pool's check opened a transaction
+            connection.autocommit = True
+            self._own.connection = connection
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._sql[kind], params)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        except Exception:
+            self._own.connection = None
+            with contextlib.suppress(Exception):
+                connection.close()
+            raise
 
 
 def init_app(app: Flask) -> None:

@@ -181,6 +181,66 @@ def count_queries(app):
     return Counter
 
 
+@pytest.fixture
+def count_round_trips(app):
+    """Counts the round trips to PostgreSQL inside the ``with`` block: libpq's trace of every
+    connection of the pool (those in it now and those opened meanwhile) and of the connections
+    given (outside the pool: the polls' own), one ``ReadyForQuery``
+    from the server per round trip (a statement, the pool's ping, BEGIN, COMMIT). Skipped on
+    SQLite, which has no round trips."""
+    import tempfile
+
+    from psycopg import pq
+
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("round trips are counted on PostgreSQL")
+
+    class Counter:
+        def __init__(self, *connections):
+            self.connections = connections  # psycopg connections outside the pool
+
+        def __enter__(self):
+            self.file = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by __exit__)
+            self.traced = []
+            for connection in self.connections:
+                self._trace(connection)
+            for record in list(_db.engine.pool._pool.queue):
+                if record.dbapi_connection is not None:
+                    self._trace(record.dbapi_connection)
+            event.listen(_db.engine.pool, "connect", self._connect)
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(_db.engine.pool, "connect", self._connect)
+            for connection in self.traced:
+                if not connection.closed:
+                    connection.pgconn.untrace()
+            self.file.seek(0)
+            self.lines = self.file.read().splitlines()
+            self.file.close()
+
+        def _connect(self, dbapi_connection, _record):
+            self._trace(dbapi_connection)
+
+        def _trace(self, connection):
+            connection.pgconn.trace(self.file.fileno())
+            connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+            self.traced.append(connection)
+
+        @property
+        def count(self) -> int:
+            return sum(1 for line in self.lines if "\tReadyForQuery" in line)
+
+        @property
+        def sent(self) -> str:
+            """What the app sent, for an assertion's message."""
+            return "\n".join(
+                line for line in self.lines if "\tQuery\t" in line or "\tParse\t" in line
+            )
+
+    return Counter
+
+
 # --- factories ------------------------------------------------------------------------------
 
 

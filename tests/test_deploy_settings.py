@@ -16,6 +16,7 @@ from flask import request
 from cite_vote.accounts.tickets import generate_tickets
 from cite_vote.config import ConfigError, from_environment
 from cite_vote.links import served_url
+from cite_vote.paths import ROOT
 from tests.helpers import make_test_app
 
 PUBLIC = "https://forum.example.org"
@@ -131,3 +132,46 @@ def test_a_web_worker_does_not_load_the_migration_tools(tmp_path):
         [flask, "db", "upgrade"], env=env, capture_output=True, text=True, check=False
     )
     assert upgraded.returncode == 0, upgraded.stderr
+
+
+def _gunicorn_settings(monkeypatch, database_url: str) -> dict:
+    import os
+    import runpy
+
+    monkeypatch.setenv("CITE_VOTE_DATABASE_URL", database_url)
+    for name in ("WEB_CONCURRENCY", "CITE_VOTE_THREADS", "CITE_VOTE_DB_POOL_SIZE"):
+        monkeypatch.setenv(name, "")  # restored (removed) after the test, whatever the file sets
+        monkeypatch.delenv(name)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    settings["pool_size"] = os.environ.get("CITE_VOTE_DB_POOL_SIZE")
+    return settings
+
+
+def test_the_guides_server_settings_are_gunicorns(monkeypatch):
+    """docs/deploy.md, "Sizing a server": SQLite, two sync workers; PostgreSQL, two workers of
+    four threads, each worker's pool holding a connection per thread; and the connections
+    that makes (pool, burst, the polls' own) under PostgreSQL's default max_connections."""
+    from cite_vote.config import engine_options
+
+    sqlite = _gunicorn_settings(monkeypatch, "sqlite:///x.sqlite3")
+    assert (sqlite["workers"], sqlite["worker_class"], sqlite["threads"]) == (2, "sync", 1)
+    postgres = _gunicorn_settings(monkeypatch, "postgresql+psycopg://u@h/db")
+    assert (postgres["workers"], postgres["worker_class"], postgres["threads"]) == (
+        2,
+        "gthread",
+        4,
+    )
+    assert postgres["pool_size"] == "4"
+    options = engine_options(
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db",
+            "DATABASE_BUSY_TIMEOUT": 5,
+            "DATABASE_CONNECT_TIMEOUT": 5,
+            "DB_POOL_SIZE": int(postgres["pool_size"]),
+        }
+    )
+    assert options["pool_size"] == 4 and options["max_overflow"] == 4
+    per_worker = options["pool_size"] + options["max_overflow"] + postgres["threads"]
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    assert f"{postgres['workers']} × {per_worker} = {postgres['workers'] * per_worker}" in guide
+    assert postgres["workers"] * per_worker <= 100 - 10  # PostgreSQL's default, 10 for staff

@@ -1,7 +1,7 @@
 """The forum's version: every change the room sees bumps it, in the change's own transaction."""
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from cite_vote.accounts.services import join_forum
 from cite_vote.extensions import db as _db
@@ -106,3 +106,28 @@ def test_reading_leaves_the_version(room, client, as_participant, db):
     assert client.get(f"/f/{forum.slug}/c/{challenge.id}").status_code == 200
     assert client.get(f"/f/{forum.slug}").status_code == 200
     assert forum_version(forum.id) == before
+
+
+def test_two_writers_of_one_forum_never_wait_for_each_other(room, db):
+    """Every vote bumps its forum's version just before its commit. With one row per forum,
+    that row's lock made every vote of the room wait for the previous one's commit (the WAL on
+    disk): on PostgreSQL the room voted one transaction at a time. Each connection bumps its own
+    slot now; a reader still sees the sum grow by one per commit."""
+    from sqlalchemy.orm import Session
+
+    from cite_vote.forums.versions import bump
+
+    forum = room[0]
+    before = forum_version(forum.id)
+    db.session.commit()
+    with Session(db.engine) as first, Session(db.engine) as second:
+        bump(first, [forum.id])  # not committed: its slot's row stays locked
+        if db.engine.dialect.name == "postgresql":
+            second.execute(text("SET LOCAL lock_timeout = '1s'"))
+            bump(second, [forum.id])  # waited for the first's commit, and timed out, before
+            second.commit()
+        first.commit()
+        if db.engine.dialect.name != "postgresql":
+            bump(second, [forum.id])  # SQLite: one writer at a time, one slot
+            second.commit()
+    assert forum_version(forum.id) == before + 2

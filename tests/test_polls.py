@@ -6,9 +6,10 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from cite_vote.extensions import db as _db
+from cite_vote.polls import UnchangedPolls
 from cite_vote.results.screen.services import regenerate_screen_token
 from cite_vote.results.screen.version import ROTATE_SECONDS
 from cite_vote.timeutil import utcnow
@@ -135,6 +136,44 @@ def test_an_archived_challenge_is_404_through_the_full_path(phone, htmx_client, 
 
 def test_a_poll_without_htmx_goes_to_the_page(phone, client, scene):
     assert client.get(phone).status_code == 303
+
+
+def own_connection(app):
+    """The psycopg connection the polls keep for this thread (PostgreSQL), or None."""
+    layer = app.wsgi_app
+    while not isinstance(layer, UnchangedPolls):
+        layer = layer.app if hasattr(layer, "app") else layer.wsgi_app
+    return getattr(layer._own, "connection", None)
+
+
+def test_an_unchanged_poll_is_one_round_trip_on_postgresql(
+    phone, htmx_client, app, count_round_trips
+):
+    """Through the pool a poll was four round trips for its one read (the pool's ping, BEGIN,
+    the read, the ROLLBACK handing the connection back); on the thread's own connection, in
+    autocommit, it is the read alone."""
+    assert htmx_client.get(phone).status_code == 204  # opens the thread's connection
+    with inside_flask(app) as cost, count_round_trips(own_connection(app)) as trips:
+        assert htmx_client.get(phone).status_code == 204
+    assert cost == {"requests": 0, "checkouts": 0, "statements": 0}
+    assert trips.count == 1, trips.sent
+
+
+def test_a_poll_whose_connection_the_server_dropped_goes_to_flask_once(phone, htmx_client, app, db):
+    """A restarted server drops the polls' own connection as it drops the pool's: that poll is
+    answered by Flask (whose pool checks its connections), the next by a new connection."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the polls' own connections are PostgreSQL's")
+    assert htmx_client.get(phone).status_code == 204
+    pid = own_connection(app).info.backend_pid
+    db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    db.session.commit()
+    with inside_flask(app) as cost:
+        assert htmx_client.get(phone).status_code == 204
+    assert cost["requests"] == 1
+    with inside_flask(app) as cost:
+        assert htmx_client.get(phone).status_code == 204
+    assert cost["requests"] == 0 and own_connection(app).info.backend_pid != pid
 
 
 # --- the projector ------------------------------------------------------------------------------

@@ -52,6 +52,29 @@ def test_a_vote_runs_at_most_eight_statements(htmx_client, booth, count_queries,
     assert queries.count <= 8, "\n".join(queries.statements)
 
 
+@pytest.mark.parametrize("dots", [[1], [1, 2], [2, 0]], ids=["first", "more", "back to 0"])
+def test_a_vote_takes_nine_round_trips_on_postgresql(
+    htmx_client, booth, count_queries, count_round_trips, dots
+):
+    """On PostgreSQL a vote is the pool's check, which is the BEGIN (extensions.
+    ping_with_begin), seven statements and COMMIT: the forum, person and idea in one read; the
+    challenge's shared hold and the ballot's lock in one upsert (votes.services.lock_ballot: the
+    hold was a FOR SHARE of its own before, on the challenge row every vote of the room
+    rewrote); the rule read, the ballot, the vote, the ledger, the forum's version (its slot:
+    forums.versions). 11 round trips before: the ping and BEGIN apart, the FOR SHARE."""
+    forum, ideas, csrf = booth
+    for target in dots[:-1]:
+        assert vote(htmx_client, forum, ideas[0], target, csrf).status_code == 200
+    vote(htmx_client, forum, ideas[1], 1, csrf)  # the pool holds a used connection
+    with count_queries() as queries, count_round_trips() as trips:
+        response = vote(htmx_client, forum, ideas[0], dots[-1], csrf)
+    assert response.status_code == 200
+    assert f'data-dots="{dots[-1]}"' in response.text
+    assert queries.count <= 7, "\n".join(queries.statements)
+    assert trips.count <= 9, trips.sent
+    assert "FOR SHARE" not in trips.sent and "FOR UPDATE" not in trips.sent
+
+
 def test_a_vote_loads_no_orm_object(htmx_client, booth, db):
     """A phone's vote reads plain values (votes.target), not model instances: loading the
     forum, the person, the idea and its challenge as ORM objects cost more than the writes

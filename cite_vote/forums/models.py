@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, false
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cite_vote.extensions import db
@@ -113,12 +113,17 @@ class ForumVersion(db.Model):
     Polls and cached cards are keyed by it (``forums.versions``): a worker on any host that reads
     the same number knows that nothing it shows has changed since. A table of its own, not a
     column of ``forums``: it is written last in a transaction (just before the commit), so its
-    row lock never sits between the other locks a transaction takes.
+    row lock never sits between the other locks a transaction takes. In slots: the forum's
+    version is the sum of its rows, and each database connection bumps its own slot, so two
+    votes committing at once never wait for each other's row (migration 0014).
     """
 
     __tablename__ = "forum_versions"
 
     forum_id: Mapped[int] = mapped_column(
         ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False, server_default="0"
     )
     version: Mapped[int] = mapped_column(default=1, server_default="1")

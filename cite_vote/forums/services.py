@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from cite_vote.extensions import db
+from cite_vote.forums.holds import hold_challenges
 from cite_vote.forums.join_codes import new_join_code
 from cite_vote.forums.models import PHASES, Challenge, Forum, PhaseChange
 from cite_vote.refusals import RuleError
@@ -54,50 +55,6 @@ def challenge_in_forum(forum: Forum, challenge_id: int) -> Challenge:
     if challenge is None or challenge.forum_id != forum.id or challenge.archived:
         abort(404)
     return challenge
-
-
-@functools.cache
-def _watched_phase_statement():
-    """Built once: a poll that finds nothing changed costs one small statement and no ORM."""
-    from cite_vote.accounts.models import Participant
-
-    challenges, forums, participants = (
-        Challenge.__table__,
-        Forum.__table__,
-        Participant.__table__,
-    )
-    return (
-        select(challenges.c.phase)
-        .select_from(challenges.join(forums, forums.c.id == challenges.c.forum_id))
-        .where(
-            forums.c.slug == bindparam("slug"),
-            challenges.c.id == bindparam("challenge_id"),
-            open_to_participants_clause(challenges),
-            select(participants.c.id)
-            .where(
-                participants.c.forum_id == forums.c.id,
-                participants.c.token_hash == bindparam("token_hash"),
-            )
-            .exists(),
-        )
-    )
-
-
-def watched_phase(slug: str, challenge_id: int, token_hash: str | None) -> str | None:
-    """The phase of a challenge whose page the holder of ``token_hash`` may see, else None.
-
-    For the challenge page's phase poll: one Core statement on a connection of its own, with
-    the conditions of ``forum_by_slug`` + ``require_participant`` + ``challenge_in_forum`` +
-    "not a draft". None means "not that simple": the caller takes the full path, which answers
-    the redirect to the forum's door or the 404.
-    """
-    if not token_hash:
-        return None
-    with db.engine.connect() as connection:
-        return connection.execute(
-            _watched_phase_statement(),
-            {"slug": slug, "challenge_id": challenge_id, "token_hash": token_hash},
-        ).scalar()
 
 
 def challenge_by_position(forum: Forum, position: int) -> Challenge | None:
@@ -281,9 +238,10 @@ def move_phase(
         select(Challenge)
         .where(Challenge.id.in_([c.id for c in targets]))
         .order_by(Challenge.id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # votes' foreign keys share the row (forums.holds)
         .execution_options(populate_existing=True)
     ).all()
+    hold_challenges([c.id for c in targets], exclusive=True)  # and votes in flight finish
     backward = [(c, c.phase, phase) for c in targets if PHASES.index(phase) < PHASES.index(c.phase)]
     if backward and not confirmed:
         raise ConfirmationNeeded(backward)

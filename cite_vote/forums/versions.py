@@ -10,6 +10,14 @@ domains: it knows every model) marks the forum of whatever a flush added, change
 and bumps the forums marked just before the commit; the few services that write with Core
 statements (a vote, a merge moving comments, the screen's pin) call ``mark_changed`` themselves.
 This module holds the marks and the number.
+
+The number is the sum of a few rows (slots), and a writer bumps the slot of its database
+connection (on PostgreSQL the server process's id modulo ``SLOTS``; SQLite has one writer at a
+time and one slot). With one row per forum, every vote of the room took that row's lock and
+held it until its commit was on disk, so the votes of a room committed one at a time (150 a
+second at most on the two-core server of docs/performance.md, however many workers waited).
+Every commit still makes the sum larger, and a reader still sees it, with the change, in one
+statement.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,6 +34,10 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, ForumVersion
 
 _KEY = "cite_vote.changed_forums"
+
+# How many rows a forum's version may span on PostgreSQL: server processes' ids are consecutive
+# numbers, so the connections of a server's pool rarely share a slot.
+SLOTS = 64
 
 
 def marks(session: Session) -> dict[str, set[int]]:
@@ -68,13 +80,17 @@ def challenge_forum(session: Session, challenge_id: int | None, marks) -> None:
 @functools.cache
 def _bump_statement(dialect: str):
     """Built once per dialect: it runs at the end of every write (a vote among them)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = ForumVersion.__table__
+    if dialect == "postgresql":
+        insert, slot = pg_insert, func.pg_backend_pid() % SLOTS
+    else:
+        insert, slot = sqlite_insert, literal(0)
     return (
         insert(table)
-        .values(forum_id=bindparam("forum_id"), version=1)
+        .values(forum_id=bindparam("forum_id"), slot=slot, version=1)
         .on_conflict_do_update(
-            index_elements=[table.c.forum_id], set_={"version": table.c.version + 1}
+            index_elements=[table.c.forum_id, table.c.slot],
+            set_={"version": table.c.version + 1},
         )
     )
 
@@ -86,9 +102,19 @@ def bump(session: Session, forum_ids: Iterable[int]) -> None:
         session.execute(statement, {"forum_id": forum_id})
 
 
+def version_of(forum_id):
+    """The forum's number as a scalar subquery (``forum_id`` a column or a value)."""
+    return (
+        select(func.coalesce(func.sum(ForumVersion.version), 0))
+        .where(ForumVersion.forum_id == forum_id)
+        .scalar_subquery()
+    )
+
+
+# The same, for the raw SQL of the polls (``polls.py``): the forum ``f``'s number.
+VERSION_SQL = "(SELECT coalesce(sum(v.version), 0) FROM forum_versions v WHERE v.forum_id = f.id)"
+
+
 def forum_version(forum_id: int) -> int:
     """The forum's number now (0 for a forum that was never changed since the counter exists)."""
-    return (
-        db.session.scalar(select(ForumVersion.version).where(ForumVersion.forum_id == forum_id))
-        or 0
-    )
+    return db.session.scalar(select(version_of(forum_id))) or 0

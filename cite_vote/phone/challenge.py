@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from cite_vote import limits
 from cite_vote.accounts.identity import cookie_token, participant_forum, require_participant
 from cite_vote.accounts.models import Participant
+from cite_vote.accounts.phone import watched_phase
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     can_propose,
     forum_by_slug,
     open_to_participants,
-    watched_phase,
 )
 from cite_vote.htmx import (
     commits,

@@ -13,11 +13,23 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Boolean, DateTime, Integer, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cite_vote.accounts.models import Participant
 from cite_vote.extensions import db
+from cite_vote.forums.holds import hold_challenges, hold_challenges_call
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.setup import DotsHeld
 from cite_vote.forums.versions import mark_challenge_changed, mark_changed
@@ -65,19 +77,29 @@ def dots_held(forum: Forum) -> DotsHeld:
 
 
 def hold_challenge(challenge_id: int, *, exclusive: bool = False) -> None:
-    """Lock the challenge row: shared by every vote, exclusive for a merge, hide or phase move.
+    """Hold the challenge: shared by every vote, exclusive for a merge, hide or phase move.
 
-    Votes share the lock and run side by side; staff changes that move many participants'
+    Votes share the hold and run side by side; staff changes that move many participants'
     dots wait for votes in flight and make new ones wait, so no vote lands on an idea between
-    its refund and its status change. SQLite has no row locks (it ignores ``FOR UPDATE``): there
-    the database's write lock is taken here, before any read that a decision depends on, so
-    every change to dots runs alone from its first read to its commit.
+    its refund and its status change. On PostgreSQL the hold is a transaction-level advisory
+    lock on the challenge (``forums.services.hold_challenges``), not a lock on its row: a row
+    share-locked by every vote of the room is rewritten by each of them (PostgreSQL records
+    its lockers in the row, a "multixact" as soon as two overlap), so every vote wrote the same
+    row. The exclusive hold takes the row too (``FOR UPDATE``) for the staff who read it.
+    SQLite has no row locks (it ignores ``FOR UPDATE``): there the database's write lock is
+    taken here, before any read that a decision depends on, so every change to dots runs alone
+    from its first read to its commit.
     """
     if take_write_lock():
         return
-    db.session.execute(
-        select(Challenge.id).where(Challenge.id == challenge_id).with_for_update(read=not exclusive)
-    ).all()
+    if exclusive:
+        # FOR NO KEY UPDATE, not FOR UPDATE: a vote's inserts check their foreign key with a
+        # KEY SHARE lock on this row, which FOR UPDATE would make wait while the vote holds the
+        # shared hold this transaction waits for (a deadlock).
+        db.session.execute(
+            select(Challenge.id).where(Challenge.id == challenge_id).with_for_update(key_share=True)
+        ).all()
+    hold_challenges([challenge_id], exclusive=exclusive)
 
 
 def take_write_lock() -> bool:
@@ -94,38 +116,42 @@ def take_write_lock() -> bool:
     return True
 
 
-def lock_ballot(participant_id: int, challenge_id: int) -> int:
+def lock_ballot(participant_id: int, challenge_id: int, *, hold: bool = False) -> int:
     """Take the lock on this participant's ballot for the challenge; return the dots spent.
 
     One upsert: the ballot is created if missing, else written unchanged, which locks its row
-    (PostgreSQL's ON CONFLICT DO UPDATE locks it as an UPDATE does).
+    (PostgreSQL's ON CONFLICT DO UPDATE locks it as an UPDATE does). With ``hold`` on
+    PostgreSQL, the same statement first takes the challenge's shared hold
+    (``hold_challenge``): a vote's locks in one round trip. On SQLite the caller took the
+    database's write lock already (``take_write_lock``).
     """
-    statement = _lock_statement(db.session.get_bind().dialect.name)
+    statement = _lock_statement(db.session.get_bind().dialect.name, hold)
     return db.session.execute(
         statement, {"who": participant_id, "where": challenge_id}
     ).scalar_one()
 
 
 @functools.cache
-def _lock_statement(dialect: str):
+def _lock_statement(dialect: str, hold: bool = False):
     """``lock_ballot``'s upsert, built once per dialect (every vote runs it)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # On the table, not the model: an ORM insert goes through the bulk-insert machinery, which
     # cost a vote more than the statement itself (py-spy of a gunicorn worker under wrk).
     ballots = Ballot.__table__
-    return (
-        insert(ballots)
-        .values(
-            participant_id=bindparam("who", type_=Integer),
-            challenge_id=bindparam("where", type_=Integer),
-            dots_spent=0,
+    who, where = bindparam("who", type_=Integer), bindparam("where", type_=Integer)
+    if hold and dialect == "postgresql":
+        # The row to insert comes out of the lock's call: the hold is taken before the ballot.
+        held = select(hold_challenges_call(where, exclusive=False).label("held")).subquery()
+        statement = insert(ballots).from_select(
+            ["participant_id", "challenge_id", "dots_spent"],
+            select(who, where, literal(0, Integer)).select_from(held),
         )
-        .on_conflict_do_update(
-            index_elements=[ballots.c.participant_id, ballots.c.challenge_id],
-            set_={"dots_spent": ballots.c.dots_spent},
-        )
-        .returning(ballots.c.dots_spent)
-    )
+    else:
+        statement = insert(ballots).values(participant_id=who, challenge_id=where, dots_spent=0)
+    return statement.on_conflict_do_update(
+        index_elements=[ballots.c.participant_id, ballots.c.challenge_id],
+        set_={"dots_spent": ballots.c.dots_spent},
+    ).returning(ballots.c.dots_spent)
 
 
 def move_dots(
@@ -257,8 +283,10 @@ def set_dots(
             ngettext("At most %(num)d dot on one idea.", "At most %(num)d dots on one idea.", cap)
         )
 
-    hold_challenge(challenge.id)
-    spent = lock_ballot(participant.id, challenge.id)
+    # The challenge's shared hold and the ballot's lock: one statement on PostgreSQL, the
+    # database's write lock then the ballot on SQLite.
+    take_write_lock()
+    spent = lock_ballot(participant.id, challenge.id, hold=True)
     # Read under the lock: a facilitator may have closed voting or hidden the idea meanwhile;
     # with the dots already on the idea (``dots_on_idea``) in the same statement.
     phase, status, current = db.session.execute(

@@ -1,5 +1,6 @@
-"""What a phone's vote reads before it writes, and its challenge page before it renders, in one
-statement each and as plain values.
+"""What a phone's vote reads before it writes, and its challenge page before it renders: the
+votes domain's parts of the phone's reader (``accounts.phone``), in one statement each and as
+plain values.
 
 A phone's vote needs the forum (its rule and its slug), the person holding the cookie, the idea
 with its challenge, and what the idea's card shows; its challenge page the forum, the person
@@ -12,31 +13,25 @@ template read them as they read the models.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, and_, bindparam, exists, func, select
+from sqlalchemy import Integer, and_, bindparam, exists, func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.extensions import db
-from cite_vote.forums.models import Challenge, Forum
+from cite_vote.accounts.phone import ForumRow, Part, ParticipantRow, read_phone
+from cite_vote.forums.models import Challenge
 from cite_vote.ideas.models import Comment, Idea
 
-
-@dataclass(frozen=True, slots=True)
-class ForumRow:
-    id: int
-    slug: str
-    join_code: str
-    dot_budget: int
-    dot_cap: int
-    show_totals_during_voting: bool
-    title: str
-    languages: str
-
-    @property
-    def language_list(self) -> list[str]:
-        return [code for code in self.languages.split(",") if code]
+__all__ = [
+    "ChallengeRow",
+    "ChallengeTarget",
+    "ForumRow",
+    "IdeaRow",
+    "ParticipantRow",
+    "VoteTarget",
+    "challenge_target",
+    "vote_target",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +66,6 @@ class IdeaRow:
 
 
 @dataclass(frozen=True, slots=True)
-class ParticipantRow:
-    id: int
-    forum_id: int
-    display_name: str | None
-    shuffle_seed: int
-
-
-@dataclass(frozen=True, slots=True)
 class VoteTarget:
     """The forum, the person (None without a valid cookie), the idea (None when it is not in
     the forum's database at all) and the idea's number of visible comments."""
@@ -87,95 +74,6 @@ class VoteTarget:
     participant: ParticipantRow | None
     idea: IdeaRow | None
     comments: int
-
-
-def vote_target(slug: str, token_hash: str | None, idea_id: int) -> VoteTarget | None:
-    """The forum called ``slug``, the participant holding ``token_hash`` in it and the idea, or
-    None for an unknown forum. The caller answers as ``forum_by_slug``, ``require_participant``
-    and ``seen_in_forum`` do (404, the door, 404)."""
-    row = db.session.execute(
-        _statement(), {"slug": slug, "token_hash": token_hash or "", "idea_id": idea_id}
-    ).first()
-    if row is None:
-        return None
-    forum = _forum_row(row, slug)
-    participant = _participant_row(row, forum)
-    idea = None
-    if row.idea_id is not None:
-        challenge = _challenge_row(row, row.challenge_forum_id, forum)
-        idea = IdeaRow(
-            row.idea_id,
-            row.challenge_id,
-            row.status,
-            row.author_id,
-            row.title,
-            row.description,
-            row.author_category,
-            bool(row.show_author_name),
-            AuthorRow(row.author_name) if row.author_id is not None else None,
-            challenge,
-        )
-    return VoteTarget(forum, participant, idea, row.comments or 0)
-
-
-def _forum_row(row, slug: str) -> ForumRow:
-    return ForumRow(
-        row.forum_id,
-        slug,
-        row.join_code,
-        row.dot_budget,
-        row.dot_cap,
-        bool(row.show_totals_during_voting),
-        row.forum_title,
-        row.languages,
-    )
-
-
-def _participant_row(row, forum: ForumRow) -> ParticipantRow | None:
-    if row.participant_id is None:
-        return None
-    return ParticipantRow(row.participant_id, forum.id, row.display_name, row.shuffle_seed)
-
-
-def _challenge_row(row, forum_id: int, forum: ForumRow) -> ChallengeRow:
-    return ChallengeRow(
-        row.challenge_id,
-        forum_id,
-        row.phase,
-        bool(row.archived),
-        forum,
-        row.position,
-        row.challenge_title,
-        row.question,
-    )
-
-
-# The forum's, the person's and the challenge's columns both statements read.
-def _forum_columns(forums) -> tuple:
-    return (
-        forums.c.id.label("forum_id"),
-        forums.c.join_code,
-        forums.c.dot_budget,
-        forums.c.dot_cap,
-        forums.c.show_totals_during_voting,
-        forums.c.title.label("forum_title"),
-        forums.c.languages,
-    )
-
-
-def _person_columns(people) -> tuple:
-    return (people.c.id.label("participant_id"), people.c.display_name, people.c.shuffle_seed)
-
-
-def _challenge_columns(challenges) -> tuple:
-    return (
-        challenges.c.id.label("challenge_id"),
-        challenges.c.phase,
-        challenges.c.archived,
-        challenges.c.position,
-        challenges.c.title.label("challenge_title"),
-        challenges.c.question,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,34 +91,128 @@ class ChallengeTarget:
     pending: bool  # whether the person has ideas waiting for review in it
 
 
+def vote_target(slug: str, token_hash: str | None, idea_id: int) -> VoteTarget | None:
+    """The forum called ``slug``, the participant holding ``token_hash`` in it and the idea, or
+    None for an unknown forum. The caller answers as ``forum_by_slug``, ``require_participant``
+    and ``seen_in_forum`` do (404, the door, 404)."""
+    phone = read_phone(slug, token_hash, (IDEA,), idea_id=idea_id)
+    if phone is None:
+        return None
+    idea, comments = phone.parts["idea"]
+    return VoteTarget(phone.forum, phone.participant, idea, comments)
+
+
 def challenge_target(
     slug: str, token_hash: str | None, challenge_id: int
 ) -> ChallengeTarget | None:
     """What ``accounts.identity.participant_forum`` reads for a challenge page, as plain values;
     None for an unknown forum. The caller answers as it does (404, the door, 404)."""
-    row = db.session.execute(
-        _challenge_statement(),
-        {"slug": slug, "token_hash": token_hash or "", "challenge_id": challenge_id},
-    ).first()
-    if row is None:
+    phone = read_phone(slug, token_hash, (CHALLENGE,), challenge_id=challenge_id)
+    if phone is None:
         return None
-    forum = _forum_row(row, slug)
-    participant = _participant_row(row, forum)
-    challenge = _challenge_row(row, forum.id, forum) if row.challenge_id is not None else None
-    return ChallengeTarget(
-        forum, participant, bool(row.notices), challenge, row.spent or 0, bool(row.pending)
+    notices, challenge, spent, pending = phone.parts["challenge"]
+    return ChallengeTarget(phone.forum, phone.participant, notices, challenge, spent, pending)
+
+
+def _challenge_columns(challenges, prefix: str) -> tuple:
+    return (
+        challenges.c.id.label(f"{prefix}challenge_id"),
+        challenges.c.forum_id.label(f"{prefix}forum_id"),
+        challenges.c.phase.label(f"{prefix}phase"),
+        challenges.c.archived.label(f"{prefix}archived"),
+        challenges.c.position.label(f"{prefix}position"),
+        challenges.c.title.label(f"{prefix}title"),
+        challenges.c.question.label(f"{prefix}question"),
     )
 
 
-@functools.cache
-def _challenge_statement():
-    """Built once, on the tables' columns: the forum by slug, the person and the challenge
-    outer-joined to it, and whether a notice waits for the person."""
+def _challenge_row(row, prefix: str, forum: ForumRow) -> ChallengeRow:
+    def value(name: str):
+        return getattr(row, f"{prefix}{name}")
+
+    return ChallengeRow(
+        value("challenge_id"),
+        value("forum_id"),
+        value("phase"),
+        bool(value("archived")),
+        forum,
+        value("position"),
+        value("title"),
+        value("question"),
+    )
+
+
+# --- the idea part: the idea, its challenge and author, its visible comments ----------------
+# Each part joins its own aliases and labels its columns with its own prefix, so that parts
+# combine in one statement.
+
+_IDEA = Idea.__table__.alias("idea")
+_IDEA_CHALLENGE = Challenge.__table__.alias("idea_challenge")
+_AUTHOR = Participant.__table__.alias("author")
+_COMMENTS = Comment.__table__
+
+
+def _idea_columns(_forums, _people) -> tuple:
+    visible_comments = (
+        select(func.count(_COMMENTS.c.id))
+        .where(_COMMENTS.c.idea_id == _IDEA.c.id, _COMMENTS.c.status == "visible")
+        .correlate(_IDEA)
+        .scalar_subquery()
+    )
+    return (
+        _IDEA.c.id.label("idea_id"),
+        _IDEA.c.status.label("idea_status"),
+        _IDEA.c.author_id.label("idea_author_id"),
+        _IDEA.c.title.label("idea_title"),
+        _IDEA.c.description.label("idea_description"),
+        _IDEA.c.author_category.label("idea_author_category"),
+        _IDEA.c.show_author_name.label("idea_show_author_name"),
+        _AUTHOR.c.display_name.label("idea_author_name"),
+        *_challenge_columns(_IDEA_CHALLENGE, "idea_challenge_"),
+        visible_comments.label("idea_comments"),
+    )
+
+
+def _idea_join(joined, _forums, _people):
+    return (
+        joined.outerjoin(_IDEA, _IDEA.c.id == bindparam("idea_id", type_=Integer))
+        .outerjoin(_IDEA_CHALLENGE, _IDEA_CHALLENGE.c.id == _IDEA.c.challenge_id)
+        .outerjoin(_AUTHOR, _AUTHOR.c.id == _IDEA.c.author_id)
+    )
+
+
+def _idea_read(row, forum: ForumRow) -> tuple[IdeaRow | None, int]:
+    if row.idea_id is None:
+        return None, row.idea_comments or 0
+    idea = IdeaRow(
+        row.idea_id,
+        row.idea_challenge_challenge_id,
+        row.idea_status,
+        row.idea_author_id,
+        row.idea_title,
+        row.idea_description,
+        row.idea_author_category,
+        bool(row.idea_show_author_name),
+        AuthorRow(row.idea_author_name) if row.idea_author_id is not None else None,
+        _challenge_row(row, "idea_challenge_", forum),
+    )
+    return idea, row.idea_comments or 0
+
+
+IDEA = Part("idea", _idea_columns, _idea_join, _idea_read)
+
+
+# --- the challenge part: the challenge, the notices waiting, the dots spent, pending ideas --
+
+_PAGE_CHALLENGE = Challenge.__table__.alias("page_challenge")
+_PENDING = Idea.__table__.alias("pending_idea")
+
+
+def _challenge_part_columns(_forums, people) -> tuple:
     from cite_vote.votes.models import Ballot
     from cite_vote.votes.notices import notices_waiting
 
-    forums, people, challenges = Forum.__table__, Participant.__table__, Challenge.__table__
-    ballots, ideas = Ballot.__table__, Idea.__table__
+    ballots, challenges = Ballot.__table__, _PAGE_CHALLENGE
     spent = (
         select(ballots.c.dots_spent)
         .where(ballots.c.participant_id == people.c.id, ballots.c.challenge_id == challenges.c.id)
@@ -230,79 +222,35 @@ def _challenge_statement():
     pending = (
         exists()
         .where(
-            ideas.c.challenge_id == challenges.c.id,
-            ideas.c.author_id == people.c.id,
-            ideas.c.status == "pending",
+            _PENDING.c.challenge_id == challenges.c.id,
+            _PENDING.c.author_id == people.c.id,
+            _PENDING.c.status == "pending",
         )
         .correlate(people, challenges)
     )
     return (
-        select(
-            *_forum_columns(forums),
-            *_person_columns(people),
-            notices_waiting(people).label("notices"),
-            *_challenge_columns(challenges),
-            spent.label("spent"),
-            pending.label("pending"),
-        )
-        .select_from(forums)
-        .outerjoin(
-            people,
-            and_(
-                people.c.forum_id == forums.c.id,
-                people.c.token_hash == bindparam("token_hash", type_=String),
-            ),
-        )
-        .outerjoin(
-            challenges,
-            and_(
-                challenges.c.id == bindparam("challenge_id", type_=Integer),
-                challenges.c.forum_id == forums.c.id,
-            ),
-        )
-        .where(forums.c.slug == bindparam("slug", type_=String))
+        notices_waiting(people).label("page_notices"),
+        *_challenge_columns(challenges, "page_"),
+        spent.label("page_spent"),
+        pending.label("page_pending"),
     )
 
 
-@functools.cache
-def _statement():
-    """Built once, on the tables' columns (no ORM compile step for a read that loads no
-    object): the forum by slug, with the person and the idea outer-joined to it."""
-    forums, people, ideas = Forum.__table__, Participant.__table__, Idea.__table__
-    challenges, comments = Challenge.__table__, Comment.__table__
-    author = people.alias("author")
-    visible_comments = (
-        select(func.count(comments.c.id))
-        .where(comments.c.idea_id == ideas.c.id, comments.c.status == "visible")
-        .correlate(ideas)
-        .scalar_subquery()
+def _challenge_part_join(joined, forums, _people):
+    return joined.outerjoin(
+        _PAGE_CHALLENGE,
+        and_(
+            _PAGE_CHALLENGE.c.id == bindparam("challenge_id", type_=Integer),
+            _PAGE_CHALLENGE.c.forum_id == forums.c.id,
+        ),
     )
-    return (
-        select(
-            *_forum_columns(forums),
-            *_person_columns(people),
-            ideas.c.id.label("idea_id"),
-            ideas.c.status,
-            ideas.c.author_id,
-            ideas.c.title,
-            ideas.c.description,
-            ideas.c.author_category,
-            ideas.c.show_author_name,
-            author.c.display_name.label("author_name"),
-            *_challenge_columns(challenges),
-            challenges.c.forum_id.label("challenge_forum_id"),
-            visible_comments.label("comments"),
-        )
-        .select_from(forums)
-        .outerjoin(
-            people,
-            and_(
-                people.c.forum_id == forums.c.id,
-                people.c.token_hash == bindparam("token_hash", type_=String),
-            ),
-        )
-        .outerjoin(ideas, ideas.c.id == bindparam("idea_id", type_=Integer))
-        .outerjoin(challenges, challenges.c.id == ideas.c.challenge_id)
-        .outerjoin(author, author.c.id == ideas.c.author_id)
-        .where(forums.c.slug == bindparam("slug", type_=String))
-    )
+
+
+def _challenge_part_read(row, forum: ForumRow):
+    challenge = None
+    if row.page_challenge_id is not None:
+        challenge = _challenge_row(row, "page_", forum)
+    return bool(row.page_notices), challenge, row.page_spent or 0, bool(row.page_pending)
+
+
+CHALLENGE = Part("challenge", _challenge_part_columns, _challenge_part_join, _challenge_part_read)

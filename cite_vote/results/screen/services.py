@@ -22,13 +22,13 @@ from sqlalchemy.orm import selectinload
 
 from cite_vote.accounts.services import people_in_room
 from cite_vote.extensions import db
-from cite_vote.forums.models import Challenge, Forum, ForumVersion
+from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.qr import qr_svg
 from cite_vote.forums.services import (
     open_to_participants,
     open_to_participants_clause,
 )
-from cite_vote.forums.versions import mark_changed
+from cite_vote.forums.versions import mark_changed, version_of
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError
 from cite_vote.results.screen.version import ROTATE_SECONDS, screen_version
@@ -196,7 +196,7 @@ def _version_and_timed_reveals(forum_id: int):
     )
     return (
         select(
-            ForumVersion.version,
+            version_of(Forum.id).label("version"),
             Challenge.id,
             Challenge.reveal_shown,
             Challenge.reveal_every,
@@ -204,7 +204,6 @@ def _version_and_timed_reveals(forum_id: int):
             total.label("total"),
         )
         .select_from(Forum)
-        .outerjoin(ForumVersion, ForumVersion.forum_id == Forum.id)
         .outerjoin(
             Challenge,
             and_(Challenge.forum_id == Forum.id, Challenge.reveal_every.is_not(None)),
