@@ -378,3 +378,27 @@ def test_a_category_the_forum_does_not_have_is_refused(paper_scene, facilitator,
     response = facilitator.post(f"{s['url']}/6", data=data)
     assert response.status_code == 422 and "catégorie" in response.text
     assert (count(db, LedgerEntry), count(db, PaperSheet)) == before
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_phone_s_photo_of_a_few_mb_is_accepted_with_csrf_on(scene, client, db, app_config):
+    """The CSRF check reads the form before the view runs: the room for a photo is made
+    before it, or a 3 MB camera picture meets the app's 1 MB limit (413) in production."""
+    from tests.helpers import STAFF_PASSWORD, csrf_token_from
+
+    login = csrf_token_from(client.get("/staff/login").text)
+    client.post(
+        "/staff/login",
+        data={"email": scene["facilitator"].email, "password": STAFF_PASSWORD, "csrf_token": login},
+    )
+    url = f"/staff/f/salle/paper/c/{scene['challenge'].id}/6"
+    token = csrf_token_from(client.get(url).text)
+    photo = b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024)
+    data = {"csrf_token": token, "people": 2, f"idea-{scene['dup'].id}": 1}
+    response = client.post(
+        url,
+        data={**data, "photo": (io.BytesIO(photo), "sheet.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, response.status_code
+    assert db.session.scalars(select(PaperEntry)).one().photo == photo

@@ -67,11 +67,11 @@ def photo_type(data: bytes) -> str | None:
 
 
 def check_photo(data: bytes | None) -> str | None:
-    """The photo's type; a RuleError (422) when it is too large or not a picture."""
+    """The photo's type; a RuleError when it is too large (413) or not a picture (422)."""
     if not data:
         return None
     if len(data) > PHOTO_MAX_BYTES:
-        raise PhotoRefused(_l("The photo is too large: at most 5 MB."))
+        raise PhotoTooLarge(_l("The photo is too large: at most 5 MB."))
     kind = photo_type(data)
     if kind is None:
         raise PhotoRefused(_l("The photo must be a JPEG or PNG picture."))
@@ -80,6 +80,10 @@ def check_photo(data: bytes | None) -> str | None:
 
 class PhotoRefused(RuleError):
     status = 422
+
+
+class PhotoTooLarge(PhotoRefused):
+    status = 413
 
 
 class SheetRefused(RuleError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 
-from cite_vote.accounts.staff import staff_forum
+from cite_vote.accounts.staff import current_staff, staff_forum
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.qr import qr_svg
@@ -24,6 +24,14 @@ bp = Blueprint("paper_manage", __name__, url_prefix="/staff/f/<slug>/paper")
 ORGANISER = ("organiser",)
 # A phone's photo of a sheet, and the form around it.
 REQUEST_MAX_BYTES = paper.PHOTO_MAX_BYTES + 256 * 1024
+
+
+@bp.url_value_preprocessor
+def _room_for_a_photo(endpoint: str | None, _values) -> None:
+    """The app reads at most 1 MB a request; a sheet's photo may be 5 MB. The room is made here,
+    before the CSRF check reads the form (in the view it would come too late: 413)."""
+    if endpoint == "paper_manage.enter" and current_staff() is not None:
+        request.max_content_length = REQUEST_MAX_BYTES
 
 
 def challenge_of(forum: Forum, challenge_id: int) -> Challenge:
@@ -183,7 +191,6 @@ def enter(slug: str, challenge_id: int, number: int):
     challenge = challenge_of(forum, challenge_id)
     if not 1 <= number <= paper.SHEET_NUMBER_MAX:
         abort(404)
-    request.max_content_length = REQUEST_MAX_BYTES
     form = PaperSheetForm()
     form.set_categories(forum.categories)
     ideas = db.session.scalars(paper.printed_ideas(challenge)).all()
