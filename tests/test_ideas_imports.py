@@ -232,6 +232,34 @@ def test_likely_duplicates_may_be_left_out(imports, db):
     assert idea_count(db, imports.challenge) == 3
 
 
+def test_a_preview_confirmed_twice_imports_its_ideas_once(imports, db):
+    """A double click, or the browser's back button and the button again: the second
+    confirmation of the same preview is refused (409) and stores nothing."""
+    preview = upload(imports.client, imports.url, good_csv(), "idees.csv")
+    data = {"rows": signed_rows(preview.text), "skip_duplicates": ""}
+    assert imports.client.post(imports.url + "/confirm", data=data).status_code == 303
+    stored = idea_count(db, imports.challenge)
+    again = imports.client.post(imports.url + "/confirm", data=data)
+    assert again.status_code == 409
+    assert "déjà été importé" in again.text
+    assert idea_count(db, imports.challenge) == stored
+    # The same file sent again gets a preview of its own (each row now a likely duplicate).
+    second = upload(imports.client, imports.url, good_csv(), "idees.csv")
+    assert set(fates(second.text)) == {"duplicate"}
+    confirmed = imports.client.post(
+        imports.url + "/confirm", data={"rows": signed_rows(second.text), "skip_duplicates": ""}
+    )
+    assert confirmed.status_code == 303
+
+
+def test_a_file_for_a_closed_challenge_is_refused_before_its_preview(imports, db):
+    imports.challenge.phase = "closed"
+    db.session.commit()
+    response = upload(imports.client, imports.url, good_csv(), "idees.csv")
+    assert response.status_code == 409
+    assert "clos" in response.text and 'name="rows"' not in response.text
+
+
 def test_a_comma_csv_saved_by_excel_in_windows_1252_reads(imports):
     data = good_csv(sep=",", encoding="cp1252")
     assert data.decode("cp1252").startswith("titre,description,catégorie")
@@ -315,6 +343,14 @@ BAD_FILES = {
         422,
     ),
     "empty": (b"   \n", "empty.csv", 422),
+    "a list of lists (JSON)": (b'[["title"], ["Une idee"]]', "idees.json", 422),
+    "nested too deep (JSON)": (b"[" * 100_000 + b"]" * 100_000, "deep.json", 422),
+    "a number of 5,000 digits (JSON)": (b'[{"title": ' + b"9" * 5000 + b"}]", "n.json", 422),
+    "a cell longer than the CSV reader takes": (
+        b'title\n"' + b"a" * 200_000 + b'"\n',
+        "c.csv",
+        422,
+    ),
 }
 
 
@@ -326,6 +362,13 @@ def test_a_bad_file_gets_a_message_and_stores_nothing(imports, db, case):
     assert 'role="alert"' in response.text
     assert 'name="rows"' not in response.text
     assert idea_count(db, imports.challenge) == 1
+
+
+def test_a_cell_too_long_for_the_csv_reader_is_named_so(imports, db):
+    data = b'title;description\nUne id\xc3\xa9e;"' + b"a" * 200_000 + b'"\n'
+    response = upload(imports.client, imports.url, data, "long.csv")
+    assert response.status_code == 422
+    assert "ligne 2" in response.text.lower() and "131072" in response.text
 
 
 def test_a_file_over_10_mb_is_refused_as_too_large(imports, db):

@@ -224,9 +224,19 @@ def _csv_table(data: bytes) -> list[list[str]]:
     text = _decode(data)
     first = text.split("\n", 1)[0]
     sep = max((";", ",", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
+        return [row for row in reader]
     except csv.Error as error:
+        if "field larger than field limit" in str(error):  # the reader's own limit (128 KB)
+            raise ImportRefused(
+                _l(
+                    "Row %(line)d holds a cell longer than %(num)d characters: "
+                    "a file of ideas holds short texts.",
+                    line=reader.line_num,
+                    num=csv.field_size_limit(),
+                )
+            ) from error
         raise ImportRefused(_NOT_A_TABLE) from error
 
 
@@ -271,14 +281,17 @@ def _flatten(value, key: str = "") -> dict[str, str]:
 def _json_table(data: bytes) -> list[list[str]]:
     try:
         items = json.loads(_decode(data))
-    except json.JSONDecodeError as error:
+    except (ValueError, RecursionError) as error:  # not JSON, nested too deep, a huge number
         raise ImportRefused(_NOT_A_TABLE) from error
     if isinstance(items, dict):  # {"ideas": […]} or {"proposals": […]}
         lists = [v for v in items.values() if isinstance(v, list)]
         items = lists[0] if len(lists) == 1 else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ImportRefused(_NOT_A_TABLE)
-    flat = [_flatten(item) for item in items]
+    try:
+        flat = [_flatten(item) for item in items]
+    except RecursionError as error:
+        raise ImportRefused(_NOT_A_TABLE) from error
     header: list[str] = []
     for item in flat:
         header += [k for k in item if k not in header]
@@ -423,6 +436,7 @@ def sign_rows(challenge: Challenge, staff: StaffUser, filename: str, rows: list[
         {
             "challenge": challenge.id,
             "staff": staff.id,
+            "at": utcnow().isoformat(),
             "file": filename,
             "rows": [[r.line, r.title, r.description, r.category, r.author] for r in rows],
         }
@@ -430,13 +444,36 @@ def sign_rows(challenge: Challenge, staff: StaffUser, filename: str, rows: list[
 
 
 def signed_rows(challenge: Challenge, staff: StaffUser, signed: str) -> tuple[str, list[Row]]:
-    """The file's name and rows a preview signed for this challenge and this person."""
+    """The file's name and rows a preview signed for this challenge and this person.
+
+    A preview is confirmed once: an import of its file by this person since the preview was
+    made is this preview confirmed already (a double click, the back button), refused (409).
+    """
     try:
         payload = _serializer().loads(signed or "")
-    except BadSignature as error:
+        previewed = datetime.fromisoformat(payload["at"])
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
         raise ImportRefused(EXPIRED) from error
     if payload.get("challenge") != challenge.id or payload.get("staff") != staff.id:
         raise ImportRefused(EXPIRED)
+    done = db.session.scalar(
+        select(ModerationRecord.id)
+        .where(
+            ModerationRecord.challenge_id == challenge.id,
+            ModerationRecord.action == "import",
+            ModerationRecord.note == payload["file"],
+            ModerationRecord.staff_id == staff.id,
+            ModerationRecord.created_at >= previewed,
+        )
+        .limit(1)
+    )
+    if done is not None:
+        raise RuleError(
+            _l(
+                "This preview has already been imported: its ideas are in the moderation list. "
+                "Send the file again to import it once more."
+            )
+        )
     return payload["file"], [Row(*values) for values in payload["rows"]]
 
 
@@ -444,6 +481,12 @@ EXPIRED = _l("This preview cannot be used any more: send the file again.")
 
 
 # --- storing ------------------------------------------------------------------------------------
+
+
+def check_open(challenge: Challenge) -> None:
+    """Ideas come into a challenge until it closes (RuleError, 409, after)."""
+    if challenge.phase == "closed":
+        raise RuleError(_l("This challenge is closed: its results are frozen."))
 
 
 def import_ideas(
@@ -461,8 +504,7 @@ def import_ideas(
     marked in the moderation history (the file's name, who, when), which the cahier's method
     prints.
     """
-    if challenge.phase == "closed":
-        raise RuleError(_l("This challenge is closed: its results are frozen."))
+    check_open(challenge)
     preview = preview_rows(challenge, filename, rows)
     if not preview.importable:
         raise RuleError(

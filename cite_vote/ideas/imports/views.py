@@ -69,6 +69,7 @@ def upload(slug: str, challenge_id: int):
     upload = form.file.data
     filename = services.filename_of(upload.filename)
     try:
+        services.check_open(challenge)
         rows = services.read_rows(filename, upload.read(services.MAX_BYTES + 1))
     except RuleError as refused:
         return _page(
