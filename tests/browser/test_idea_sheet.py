@@ -109,6 +109,28 @@ def test_the_import_preview_on_a_laptop(live_server, forum, laptop, tmp_path):
     shot(laptop, "issue23_05_import_preview")
 
 
+def test_the_import_preview_fits_a_phone(live_server, forum, page, tmp_path):
+    """At 360 px the preview's five columns ran 530 px wide: the page scrolled sideways and
+    the table covered the upload button. On a phone each row is a block of labelled lines."""
+    log_in(page, f"{live_server.url}/staff/f/fiches/c/{forum}/import", EMAIL)
+    data = tmp_path / "idees.csv"
+    data.write_text(
+        "titre;description;catégorie;auteur\n"
+        "Un fab lab dans chaque lycée;Des machines partagées;association;Léa Dupont-Martin\n"
+        "Une fête de la science élargie;;inconnue;\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Fichier d’idées (CSV, XLSX ou JSON)").set_input_files(str(data))
+    page.get_by_role("button", name="Voir ce qu’il ajouterait").click()
+    expect(page.locator("tr.fate-refused")).to_have_count(1)
+    settled(page)
+    shot(page, "issue23_06_import_preview_phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    fate = page.locator("tr.fate-refused td").last
+    assert fate.evaluate("e => getComputedStyle(e, '::before').content") == '"Sort"'
+    page.get_by_role("button", name="Voir ce qu’il ajouterait").click(trial=True, timeout=2000)
+
+
 def test_the_new_pages_have_no_axe_violation(browser, live_server, forum, tmp_path):
     """axe-core on the pages of issue 23: the phone's form with questions and the idea's sheet,
     the import preview, the questions page, an idea's sheet for staff, the open data page."""
