@@ -93,6 +93,26 @@ def test_the_body_keeps_the_rank_the_dots_and_the_categories(organiser):
     assert "Idée masquée" not in "".join(r["title/fr"] for r in rows)
 
 
+def test_the_body_names_the_groups_merged_as_other_and_counts_people_right(
+    client, make_forum, make_participant, make_idea, cast_dots, make_staff, staff_login, db
+):
+    """Small categories are merged into "other": the body names them (it listed the letters of
+    their names), and one supporter is no "participants"."""
+    from cite_vote.votes.phases import set_phase
+
+    forum = make_forum(slug="petit", challenges=1, phase="voting", dot_budget=6)
+    idea = make_idea(forum.challenges[0], title="Un jardin partagé")
+    cast_dots(make_participant(forum, "association"), idea, 2)
+    set_phase(forum, "closed")
+    db.session.commit()
+    staff_login(client, make_staff("organiser", owns=[forum]))
+    response = client.get("/f/petit/decidim-proposals.csv")
+    [row] = list(csv.DictReader(io.StringIO(response.data.decode(), newline=""), delimiter=";"))
+    body = row["body/fr"]
+    assert "« Autres » regroupe : association." in body, body
+    assert "2 points de 1 participant·e." in body, body
+
+
 def test_the_decidim_json_is_flat_with_the_same_columns(organiser):
     data = json.loads(organiser.get("/f/apres/decidim-proposals.json").data)
     assert [list(item) for item in data] == [EXPECTED_COLUMNS] * 3
@@ -131,6 +151,13 @@ def open_data(client, licence="odbl-1.0"):
     response = client.get(f"/f/apres/open-data.zip?licence={licence}")
     assert response.status_code == 200, response.text[:500]
     return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def test_the_open_data_zip_unpacks_into_files_anyone_may_read(organiser):
+    """Without a mode in the archive, unzip made every file readable by its owner alone
+    (0600): a web server could not publish them."""
+    for info in open_data(organiser).infolist():
+        assert (info.external_attr >> 16) & 0o777 == 0o644, info.filename
 
 
 def test_the_open_data_zip_holds_every_public_file_and_a_french_readme(organiser):

@@ -56,11 +56,10 @@ def decidim_body(forum: Forum, res: ChallengeResults, r: RankedIdea) -> str:
         tied=gettext(" (tied)") if r.tied else "",
         count=len(res.by_dots),
     )
-    dots = ngettext(
-        "%(num)d dot from %(people)d participants.",
-        "%(num)d dots from %(people)d participants.",
-        r.dots,
-        people=r.supporters,
+    dots = gettext(
+        "%(dots)s from %(people)s.",
+        dots=ngettext("%(num)d dot", "%(num)d dots", r.dots),
+        people=ngettext("%(num)d participant", "%(num)d participants", r.supporters),
     )
     lines.append(f"{rank} {dots}")
     groups = [
@@ -71,9 +70,7 @@ def decidim_body(forum: Forum, res: ChallengeResults, r: RankedIdea) -> str:
     if groups:
         lines.append(gettext("Dots by category: %(list)s.", list=", ".join(groups)))
         if res.groups.merged:
-            lines.append(
-                gettext("“Other” groups: %(list)s.", list=", ".join(merged_names(res.groups)))
-            )
+            lines.append(gettext("“Other” groups: %(list)s.", list=merged_names(res.groups)))
     if idea.author_category:
         lines.append(gettext("Author's category: %(category)s.", category=idea.author_category))
     lines.append(
@@ -261,5 +258,6 @@ def open_data_zip(
         for entry in entries:
             info = zipfile.ZipInfo(f"{folder}/{entry.name}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16  # a plain file anyone may read (unzip: 0600)
             archive.writestr(info, entry.data)
     return out.getvalue()
