@@ -41,3 +41,23 @@ def test_the_cached_navigation_follows_the_role_the_page_the_forum_and_the_langu
     french = nav_of(boss.get("/f/premier/results?lang=fr").text)
     assert "Animer la salle" in french
     assert 0 < len(STAFF_NAVS) <= 5
+
+
+def test_the_new_pages_say_where_they_are_in_the_navigation(
+    client, make_forum, make_idea, make_staff, staff_login
+):
+    """Issue 23's pages are reached from a page of the menu; once there, the menu says which:
+    on a phone its summary reads "Menu · <that page>", not a bare "Menu"."""
+    forum = make_forum(slug="ici")
+    challenge = forum.challenges[0]
+    idea = make_idea(challenge, title="Une idée")
+    staff_login(client, make_staff("organiser", owns=[forum]))
+    pages = {
+        f"/staff/f/ici/c/{challenge.id}/import": "/staff/f/ici/challenges",
+        f"/staff/f/ici/moderation/i/{idea.id}/sheet": "/staff/f/ici/moderation",
+        "/f/ici/open-data": "/f/ici/results#downloads",
+    }
+    for page, expected in pages.items():
+        nav = nav_of(client.get(page).text)
+        current = re.search(r'<a href="([^"]+)" aria-current="page"', nav)
+        assert current is not None and current.group(1) == expected, page

@@ -236,3 +236,16 @@ def test_new_staff_states_have_no_axe_violation(browser, live_server, demo, size
     finally:
         context.close()
     assert not {name: v for name, v in found.items() if v}
+
+
+def test_the_list_of_forums_has_no_stray_bullet(browser, live_server, demo):
+    """ "Vos forums": each forum is a card; the list's bullet sat outside it, in the margin."""
+    context = open_context(browser, "phone")
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url + "/staff", "orga@example.org")
+        forums = page.locator("ul.staff-forums")
+        assert forums.evaluate("e => getComputedStyle(e.firstElementChild).listStyleType") == "none"
+        assert sideways_overflow(page) == []
+    finally:
+        context.close()
