@@ -372,7 +372,7 @@ RESULTS_RANKINGS = PageCache(
         # Everything read from the forum: its version, with the database (one process may serve
         # several) and the forum's creation (a database emptied or restored under a running
         # server may give another forum the same id and version number).
-        derived(("forum", "results", "heads", "colours", "paper"), "c['version']"),
+        derived(("forum", "results", "heads", "colours", "paper", "paper_sheets"), "c['version']"),
         "challenges[].id",
         "order",
         "scope",

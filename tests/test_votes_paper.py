@@ -402,3 +402,22 @@ def test_a_phone_s_photo_of_a_few_mb_is_accepted_with_csrf_on(scene, client, db,
     )
     assert response.status_code == 303, response.status_code
     assert db.session.scalars(select(PaperEntry)).one().photo == photo
+
+
+def test_the_results_count_the_people_who_voted_on_paper(paper_scene, facilitator, db, app):
+    """A sheet is one ballot, but not one person: "1 participant voted" for one phone and a
+    sheet of 4 hid four people. The results and the cahier say the phones and the sheets."""
+    s = paper_scene
+    assert (
+        facilitator.post(f"{s['url']}/3", data=sheet_data(s, people=4, kept=7)).status_code == 303
+    )
+    facilitator.post(f"{s['url']}/4", data=sheet_data(s, people=2))  # a sheet of no dots
+    from tests.helpers import STAFF_PASSWORD
+
+    organiser = app.test_client()
+    organiser.post("/staff/login", data={"email": s["organiser"].email, "password": STAFF_PASSWORD})
+    for url in ("/f/salle/results", f"/f/salle/results/c/{s['challenge'].id}", "/f/salle/cahier"):
+        page = organiser.get(url).text
+        assert "1 participant·e a voté" in page, url  # the phone
+        assert "4 personnes sur 1 feuille papier" in page, url
+        assert "2 participant·es ont voté" not in page, url

@@ -8,7 +8,7 @@ from cite_vote.results.exports import CROSS_RULE, RANKING_RULE
 from cite_vote.results.privacy import MIN_VOTERS, OTHER, Group, group_label, merged_names
 from cite_vote.results.services import ChallengeResults, RankedIdea, Timeline
 from cite_vote.votes.chain import chain_heads
-from cite_vote.votes.paper import paper_dots
+from cite_vote.votes.paper import paper_dots, voting_sheets
 
 # Distinguishable, print-safe colours; "no category" is grey, "other" (merged) dark grey.
 PALETTE = (
@@ -156,4 +156,6 @@ def chart_helpers(results) -> dict:
         "cross_rule": CROSS_RULE,
         # Per idea, the dots that came from printed sheets (staff pages and the cahier say it).
         "paper": paper_dots([r.challenge.id for r in results]),
+        # Per challenge, the sheets among its voters and their people (every reader sees it).
+        "paper_sheets": voting_sheets([r.challenge.id for r in results]),
     }

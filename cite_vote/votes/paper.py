@@ -30,7 +30,7 @@ from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.ideas.models import Idea
 from cite_vote.refusals import RuleError, Unknown
-from cite_vote.votes.models import PaperEntry, PaperPolicy, PaperSheet, Vote
+from cite_vote.votes.models import Ballot, PaperEntry, PaperPolicy, PaperSheet, Vote
 from cite_vote.votes.services import hold_challenge, lock_ballot, move_dots
 
 # A table, not a hall: more people than this on one sheet is a typing error.
@@ -390,6 +390,24 @@ def paper_counts(challenge_ids: list[int]) -> PaperCounts:
         ).all()
     )
     return PaperCounts(int(sheets), int(people), dots, roles)
+
+
+def voting_sheets(challenge_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per challenge, the sheets that hold dots and the people who voted on them: a sheet is
+    one ballot among the voters (``Ballot.dots_spent > 0``) but stands for its people."""
+    if not challenge_ids:
+        return {}
+    rows = db.session.execute(
+        select(PaperSheet.challenge_id, func.count(PaperSheet.id), func.sum(PaperSheet.people))
+        .join(
+            Ballot,
+            (Ballot.participant_id == PaperSheet.participant_id)
+            & (Ballot.challenge_id == PaperSheet.challenge_id),
+        )
+        .where(PaperSheet.challenge_id.in_(challenge_ids), Ballot.dots_spent > 0)
+        .group_by(PaperSheet.challenge_id)
+    ).all()
+    return {challenge_id: (int(sheets), int(people)) for challenge_id, sheets, people in rows}
 
 
 def record_sheets(challenge_id: int) -> list[dict]:
