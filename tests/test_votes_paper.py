@@ -51,6 +51,18 @@ def test_the_printed_sheets_are_an_a4_pdf_with_a_page_per_number(paper_scene):
     assert "9" in reader.pages[2].extract_text()
 
 
+def test_the_printed_sheet_gives_each_field_to_fill_its_own_line(paper_scene):
+    """Side by side, the category's blank wrapped alone onto the next line, where it read as a
+    rule under the page; the table also needs to know which categories it may write."""
+    response = paper_scene["client"].get(f"{paper_scene['url']}/print?first=1&count=1")
+    lines = PdfReader(io.BytesIO(response.data)).pages[0].extract_text().splitlines()
+    [people] = [line for line in lines if "Personnes ayant voté" in line]
+    [category] = [line for line in lines if "Catégorie (facultatif)" in line]
+    assert people != category
+    footer = "\n".join(lines[lines.index(category) :])
+    assert "Collèges de ce forum" in footer and "citoyen·ne" in footer
+
+
 @pytest.mark.parametrize("query", ["first=0&count=3", "first=1&count=41", "first=x"])
 def test_a_bad_print_request_is_refused(paper_scene, query):
     assert paper_scene["client"].get(f"{paper_scene['url']}/print?{query}").status_code == 422
