@@ -199,6 +199,9 @@ def test_confirming_imports_every_row_and_marks_them_in_the_history(imports, db)
         imports.url + "/confirm", data={"rows": signed_rows(preview.text), "skip_duplicates": ""}
     )
     assert response.status_code == 303
+    # "importées de idées-2017.csv" missed its elision: the file is named as a file.
+    flashed = imports.client.get(response.headers["Location"]).text
+    assert "3 idées importées du fichier « idees-2017.csv »." in flashed
     ideas = db.session.scalars(
         select(Idea).where(Idea.challenge_id == imports.challenge.id).order_by(Idea.id)
     ).all()
