@@ -433,3 +433,19 @@ def test_the_results_count_the_people_who_voted_on_paper(paper_scene, facilitato
         assert "1 participant·e a voté" in page, url  # the phone
         assert "4 personnes sur 1 feuille papier" in page, url
         assert "2 participant·es ont voté" not in page, url
+
+
+def test_a_camera_photo_over_5_mb_is_refused_on_the_form_with_the_numbers_kept(
+    paper_scene, facilitator, db
+):
+    """A phone's camera picture of 8 MB met the server's own limit: a bare "too large" page, the
+    people and the dots typed at the table lost. It is refused on the form (413), kept typed."""
+    s = paper_scene
+    photo = b"\xff\xd8\xff" + b"0" * (8 * 1024 * 1024)
+    data = {**sheet_data(s, people=3, dup=4, kept=2), "photo": (io.BytesIO(photo), "sheet.jpg")}
+    before = (count(db, LedgerEntry), count(db, PaperEntry))
+    response = facilitator.post(f"{s['url']}/5", data=data, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "La photo est trop lourde" in response.text
+    assert f'id="idea-{s["dup"].id}"' in response.text and 'value="4"' in response.text
+    assert (count(db, LedgerEntry), count(db, PaperEntry)) == before

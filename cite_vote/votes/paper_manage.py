@@ -22,8 +22,10 @@ from cite_vote.votes.models import PaperEntry
 bp = Blueprint("paper_manage", __name__, url_prefix="/staff/f/<slug>/paper")
 
 ORGANISER = ("organiser",)
-# A phone's photo of a sheet, and the form around it.
-REQUEST_MAX_BYTES = paper.PHOTO_MAX_BYTES + 256 * 1024
+# A phone's photo of a sheet, and the form around it. A camera picture over the photo's 5 MB is
+# still read (to disk, only its first 5 MB kept in memory) so that the form answers with its
+# numbers kept; past this, the server's bare 413 page.
+REQUEST_MAX_BYTES = 5 * paper.PHOTO_MAX_BYTES
 
 
 @bp.url_value_preprocessor
