@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cite_vote import recount
 from cite_vote.results.public_log import build_log
 from cite_vote.timeutil import utcnow
+from cite_vote.ideas.models import Idea
 from cite_vote.votes.models import LedgerEntry, PaperEntry, PaperSheet, Receipt, Vote
 from cite_vote.votes.moderation import hide_idea, merge_ideas
 from cite_vote.votes.paper import paper_counts, paper_dots
@@ -449,3 +450,18 @@ def test_a_camera_photo_over_5_mb_is_refused_on_the_form_with_the_numbers_kept(
     assert "La photo est trop lourde" in response.text
     assert f'id="idea-{s["dup"].id}"' in response.text and 'value="4"' in response.text
     assert (count(db, LedgerEntry), count(db, PaperEntry)) == before
+
+
+def test_a_challenge_voted_on_paper_alone_does_not_say_no_participant_voted(
+    paper_scene, facilitator, db
+):
+    s = paper_scene
+    other = s["forum"].challenges[1]
+    idea = Idea(challenge_id=other.id, title="Un jardin partagé")
+    db.session.add(idea)
+    db.session.commit()
+    data = {"people": 3, f"idea-{idea.id}": 4}
+    assert facilitator.post(f"/staff/f/salle/paper/c/{other.id}/1", data=data).status_code == 303
+    page = facilitator.get(f"/f/salle/results/c/{other.id}").text
+    assert "3 personnes sur 1 feuille papier" in page
+    assert "0 participant" not in page
