@@ -11,9 +11,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from cite_vote import recount
+from cite_vote.ideas.models import Idea
 from cite_vote.results.public_log import build_log
 from cite_vote.timeutil import utcnow
-from cite_vote.ideas.models import Idea
 from cite_vote.votes.models import LedgerEntry, PaperEntry, PaperSheet, Receipt, Vote
 from cite_vote.votes.moderation import hide_idea, merge_ideas
 from cite_vote.votes.paper import paper_counts, paper_dots
