@@ -153,14 +153,17 @@ class UnchangedPolls:
             return self._read_own(kind, params)
         connection = self._engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self._sql[kind], params)
-                return cursor.fetchone()
-            finally:
-                cursor.close()
+            return self._fetch_one(connection, kind, params)
         finally:
             connection.close()
+
+    def _fetch_one(self, connection, kind: str, params: tuple):
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self._sql[kind], params)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
 
     def _read_own(self, kind: str, params: tuple):
         """On PostgreSQL, one round trip: the read, on this thread's own connection.
@@ -181,12 +184,7 @@ class UnchangedPolls:
             connection.autocommit = True
             self._own.connection = connection
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self._sql[kind], params)
-                return cursor.fetchone()
-            finally:
-                cursor.close()
+            return self._fetch_one(connection, kind, params)
         except Exception:
             self._own.connection = None
             with contextlib.suppress(Exception):

@@ -147,9 +147,9 @@ def staff_tab(url: str, user, password: str) -> requests.Session:
     return session
 
 
-def plain_nginx_config(folder: Path, app_port: int, port: int, *, maintenance: bool) -> Path:
-    """Plain HTTP in front of the app, a frozen upstream answered 504 after 2 s; under
-    ``maintenance`` nginx answers 503 itself."""
+def minimal_nginx_config(folder: Path, http_block: str) -> Path:
+    """A minimal nginx.conf that runs from ``folder`` (its pid, logs and temporary files there),
+    ``http_block`` inside its ``http { }``."""
     temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     for path in temp.values():
         path.mkdir(exist_ok=True)
@@ -168,6 +168,19 @@ http {{
     fastcgi_temp_path {temp["fastcgi"]};
     uwsgi_temp_path {temp["uwsgi"]};
     scgi_temp_path {temp["scgi"]};
+{http_block}
+}}
+"""
+    )
+    return config
+
+
+def plain_nginx_config(folder: Path, app_port: int, port: int, *, maintenance: bool) -> Path:
+    """Plain HTTP in front of the app, a frozen upstream answered 504 after 2 s; under
+    ``maintenance`` nginx answers 503 itself."""
+    return minimal_nginx_config(
+        folder,
+        f"""
     keepalive_timeout 0;  # each request on a new connection: a reload applies to the next one
     upstream cite_vote {{ server 127.0.0.1:{app_port}; }}
     server {{
@@ -181,10 +194,8 @@ http {{
             proxy_read_timeout 2s;
         }}
     }}
-}}
-"""
+""",
     )
-    return config
 
 
 @dataclass

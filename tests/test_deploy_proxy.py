@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import select
 
 from cite_vote.votes.models import Vote
-from tests.server import ROOT, csrf_of, free_port, gunicorn_server
+from tests.server import ROOT, csrf_of, free_port, gunicorn_server, minimal_nginx_config
 
 pytestmark = pytest.mark.server
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -54,29 +54,7 @@ def nginx_config(folder: Path, app_port: int, http: int, https: int, cert, key) 
     ]:
         assert before in site, before
         site = site.replace(before, after)
-    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for path in temp.values():
-        path.mkdir()
-    config = folder / "nginx.conf"
-    config.write_text(
-        f"""
-daemon off;
-worker_processes 1;
-pid {folder / "nginx.pid"};
-error_log {folder / "error.log"};
-events {{ worker_connections 256; }}
-http {{
-    access_log {folder / "access.log"};
-    client_body_temp_path {temp["body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-{site}
-}}
-"""
-    )
-    return config
+    return minimal_nginx_config(folder, site)
 
 
 @pytest.fixture
