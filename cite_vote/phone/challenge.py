@@ -6,7 +6,7 @@ from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import gettext as _
 
 from cite_vote import limits
-from cite_vote.accounts.identity import cookie_token, participant_forum, require_participant
+from cite_vote.accounts.identity import cookie_token
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.phone import watched_phase
 from cite_vote.forums.models import Challenge, Forum
@@ -32,6 +32,7 @@ from cite_vote.ideas.questions.services import form_questions, propose_with_shee
 from cite_vote.ideas.services import add_comment, idea_in_forum
 from cite_vote.ideas.similar import similar_ideas
 from cite_vote.phone.challenge_page import challenge_context, challenge_page, idea_context
+from cite_vote.phone.participant import participant_forum, require_participant
 from cite_vote.tokens import hash_token
 from cite_vote.votes.target import challenge_target
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from markupsafe import Markup
 
-from cite_vote.accounts.identity import cookie_token, require_participant
+from cite_vote.accounts.identity import cookie_token
 from cite_vote.extensions import db
 from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
 from cite_vote.htmx import commits, done, is_htmx, refusable, render
@@ -16,6 +16,7 @@ from cite_vote.phone.challenge_page import (
     idea_cards,
     idea_context,
 )
+from cite_vote.phone.participant import require_participant
 from cite_vote.responses import error_response
 from cite_vote.tokens import hash_token
 from cite_vote.votes import services
