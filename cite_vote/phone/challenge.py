@@ -12,7 +12,6 @@ from cite_vote.accounts.phone import watched_phase
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     can_propose,
-    forum_by_slug,
     open_to_participants,
 )
 from cite_vote.htmx import (
@@ -119,8 +118,7 @@ def idea(slug: str, idea_id: int):
 @bp.post("/f/<slug>/i/<int:idea_id>/comments")
 @limits.comment
 def comment(slug: str, idea_id: int):
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
+    forum, participant, _none = participant_forum(slug)
     idea = idea_in_forum(forum, idea_id, participant=participant)
     form = CommentForm()
     status = 422
