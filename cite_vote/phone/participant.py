@@ -16,6 +16,7 @@ from sqlalchemy import Integer, String, bindparam, select
 
 from cite_vote.accounts.identity import cookie_token, current_participant
 from cite_vote.accounts.models import Participant
+from cite_vote.accounts.phone import holding_token
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.htmx import done, is_htmx
@@ -74,13 +75,10 @@ def participant_forum(
 def _forum_statement(with_challenge: bool):
     """``participant_forum``'s statement, built once for each shape (every phone page runs it).
     Without a cookie the token hash is empty, which no participant holds."""
-    holder = (Participant.forum_id == Forum.id) & (
-        Participant.token_hash == bindparam("token_hash", type_=String)
-    )
     wanted = select(Forum, Participant, notices_waiting())
     if with_challenge:
         wanted = wanted.add_columns(Challenge)
-    wanted = wanted.select_from(Forum).outerjoin(Participant, holder)
+    wanted = wanted.select_from(Forum).outerjoin(Participant, holding_token())
     if with_challenge:
         wanted = wanted.outerjoin(
             Challenge,
