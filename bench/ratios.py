@@ -64,11 +64,11 @@ def participants_with_cookies(database_url: str, info: dict, count: int) -> tupl
     token their phone would send; and the staff session cookie of the facilitator."""
     from sqlalchemy import select
 
-    from cite_vote.accounts.services import join_forum
     from cite_vote.extensions import db
     from cite_vote.forums.models import Forum
     from cite_vote.ideas.models import Idea
     from cite_vote.timeutil import utcnow
+    from cite_vote.votes.categories import join_forum
     from cite_vote.votes.services import set_dots
 
     app = make_app(database_url)

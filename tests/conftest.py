@@ -23,12 +23,13 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from cite_vote.accounts.models import Participant, StaffUser
-from cite_vote.accounts.services import create_assisted_participant, join_forum
+from cite_vote.accounts.services import create_assisted_participant
 from cite_vote.extensions import db as _db
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.tokens import hash_token
+from cite_vote.votes.categories import join_forum
 from cite_vote.votes.services import set_dots
 from tests.helpers import (
     QUICK_HASH_METHOD,

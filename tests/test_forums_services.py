@@ -2,7 +2,6 @@ import pytest
 from sqlalchemy import func, select
 
 from cite_vote.accounts.models import Participant
-from cite_vote.accounts.services import join_forum
 from cite_vote.forums.models import Challenge
 from cite_vote.forums.services import (
     open_to_participants,
@@ -11,6 +10,7 @@ from cite_vote.forums.services import (
 )
 from cite_vote.refusals import NotAllowed, RuleError
 from cite_vote.tokens import hash_token
+from cite_vote.votes.categories import join_forum
 from cite_vote.votes.phases import set_phase
 
 

@@ -3,7 +3,6 @@
 import pytest
 from sqlalchemy import text, update
 
-from cite_vote.accounts.services import join_forum
 from cite_vote.extensions import db as _db
 from cite_vote.forums.models import Challenge
 from cite_vote.forums.versions import forum_version
@@ -11,6 +10,7 @@ from cite_vote.ideas.moderation import edit_idea, set_comment_status
 from cite_vote.ideas.services import add_comment, propose_idea
 from cite_vote.results.screen.services import show_on_screen, start_timer
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.categories import join_forum
 from cite_vote.votes.moderation import hide_idea, merge_ideas
 from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots

@@ -386,7 +386,7 @@ def test_ballots_say_their_kind_once_every_kind_is_large_enough(
 
 
 def test_the_demo_forum_recounts_once_closed(runner, db):
-    from cite_vote.accounts.services import join_forum
+    from cite_vote.votes.categories import join_forum
     from cite_vote.votes.services import set_dots
 
     assert runner.invoke(args=["demo"]).exit_code == 0

@@ -264,7 +264,7 @@ def _breakdown(forum, challenge, idea):
 def test_closed_results_do_not_move_when_a_voter_changes_category(
     every_category_shown, make_forum, make_participant, make_idea, cast_dots, db
 ):
-    from cite_vote.accounts.services import join_forum
+    from cite_vote.votes.categories import join_forum
 
     forum = make_forum(phase="voting")
     challenge = forum.challenges[0]
@@ -282,7 +282,7 @@ def test_closed_results_do_not_move_when_a_voter_changes_category(
 def test_a_corrected_category_counts_while_the_challenge_is_open(
     every_category_shown, make_forum, make_participant, make_idea, cast_dots, db
 ):
-    from cite_vote.accounts.services import join_forum
+    from cite_vote.votes.categories import join_forum
 
     forum = make_forum(phase="voting")
     challenge = forum.challenges[0]

@@ -145,8 +145,8 @@ def test_control_page_and_screen_show_one_participant_count_on_the_demo_forum(
     """The demo's seeded idea authors (no phone) are not people in the room: 15 vs 9 before."""
     import re
 
-    from cite_vote.accounts.services import join_forum
     from cite_vote.demo import ensure_demo_forum
+    from cite_vote.votes.categories import join_forum
 
     forum, _ = ensure_demo_forum()
     for n in range(3):

@@ -64,7 +64,7 @@ def test_reopening_and_closing_again_extends_the_chain(closed_scene, db, cast_do
     cast_dots(closed_scene.people["eve"], closed_scene.ideas["mentorat"], 0)
     cast_dots(closed_scene.people["eve"], closed_scene.ideas["mentorat"], 0)  # a retry: nothing
     newcomer_dots = closed_scene.ideas["observatoire"]
-    from cite_vote.accounts.services import join_forum
+    from cite_vote.votes.categories import join_forum
 
     newcomer = join_forum(forum, "jeton-nouveau-venu-123", via_ticket=True)
     db.session.commit()

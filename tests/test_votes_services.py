@@ -132,9 +132,8 @@ def test_ledger_replay_matches_stored_totals(voting, db):
 def test_recategorising_moves_the_open_challenges_dots_and_leaves_closed_ones(
     make_forum, make_participant, make_idea, cast_dots, db
 ):
-    from cite_vote.accounts.services import join_forum
     from cite_vote.forums.versions import forum_version
-    from cite_vote.votes.categories import recategorise_open_votes
+    from cite_vote.votes.categories import join_forum, recategorise_open_votes
 
     forum = make_forum(challenges=2, phase="voting")
     still_open, closed = forum.challenges

@@ -1,17 +1,15 @@
-"""Reading and writing the participant's cookie (the only place that knows its name)."""
+"""Reading and writing the participant's cookie (the only place that knows its name).
+
+What a phone's page does without a participant (the forum's door) and with one (the notices
+waiting, shown) is the phone's: ``phone/participant.py``."""
 
 from __future__ import annotations
 
-import functools
-
-from flask import Response, abort, current_app, request, url_for
-from sqlalchemy import Integer, String, bindparam, select
+from flask import Response, current_app, request
 
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.services import participant_for_token
-from cite_vote.forums.models import Challenge, Forum
-from cite_vote.htmx import done, is_htmx
-from cite_vote.tokens import hash_token
+from cite_vote.forums.models import Forum
 
 
 def cookie_token() -> str | None:
@@ -20,79 +18,6 @@ def cookie_token() -> str | None:
 
 def current_participant(forum: Forum) -> Participant | None:
     return participant_for_token(forum, cookie_token())
-
-
-def require_participant(
-    forum: Forum, participant: Participant | None = None, *, notices: bool = True
-) -> Participant:
-    """The participant on this phone, or off to the forum's door, which asks for the code.
-
-    The door, never the join page: the address of a forum is in every link and often easy to
-    guess, the code is what the room gives (the door leads on by itself only where the
-    organiser opened the link, ``forums.join_codes.open_link_code``).
-    A cookie can be lost mid-vote: an htmx request then gets HX-Redirect (the whole page goes
-    to the door) rather than a 303 that htmx would follow and swap into the idea card.
-    ``participant`` is the one the caller already found for the cookie, if any; ``notices``
-    False when the caller knows none is waiting.
-    """
-    participant = participant or current_participant(forum)
-    if participant is None:
-        abort(done(url_for("forums.door", slug=forum.slug)))
-    if notices and request.method == "GET" and not is_htmx():
-        from cite_vote.votes.notices import show_notices
-
-        show_notices(participant)  # flushes only: the GET view commits after its answer
-    return participant
-
-
-def participant_forum(
-    slug: str, challenge_id: int | None = None
-) -> tuple[Forum, Participant, Challenge | None]:
-    """``forum_by_slug``, ``require_participant`` (with whether notices wait for them) and
-    the challenge asked for, in one statement: every page of a phone starts with these.
-
-    The same answers: 404 for an unknown forum, the door without a participant; the
-    challenge is None when it is not the forum's (the caller answers 404, as
-    ``challenge_in_forum`` does).
-    """
-    from cite_vote.extensions import db
-
-    token = cookie_token()
-    row = db.session.execute(
-        _forum_statement(challenge_id is not None),
-        {
-            "slug": slug,
-            "token_hash": hash_token(token) if token else "",
-            "challenge_id": challenge_id,
-        },
-    ).first()
-    if row is None:
-        abort(404)
-    forum, participant, notices = row[:3]
-    participant = require_participant(forum, participant, notices=bool(notices))
-    return forum, participant, row[3] if challenge_id is not None else None
-
-
-@functools.cache
-def _forum_statement(with_challenge: bool):
-    """``participant_forum``'s statement, built once for each shape (every phone page runs it).
-    Without a cookie the token hash is empty, which no participant holds."""
-    from cite_vote.votes.notices import notices_waiting
-
-    holder = (Participant.forum_id == Forum.id) & (
-        Participant.token_hash == bindparam("token_hash", type_=String)
-    )
-    wanted = select(Forum, Participant, notices_waiting())
-    if with_challenge:
-        wanted = wanted.add_columns(Challenge)
-    wanted = wanted.select_from(Forum).outerjoin(Participant, holder)
-    if with_challenge:
-        wanted = wanted.outerjoin(
-            Challenge,
-            (Challenge.id == bindparam("challenge_id", type_=Integer))
-            & (Challenge.forum_id == Forum.id),
-        )
-    return wanted.where(Forum.slug == bindparam("slug", type_=String))
 
 
 def remember(response: Response, token: str) -> Response:

@@ -106,6 +106,18 @@ def read_phone(
     return Phone(forum, participant, {part.name: part.read(row, forum) for part in parts})
 
 
+def holding_token(forums=None, people=None):
+    """ "The participant of this forum holding the cookie": the join condition of a forum's row
+    (``forums``, the table or an alias) to its person's (``people``), the token's hash bound as
+    ``token_hash``. Every reader of a phone's person joins on it."""
+    forums = Forum.__table__ if forums is None else forums
+    people = Participant.__table__ if people is None else people
+    return and_(
+        people.c.forum_id == forums.c.id,
+        people.c.token_hash == bindparam("token_hash", type_=String),
+    )
+
+
 @functools.cache
 def _statement(parts: tuple[Part, ...]):
     """Built once per set of parts, on the tables' columns (no ORM compile step). Without a
@@ -125,13 +137,7 @@ def _statement(parts: tuple[Part, ...]):
     ]
     for part in parts:
         columns.extend(part.columns(forums, people))
-    joined = forums.outerjoin(
-        people,
-        and_(
-            people.c.forum_id == forums.c.id,
-            people.c.token_hash == bindparam("token_hash", type_=String),
-        ),
-    )
+    joined = forums.outerjoin(people, holding_token(forums, people))
     for part in parts:
         joined = part.join(joined, forums, people)
     return (

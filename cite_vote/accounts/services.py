@@ -12,7 +12,7 @@ from cite_vote.accounts.models import ROLES, ForumStaff, Participant, StaffUser
 from cite_vote.extensions import db
 from cite_vote.forms import ID_MAX, NAME_MAX
 from cite_vote.forums.models import Forum
-from cite_vote.refusals import Invalid, NotAllowed, RuleError
+from cite_vote.refusals import Invalid, RuleError
 from cite_vote.text import text_problem
 from cite_vote.timeutil import utcnow
 from cite_vote.tokens import hash_token
@@ -63,35 +63,6 @@ def new_participant(
         shuffle_seed=secrets.randbelow(ID_MAX + 1),  # 0 to ID_MAX: an INTEGER column
     )
     db.session.add(participant)
-    db.session.flush()
-    return participant
-
-
-def join_forum(
-    forum: Forum,
-    token: str,
-    *,
-    display_name: str | None = None,
-    category: str | None = None,
-    via_ticket: bool = False,
-) -> Participant:
-    """The participant this token is in the forum, created on first join.
-
-    Joining again with the same token updates the profile instead of creating a second
-    participant, so a person who rejoins keeps their dots.
-    """
-    if forum.tickets_required and not via_ticket:
-        raise NotAllowed(_l("This forum is joined with a printed ticket: scan its QR code."))
-    name, category = clean_profile(forum, display_name, category)
-    participant = participant_for_token(forum, token)
-    if participant is None:
-        participant = new_participant(forum, token=token, display_name=name, category=category)
-    if participant.id is not None and participant.category != category:
-        from cite_vote.votes.categories import recategorise_open_votes
-
-        recategorise_open_votes(participant, category)
-    participant.display_name = name
-    participant.category = category
     db.session.flush()
     return participant
 

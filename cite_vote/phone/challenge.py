@@ -6,13 +6,12 @@ from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import gettext as _
 
 from cite_vote import limits
-from cite_vote.accounts.identity import cookie_token, participant_forum, require_participant
+from cite_vote.accounts.identity import cookie_token
 from cite_vote.accounts.models import Participant
 from cite_vote.accounts.phone import watched_phase
 from cite_vote.forums.models import Challenge, Forum
 from cite_vote.forums.services import (
     can_propose,
-    forum_by_slug,
     open_to_participants,
 )
 from cite_vote.htmx import (
@@ -32,6 +31,7 @@ from cite_vote.ideas.questions.services import form_questions, propose_with_shee
 from cite_vote.ideas.services import add_comment, idea_in_forum
 from cite_vote.ideas.similar import similar_ideas
 from cite_vote.phone.challenge_page import challenge_context, challenge_page, idea_context
+from cite_vote.phone.participant import participant_forum, require_participant
 from cite_vote.tokens import hash_token
 from cite_vote.votes.target import challenge_target
 
@@ -118,8 +118,7 @@ def idea(slug: str, idea_id: int):
 @bp.post("/f/<slug>/i/<int:idea_id>/comments")
 @limits.comment
 def comment(slug: str, idea_id: int):
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
+    forum, participant, _none = participant_forum(slug)
     idea = idea_in_forum(forum, idea_id, participant=participant)
     form = CommentForm()
     status = 422

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from markupsafe import Markup
 
-from cite_vote.accounts.identity import cookie_token, require_participant
+from cite_vote.accounts.identity import cookie_token
 from cite_vote.extensions import db
-from cite_vote.forums.services import forum_by_slug, open_to_participants, participant_challenges
+from cite_vote.forums.services import open_to_participants, participant_challenges
 from cite_vote.htmx import commits, done, is_htmx, refusable, render
 from cite_vote.ideas.services import idea_in_forum, seen_in_forum
 from cite_vote.phone.challenge_page import (
@@ -16,6 +16,7 @@ from cite_vote.phone.challenge_page import (
     idea_cards,
     idea_context,
 )
+from cite_vote.phone.participant import participant_forum, require_participant
 from cite_vote.responses import error_response
 from cite_vote.tokens import hash_token
 from cite_vote.votes import services
@@ -42,8 +43,7 @@ def card(slug: str, idea_id: int):
     Votes are "set to N", so the phone compares the answer with what it sent and knows whether
     the tap counted, instead of guessing. Without htmx, the card's page.
     """
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
+    forum, participant, _none = participant_forum(slug)
     idea = idea_in_forum(forum, idea_id, participant=participant)
     if not open_to_participants(idea.challenge):
         abort(404)
@@ -111,8 +111,7 @@ def set_dots(slug: str, idea_id: int):
         # Without JavaScript the refusal is the whole page again, with the message, as a 409:
         # the pages are built from the models, read again for this rare answer.
         flash(error, "error")
-        forum = forum_by_slug(slug)
-        participant = require_participant(forum)
+        forum, participant, _none = participant_forum(slug)
         idea = idea_in_forum(forum, idea_id, participant=participant)
         if form.back.data == "idea":
             return render(
@@ -137,8 +136,7 @@ def set_dots(slug: str, idea_id: int):
 @commits  # the notices it shows are seen
 def my_dots(slug: str):
     """What I placed, in every challenge, with my receipt for each closed one."""
-    forum = forum_by_slug(slug)
-    participant = require_participant(forum)
+    forum, participant, _none = participant_forum(slug)
     challenges = list(db.session.scalars(participant_challenges(forum)))
     return render(
         "votes/mine.html",

@@ -7,13 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from cite_vote import limits
-from cite_vote.accounts.identity import (
-    cookie_token,
-    current_participant,
-    participant_forum,
-    remember,
-)
-from cite_vote.accounts.services import join_forum
+from cite_vote.accounts.identity import cookie_token, current_participant, remember
 from cite_vote.accounts.tickets import bind_ticket, ticket_by_code, ticket_forum, ticket_holder
 from cite_vote.extensions import db
 from cite_vote.forums.forms import JoinCodeForm, ProfileForm
@@ -27,7 +21,9 @@ from cite_vote.forums.models import Forum
 from cite_vote.forums.services import forum_by_slug
 from cite_vote.htmx import commits, done, page, refusable, render
 from cite_vote.phone.forum_page import forum_overview, forum_page
+from cite_vote.phone.participant import participant_forum
 from cite_vote.tokens import new_token
+from cite_vote.votes.categories import join_forum
 
 bp = Blueprint("forums", __name__)
 

@@ -3,7 +3,7 @@
 Moderation writes them (``notify``); the person's next full page shows them and marks them
 seen (``show_notices``, which flushes only: the page's view commits). Whether notices wait
 for a person is one clause, ``notices_waiting``, that the phone's first reads select
-(``accounts.identity.participant_forum``, ``votes.target.challenge_target``).
+(``phone.participant.participant_forum``, ``votes.target.challenge_target``).
 """
 
 from __future__ import annotations

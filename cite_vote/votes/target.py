@@ -105,7 +105,7 @@ def vote_target(slug: str, token_hash: str | None, idea_id: int) -> VoteTarget |
 def challenge_target(
     slug: str, token_hash: str | None, challenge_id: int
 ) -> ChallengeTarget | None:
-    """What ``accounts.identity.participant_forum`` reads for a challenge page, as plain values;
+    """What ``phone.participant.participant_forum`` reads for a challenge page, as plain values;
     None for an unknown forum. The caller answers as it does (404, the door, 404)."""
     phone = read_phone(slug, token_hash, (CHALLENGE,), challenge_id=challenge_id)
     if phone is None:

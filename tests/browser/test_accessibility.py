@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from cite_vote.accounts.services import assign_staff, create_staff_user, join_forum
+from cite_vote.accounts.services import assign_staff, create_staff_user
 from cite_vote.accounts.tickets import generate_tickets
 from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Comment, Idea
+from cite_vote.votes.categories import join_forum
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import PHONE, log_in, shot
 from tests.helpers import STAFF_PASSWORD, quick_password_hashes

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from cite_vote.accounts.services import assign_staff, create_staff_user, join_forum
+from cite_vote.accounts.services import assign_staff, create_staff_user
 from cite_vote.extensions import db
 from cite_vote.forums.models import Forum
 from cite_vote.ideas.models import Idea, IdeaQuestion
+from cite_vote.votes.categories import join_forum
 from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import PHONE, enter, log_in, one_challenge_forum, settled, shot

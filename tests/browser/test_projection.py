@@ -13,7 +13,6 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from cite_vote.accounts.services import join_forum
 from cite_vote.demo import CHALLENGES
 from cite_vote.extensions import db
 from cite_vote.forums.models import Challenge, Forum
@@ -21,6 +20,7 @@ from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
 from cite_vote.results.screen.services import regenerate_screen_token, show_on_screen, start_timer
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.categories import join_forum
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import LAPTOP, log_in, shot
 from tests.helpers import quick_password_hashes

@@ -7,10 +7,10 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from cite_vote.accounts.services import join_forum
 from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Idea
+from cite_vote.votes.categories import join_forum
 from cite_vote.votes.chain import receipt_of
 from cite_vote.votes.phases import set_phase
 from cite_vote.votes.services import set_dots

@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from cite_vote.accounts.services import create_staff_user, join_forum
+from cite_vote.accounts.services import create_staff_user
 from cite_vote.extensions import db
 from cite_vote.forums.services import add_challenge, create_forum
 from cite_vote.ideas.models import Comment, Idea
 from cite_vote.timeutil import utcnow
+from cite_vote.votes.categories import join_forum
 from cite_vote.votes.models import LedgerEntry
 from cite_vote.votes.services import set_dots
 from tests.browser.helpers import LAPTOP, log_in, shot
