@@ -25,18 +25,21 @@ bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '800
 # gthread stored 3,211 with 2 workers x 4 threads and 2,132 with 3 x 2, with 5 to 8 MB more per
 # worker, and threads of one process share one GIL, so they add no CPU.
 #
-# On PostgreSQL: the same two workers, with 4 threads each (gthread). A request there waits for
+# On PostgreSQL: the same two workers, with 2 threads each (gthread). A request there waits for
 # the database several times (a vote: 8 round trips, its commit waiting for the disk); a sync
 # worker sits idle through each wait, and the event on two sync workers used 35 % of one core
 # while phones timed out (docs/performance.md). A thread waiting on the socket gives up the GIL,
 # so the worker's other threads use the core meanwhile. Each worker's pool holds one connection
 # per thread (``config.engine_options`` reads CITE_VOTE_DB_POOL_SIZE). More cores: raise the
 # workers (WEB_CONCURRENCY or --workers); docs/deploy.md gives PostgreSQL's connections for it.
+# Two threads, not four: on the event of 2,000 phones on two cores (docs/performance.md) four
+# threads queued more requests onto the same two cores (vote p95 220 ms, opening page 606 ms)
+# where two met every latency target (70 ms, 336 ms), with 3 MB less per worker.
 _POSTGRES = (os.environ.get("CITE_VOTE_DATABASE_URL") or "").startswith("postgresql")
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
 if _POSTGRES:
     worker_class = "gthread"
-    threads = int(os.environ.get("CITE_VOTE_THREADS") or 4)
+    threads = int(os.environ.get("CITE_VOTE_THREADS") or 2)
     os.environ.setdefault("CITE_VOTE_DB_POOL_SIZE", str(threads))
 else:
     worker_class = "sync"

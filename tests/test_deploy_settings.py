@@ -149,7 +149,7 @@ def _gunicorn_settings(monkeypatch, database_url: str) -> dict:
 
 def test_the_guides_server_settings_are_gunicorns(monkeypatch):
     """docs/deploy.md, "Sizing a server": SQLite, two sync workers; PostgreSQL, two workers of
-    four threads, each worker's pool holding a connection per thread; and the connections
+    two threads, each worker's pool holding a connection per thread; and the connections
     that makes (pool, burst, the polls' own) under PostgreSQL's default max_connections."""
     from cite_vote.config import engine_options
 
@@ -159,9 +159,9 @@ def test_the_guides_server_settings_are_gunicorns(monkeypatch):
     assert (postgres["workers"], postgres["worker_class"], postgres["threads"]) == (
         2,
         "gthread",
-        4,
+        2,
     )
-    assert postgres["pool_size"] == "4"
+    assert postgres["pool_size"] == "2"
     options = engine_options(
         {
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db",
@@ -170,7 +170,7 @@ def test_the_guides_server_settings_are_gunicorns(monkeypatch):
             "DB_POOL_SIZE": int(postgres["pool_size"]),
         }
     )
-    assert options["pool_size"] == 4 and options["max_overflow"] == 4
+    assert options["pool_size"] == 2 and options["max_overflow"] == 2
     per_worker = options["pool_size"] + options["max_overflow"] + postgres["threads"]
     guide = (ROOT / "docs" / "deploy.md").read_text()
     assert f"{postgres['workers']} × {per_worker} = {postgres['workers'] * per_worker}" in guide
