@@ -8,12 +8,12 @@ pour les jeunes" and "tiers lieux jeunes : en créer un" compare as the same wor
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from itertools import combinations
 
-from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from cite_vote.extensions import db
@@ -78,10 +78,20 @@ def folded_score(fa: str, fb: str) -> float:
     """
     if not fa or not fb:
         return 0.0
+    fuzz = rapidfuzz()
     sort = fuzz.token_sort_ratio(fa, fb)
     if " " not in fa or " " not in fb:
         return sort
     return 0.6 * fuzz.token_set_ratio(fa, fb) + 0.4 * sort
+
+
+@functools.cache
+def rapidfuzz():
+    """rapidfuzz's scorers, imported by the first comparison: 3.9 MB that a web worker serving
+    only votes and pages never loads (tests/test_deploy_settings.py)."""
+    from rapidfuzz import fuzz
+
+    return fuzz
 
 
 def similar_ideas(challenge: Challenge, title: str, *, limit: int = 3) -> list[Idea]:

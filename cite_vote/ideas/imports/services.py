@@ -27,7 +27,6 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
 from cite_vote.accounts.models import StaffUser
@@ -35,7 +34,7 @@ from cite_vote.extensions import db
 from cite_vote.forms import NAME_MAX
 from cite_vote.forums.models import Challenge
 from cite_vote.ideas.models import TEXT_MAX, TITLE_MAX, Idea, ModerationRecord
-from cite_vote.ideas.similar import THRESHOLD, fold, folded_score
+from cite_vote.ideas.similar import THRESHOLD, fold, folded_score, rapidfuzz
 from cite_vote.refusals import Invalid, RuleError
 from cite_vote.text import replace_controls, text_problem
 from cite_vote.timeutil import utcnow
@@ -380,8 +379,10 @@ SORT_FLOOR = (THRESHOLD - 60) / 0.4
 
 def _candidates(folded: str, choices: list[str]) -> list[int]:
     """The ideas (their indexes in ``choices``) a row might look like."""
+    from rapidfuzz import process  # on first use, as ``similar.rapidfuzz``
+
     found = process.extract(
-        folded, choices, scorer=fuzz.token_sort_ratio, score_cutoff=SORT_FLOOR, limit=None
+        folded, choices, scorer=rapidfuzz().token_sort_ratio, score_cutoff=SORT_FLOOR, limit=None
     )
     return [index for _choice, _score, index in found]
 
