@@ -95,6 +95,24 @@ def _bump_statement(dialect: str):
     )
 
 
+def bump_for_each(forum_id, rows):
+    """PostgreSQL: the bump of ``forum_id``'s slot as part of a larger statement, once for each
+    row of ``rows`` (a CTE): a vote's writes bump the version in the statement that makes them
+    (``votes.services.move_dots``), not in a round trip of their own at the commit."""
+    table = ForumVersion.__table__
+    return (
+        pg_insert(table)
+        .from_select(
+            ["forum_id", "slot", "version"],
+            select(forum_id, func.pg_backend_pid() % SLOTS, literal(1)).select_from(rows),
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.forum_id, table.c.slot],
+            set_={"version": table.c.version + 1},
+        )
+    )
+
+
 def bump(session: Session, forum_ids: Iterable[int]) -> None:
     """One more on each forum's number (a row is made for a forum that has none yet)."""
     statement = _bump_statement(session.get_bind().dialect.name)
