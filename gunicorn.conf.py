@@ -26,7 +26,7 @@ bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '800
 # worker, and threads of one process share one GIL, so they add no CPU.
 #
 # On PostgreSQL: the same two workers, with 2 threads each (gthread). A request there waits for
-# the database several times (a vote: 8 round trips, its commit waiting for the disk); a sync
+# the database several times (a vote: 6 round trips, its commit waiting for the disk); a sync
 # worker sits idle through each wait, and the event on two sync workers used 35 % of one core
 # while phones timed out (docs/performance.md). A thread waiting on the socket gives up the GIL,
 # so the worker's other threads use the core meanwhile. Each worker's pool holds one connection
